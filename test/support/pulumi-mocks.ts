@@ -79,7 +79,7 @@ export function sanitize(value: unknown): unknown {
   if (pulumi.asset.AssetArchive.isInstance(value) || pulumi.asset.StringAsset.isInstance(value)) {
     throw new Error("the plan supports file archives only; bundle the Lambda to a file first");
   }
-  if (Array.isArray(value)) return value.map(sanitize);
+  if (Array.isArray(value)) return (value as unknown[]).map(sanitize);
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value).sort()) {
@@ -318,7 +318,7 @@ interface RegisterRequest {
 function recordParents(recorder: RecordingMocks): void {
   const monitor = getMonitor() as unknown as MockMonitor;
   const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: RegisterRequest, callback: unknown) => {
+  monitor.registerResource = (req: RegisterRequest, callback: (err: unknown, response: unknown) => void) => {
     recorder.noteParent(req.getType(), req.getName(), req.getParent());
     return register(req, callback);
   };
