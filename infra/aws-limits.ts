@@ -143,7 +143,7 @@ export const NAME_RULES = {
     service: "CloudWatch alarm",
     min: 1,
     max: 255,
-    pattern: /^[^\u0000-\u001f]+$/,
+    pattern: /^\P{Cc}+$/u,
     allowed: "printable characters",
   },
   // https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html

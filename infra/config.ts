@@ -1,0 +1,214 @@
+// Reads a stack's config once, validates it against one schema, and returns the typed result components are built from.
+import * as pulumi from "@pulumi/pulumi";
+import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
+import { z } from "zod";
+import { appSection, encryptionSection, jobsSection, pagingSection } from "./config/base";
+import { region } from "./config/rules";
+
+/** Every key of this project lives under `maintenance:` in stacks/Pulumi.<stack>.yaml. */
+export const NAMESPACE = "maintenance";
+
+/**
+ * Config sections, one per capability; a capability's section may be absent and then nothing of it is declared.
+ * Each schema is strict: a misspelt key is an error, not a silently ignored setting.
+ */
+export const SECTIONS = {
+  app: appSection,
+  paging: pagingSection,
+  encryption: encryptionSection.default({ rotationDays: 365, deletionWindowDays: 30 }),
+  jobs: jobsSection.default(jobsSection.parse({})),
+} as const;
+
+/** Keys that hold secrets: they must be set with `pulumi config set --secret` and are never parsed as sections. */
+export const SECRET_KEYS = {
+  /** PagerDuty/Opsgenie CloudWatch integration URL for the critical topic. */
+  pagerUrl: z.url({
+    protocol: /^https$/,
+    error: "must be an https:// URL (the pager's CloudWatch integration URL)",
+  }),
+  /** Chat webhook (https) for warning/info channels that set `chatWebhook: true`. */
+  chatWebhookUrl: z.url({ protocol: /^https$/, error: "must be an https:// URL" }),
+} as const;
+
+const stackSchema = z.object({
+  region,
+  ...Object.fromEntries(Object.entries(SECTIONS)),
+} as { region: typeof region } & typeof SECTIONS);
+
+type Sections = z.infer<typeof stackSchema>;
+export type SecretKey = keyof typeof SECRET_KEYS;
+
+export interface StackConfig extends Sections {
+  readonly stack: string;
+  readonly stackFile: string;
+  readonly isProd: boolean;
+  /** Secret values, wrapped as Pulumi secrets so they never appear in plan output or state in plain text. */
+  readonly secrets: Partial<Record<SecretKey, pulumi.Output<string>>>;
+}
+
+/** Where config comes from: the Pulumi runtime for `pulumi up`, the stack file for the offline plan and tests. */
+export interface ConfigSource {
+  readonly stack: string;
+  /** Full keys (`maintenance:paging`, `aws:region`) to raw values (JSON text for structured values). */
+  entries(): Record<string, string>;
+  isSecret(key: string): boolean;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  constructor(
+    readonly stackFile: string,
+    readonly problems: readonly string[],
+  ) {
+    super(
+      `${stackFile} has ${problems.length} invalid setting${problems.length === 1 ? "" : "s"}; nothing was deployed:\n` +
+        problems.map((p) => `  - ${p}`).join("\n"),
+    );
+  }
+}
+
+export function stackFileOf(stack: string): string {
+  return `stacks/Pulumi.${stack}.yaml`;
+}
+
+/** The running Pulumi program's config. */
+export function pulumiConfigSource(): ConfigSource {
+  return {
+    stack: pulumi.getStack(),
+    entries: () => runtimeConfig.allConfig(),
+    // isConfigSecret is marked @internal upstream but is how the runtime itself knows a key was set with --secret.
+    isSecret: (key) =>
+      (runtimeConfig as unknown as { isConfigSecret(k: string): boolean }).isConfigSecret(key),
+  };
+}
+
+const SECRET_LOOKING_VALUE =
+  /(events\.pagerduty\.com|api\.opsgenie\.com|hooks\.slack\.com|webhook\.office\.com|discord(app)?\.com\/api\/webhooks)/i;
+
+function parseValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+function keyPath(key: string, path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (acc, p) => (typeof p === "number" ? `${acc}[${p}]` : `${acc}.${String(p)}`),
+    key,
+  );
+}
+
+/**
+ * Validates everything and throws one ConfigError listing every problem (file, key path, what is allowed) before a
+ * single resource is declared.
+ */
+export function loadConfig(source: ConfigSource): StackConfig {
+  const stackFile = stackFileOf(source.stack);
+  const entries = source.entries();
+  const problems: string[] = [];
+  const raw: Record<string, unknown> = { region: entries["aws:region"] };
+  if (entries["aws:region"] === undefined)
+    problems.push("aws:region: required (the stack's primary AWS region)");
+
+  const secretValues: Partial<Record<SecretKey, string>> = {};
+  for (const [fullKey, value] of Object.entries(entries)) {
+    const [ns, ...rest] = fullKey.split(":");
+    if (ns !== NAMESPACE) continue;
+    const key = rest.join(":");
+    if (key in SECRET_KEYS) {
+      const secretKey = key as SecretKey;
+      if (!source.isSecret(fullKey)) {
+        problems.push(
+          `${fullKey}: is stored in plain text; it must be a secret: remove it from ${stackFile} and run ` +
+            `\`pulumi config set --secret ${fullKey} <value>\``,
+        );
+        continue;
+      }
+      const checked = SECRET_KEYS[secretKey].safeParse(value);
+      // The value is secret: report what is wrong with it, never the value itself.
+      if (!checked.success) problems.push(`${fullKey}: ${checked.error.issues[0]?.message ?? "invalid"}`);
+      else secretValues[secretKey] = checked.data;
+      continue;
+    }
+    if (!(key in SECTIONS)) {
+      problems.push(
+        `${fullKey}: unknown key; allowed keys are ${[...Object.keys(SECTIONS), ...Object.keys(SECRET_KEYS)]
+          .map((k) => `${NAMESPACE}:${k}`)
+          .join(", ")}`,
+      );
+      continue;
+    }
+    const parsed = parseValue(value);
+    if (typeof value === "string" && SECRET_LOOKING_VALUE.test(value)) {
+      problems.push(
+        `${fullKey}: contains what looks like a pager or webhook URL in plain text; put it in ` +
+          `${NAMESPACE}:pagerUrl or ${NAMESPACE}:chatWebhookUrl with \`pulumi config set --secret\``,
+      );
+    }
+    raw[key] = parsed;
+  }
+
+  const result = stackSchema.safeParse(raw);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const [section, ...path] = issue.path;
+      const key = section === "region" ? "aws:region" : `${NAMESPACE}:${String(section ?? "")}`;
+      const missing = issue.code === "invalid_type" && valueAt(raw, issue.path) === undefined;
+      const message = missing ? "required" : describeIssue(issue);
+      problems.push(`${keyPath(key, path)}: ${message}`);
+    }
+  }
+
+  if (result.success) {
+    const cfg = result.data;
+    if (cfg.paging.actionsEnabled && cfg.paging.pager !== "none" && !secretValues.pagerUrl) {
+      problems.push(
+        `${NAMESPACE}:pagerUrl: required when ${NAMESPACE}:paging.actionsEnabled is true and pager is ` +
+          `${cfg.paging.pager}; set it with \`pulumi config set --secret ${NAMESPACE}:pagerUrl <integration URL>\``,
+      );
+    }
+    const wantsWebhook = cfg.paging.warning.chatWebhook || cfg.paging.info.chatWebhook;
+    if (wantsWebhook && !secretValues.chatWebhookUrl) {
+      problems.push(
+        `${NAMESPACE}:chatWebhookUrl: required because a paging channel sets chatWebhook: true; set it with ` +
+          `\`pulumi config set --secret ${NAMESPACE}:chatWebhookUrl <url>\``,
+      );
+    }
+    if (cfg.app.environment === "prod" && !cfg.paging.actionsEnabled) {
+      problems.push(
+        `${NAMESPACE}:paging.actionsEnabled: must be true in a prod stack (app.environment is prod)`,
+      );
+    }
+    if (cfg.encryption.drRegion !== undefined && cfg.encryption.drRegion === cfg.region) {
+      problems.push(`${NAMESPACE}:encryption.drRegion: must differ from aws:region (${cfg.region})`);
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(stackFile, problems);
+  const data = result.data as Sections;
+  const secrets: Partial<Record<SecretKey, pulumi.Output<string>>> = {};
+  for (const [k, v] of Object.entries(secretValues)) secrets[k as SecretKey] = pulumi.secret(v);
+  return { ...data, stack: source.stack, stackFile, isProd: data.app.environment === "prod", secrets };
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v = root;
+  for (const p of path) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+    case "invalid_value":
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    default:
+      return issue.message;
+  }
+}

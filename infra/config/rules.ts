@@ -1,0 +1,55 @@
+// Zod building blocks that carry AWS's limits (from aws-limits.ts) into every config section's schema.
+import { z } from "zod";
+import {
+  checkLogRetention,
+  checkRange,
+  checkTimezone,
+  KMS_DELETION_WINDOW_DAYS,
+  KMS_ROTATION_DAYS,
+  LOG_RETENTION_DAYS,
+} from "../aws-limits";
+
+/** Wraps a `(value) => message | null` validator as a zod refinement so its message reaches the error report. */
+export function limit<T extends z.ZodType>(schema: T, check: (value: z.infer<T>) => string | null): T {
+  return schema.superRefine((value, ctx) => {
+    const problem = check(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }) as T;
+}
+
+export const timezone = limit(z.string(), checkTimezone).describe("IANA timezone, e.g. Europe/London");
+
+export const logRetentionDays = limit(z.number(), checkLogRetention).describe(
+  `CloudWatch Logs retention: one of ${LOG_RETENTION_DAYS.join(", ")}`,
+);
+
+export const kmsRotationDays = limit(z.number(), (v) => checkRange(v, KMS_ROTATION_DAYS, "days"));
+export const kmsDeletionWindowDays = limit(z.number(), (v) =>
+  checkRange(v, KMS_DELETION_WINDOW_DAYS, "days"),
+);
+
+/** AWS region names such as eu-west-2, us-east-1, ap-south-1. */
+export const region = z
+  .string()
+  .regex(
+    /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/,
+    "must be an AWS region name such as eu-west-2 or ap-south-1",
+  );
+
+export const email = z.email("must be an email address");
+
+/** A lowercase slug used in physical names. */
+export const slug = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]{0,20}[a-z0-9]$/,
+    "must be 2-22 lowercase letters, digits or '-', starting with a letter",
+  );
+
+export const arn = (service: string) =>
+  z
+    .string()
+    .regex(
+      new RegExp(`^arn:aws[a-z-]*:${service}:`),
+      `must be an ARN of ${service} (arn:aws:${service}:...)`,
+    );
