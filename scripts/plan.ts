@@ -6,7 +6,8 @@ import { ConfigError } from "../infra/config";
 import { type Plan, planText, recordStack } from "./lib/record-stack";
 import { listStacks } from "./lib/stack-files";
 import { summarize } from "./lib/summary";
-import { diffPlans, renderMarkdown, renderText } from "./plan/diff-entry";
+import { diffPlans } from "./plan/diff";
+import { renderMarkdown, renderText } from "./plan/markdown";
 
 const ROOT = join(__dirname, "..");
 export const PLAN_DIR = join(ROOT, "plan");
