@@ -19,13 +19,18 @@ export interface PlanCost {
 
 /** Runs `node <args>` in a fresh process that reports its own wall time and peak RSS on its last stdout line. */
 function measure(args: string[]): ProcessCost & { extra: Record<string, unknown> } {
-  const out = execFileSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const out = execFileSync(process.execPath, args, {
+    cwd: ROOT,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const last = out.trim().split("\n").pop() ?? "{}";
   const parsed = JSON.parse(last) as { ms: number; maxRssKB: number; extra?: Record<string, unknown> };
   return { ms: parsed.ms, peakRssMB: Math.round(parsed.maxRssKB / 1024), extra: parsed.extra ?? {} };
 }
 
-const REPORT = "console.log(JSON.stringify({ms: Number(process.hrtime.bigint() - t0) / 1e6, maxRssKB: process.resourceUsage().maxRSS, extra}))";
+const REPORT =
+  "console.log(JSON.stringify({ms: Number(process.hrtime.bigint() - t0) / 1e6, maxRssKB: process.resourceUsage().maxRSS, extra}))";
 
 export async function benchPlanCost(runs = 3): Promise<PlanCost> {
   const median = (xs: ProcessCost[]) => {
@@ -37,7 +42,12 @@ export async function benchPlanCost(runs = 3): Promise<PlanCost> {
   const empties: ProcessCost[] = [];
   for (let i = 0; i < runs; i++) {
     empties.push(measure(["-e", `const t0 = process.hrtime.bigint(); const extra = {}; ${REPORT}`]));
-    loads.push(measure(["-e", `const t0 = process.hrtime.bigint(); require("@pulumi/aws"); const extra = {}; ${REPORT}`]));
+    loads.push(
+      measure([
+        "-e",
+        `const t0 = process.hrtime.bigint(); require("@pulumi/aws"); const extra = {}; ${REPORT}`,
+      ]),
+    );
     plans.push(
       measure([
         "--import",
