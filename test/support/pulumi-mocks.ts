@@ -157,10 +157,13 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
     const key = `${args.type}::${args.name}`;
     const parent = this.pendingParents.get(key) ?? null;
+    // @pulumi/aws v7 resources take a per-resource `region` input; otherwise the provider's region applies.
     const region =
-      args.type === "pulumi:providers:aws"
-        ? String(args.inputs.region ?? this.env.region)
-        : this.regionOf(args.provider);
+      typeof args.inputs.region === "string" && args.type.startsWith("aws:")
+        ? args.inputs.region
+        : args.type === "pulumi:providers:aws"
+          ? String(args.inputs.region ?? this.env.region)
+          : this.regionOf(args.provider);
     const urn = `urn:pulumi:${this.env.stack}::${this.env.project}::${args.type}::${args.name}`;
     this.resources.push({
       type: args.type,
