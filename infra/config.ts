@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
 import { appSection, encryptionSection, jobsSection, pagingSection } from "./config/base";
+import { monitoringSection } from "./config/monitoring";
 import { region } from "./config/rules";
 
 /** Every key of this project lives under `maintenance:` in stacks/Pulumi.<stack>.yaml. */
@@ -17,6 +18,7 @@ export const SECTIONS = {
   paging: pagingSection,
   encryption: encryptionSection.default({ rotationDays: 365, deletionWindowDays: 30 }),
   jobs: jobsSection.default(jobsSection.parse({})),
+  monitoring: monitoringSection.optional(),
 } as const;
 
 /** Keys that hold secrets: they must be set with `pulumi config set --secret` and are never parsed as sections. */

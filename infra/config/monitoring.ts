@@ -1,0 +1,213 @@
+// Config section `maintenance:monitoring`: health checks, metric sources, the runbooks' alert thresholds, maintenance windows.
+import { z } from "zod";
+import { checkAlarmWindow } from "../aws-limits";
+import { timezone } from "./rules";
+
+const severity = z.enum(["critical", "warning", "info"]);
+
+/** HH:MM, 24-hour clock, local to the window's timezone. */
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a 24-hour time HH:MM, e.g. 02:00");
+
+/** Day-of-week field as EventBridge cron writes it: SUN..SAT, `SUN#1` (first Sunday), `SUNL` (last Sunday). */
+const dayOfWeek = z
+  .string()
+  .regex(
+    /^(SUN|MON|TUE|WED|THU|FRI|SAT)(#[1-5]|L)?$/,
+    "must be a day as EventBridge cron writes it: SUN..SAT, SUN#1 for the first Sunday, SUNL for the last",
+  );
+
+export const maintenanceWindow = z
+  .object({
+    /** Short id used in names, e.g. weekly, monthly. */
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,20}$/, "must be a short lowercase id such as weekly"),
+    day: dayOfWeek,
+    start: clock,
+    end: clock,
+    timezone: timezone.optional(),
+  })
+  .strict()
+  .superRefine((w, ctx) => {
+    const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3));
+    if (minutes(w.end) <= minutes(w.start)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["end"],
+        message: `must be after start (${w.start}); windows that cross midnight are not supported, split them`,
+      });
+    }
+  });
+export type MaintenanceWindowConfig = z.infer<typeof maintenanceWindow>;
+
+/** Route 53 health checks run every 10 or 30 seconds and fail after 1-10 consecutive failures. */
+export const healthCheck = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "must be a short lowercase id such as api"),
+    url: z.url({
+      protocol: /^https?$/,
+      error: "must be an http(s) URL such as https://api.example.com/health",
+    }),
+    /** Route 53 allows 10 or 30 seconds. https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html */
+    requestIntervalSeconds: z.union([z.literal(10), z.literal(30)]).default(30),
+    failureThreshold: z.int().min(1).max(10).default(3),
+    /** Optional text the response body must contain (first 5,120 bytes), e.g. "healthy". */
+    searchString: z.string().min(1).max(255).optional(),
+  })
+  .strict();
+
+const threshold = (min: number, max: number, unit: string) =>
+  z.number().min(min, `must be at least ${min} ${unit}`).max(max, `must be at most ${max} ${unit}`);
+
+/** A threshold paired with the severity and evaluation the runbook gives it. */
+const rule = (min: number, max: number, unit: string) =>
+  z
+    .object({
+      threshold: threshold(min, max, unit),
+      severity,
+      periodSeconds: z.int().default(60),
+      evaluationPeriods: z.int().min(1).default(5),
+      datapointsToAlarm: z.int().min(1).optional(),
+    })
+    .strict()
+    .superRefine((r, ctx) => {
+      const problem = checkAlarmWindow(r.periodSeconds, r.evaluationPeriods, r.datapointsToAlarm);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    });
+
+export const monitoringSection = z
+  .object({
+    healthChecks: z.array(healthCheck).default([]),
+    /** Where request metrics come from: an ALB (`app/<name>/<id>`, its ARN suffix) or an API Gateway REST API. */
+    loadBalancer: z
+      .object({
+        arnSuffix: z.string().regex(/^app\/[\w-]+\/[0-9a-f]+$/, "must be an ALB ARN suffix: app/<name>/<id>"),
+      })
+      .strict()
+      .optional(),
+    apiGateway: z
+      .object({ apiName: z.string().min(1), stage: z.string().min(1) })
+      .strict()
+      .optional(),
+    database: z
+      .object({
+        kind: z.enum(["rds-instance", "aurora-cluster"]),
+        identifier: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, "must be an RDS identifier"),
+        /** The engine's max_connections, so "pool exhausted" can be a percentage. */
+        maxConnections: z.int().min(1),
+        /** Allocated storage in GiB, so "disk > 90 %" becomes a FreeStorageSpace floor. */
+        allocatedStorageGiB: z.int().min(1).optional(),
+        /** Instance memory in GiB, so "memory > 95 %" becomes a FreeableMemory floor. */
+        memoryGiB: z.number().positive().optional(),
+      })
+      .strict()
+      .optional(),
+    redis: z
+      .object({ cacheClusterId: z.string().min(1) })
+      .strict()
+      .optional(),
+    /** EC2 hosts running the CloudWatch agent (Docker Compose hosts): disk_used_percent and mem_used_percent. */
+    hosts: z
+      .array(
+        z
+          .object({
+            instanceId: z
+              .string()
+              .regex(/^i-[0-9a-f]{8,17}$/, "must be an EC2 instance id such as i-0abc12345def67890"),
+            /** The agent's dimensions for the root filesystem. */
+            path: z.string().default("/"),
+            device: z.string().default("nvme0n1p1"),
+            fstype: z.string().default("ext4"),
+          })
+          .strict(),
+      )
+      .default([]),
+    failedLogins: z
+      .object({
+        logGroupName: z.string().min(1),
+        /** CloudWatch Logs filter pattern, e.g. "login failed" in quotes as the runbook's grep. */
+        filterPattern: z.string().min(1),
+        threshold: z.int().min(1),
+        periodSeconds: z.int().default(300),
+        severity: severity.default("warning"),
+      })
+      .strict()
+      .optional(),
+    thresholds: z
+      .object({
+        latencyP95Seconds: z.array(rule(0.01, 60, "seconds")).default([]),
+        errorRatePercent: z.array(rule(0.01, 100, "%")).default([]),
+        fiveXxPerSecond: z.array(rule(0.001, 10_000, "per second")).default([]),
+        databaseConnectionsPercent: z.array(rule(1, 100, "%")).default([]),
+        diskUsedPercent: z.array(rule(1, 100, "%")).default([]),
+        memoryUsedPercent: z.array(rule(1, 100, "%")).default([]),
+        redisMemoryPercent: z.array(rule(1, 100, "%")).default([]),
+        redisEvictionsPerMinute: z.array(rule(0, 1_000_000, "per minute")).default([]),
+      })
+      .strict()
+      .default({
+        latencyP95Seconds: [],
+        errorRatePercent: [],
+        fiveXxPerSecond: [],
+        databaseConnectionsPercent: [],
+        diskUsedPercent: [],
+        memoryUsedPercent: [],
+        redisMemoryPercent: [],
+        redisEvictionsPerMinute: [],
+      }),
+    /** How long a "database down" condition must hold before it pages (Boardroom: for 1m). */
+    databaseDownMinutes: z.int().min(1).max(60).default(1),
+    maintenanceWindows: z.array(maintenanceWindow).default([]),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    const t = m.thresholds;
+    const needsRequests =
+      t.latencyP95Seconds.length + t.errorRatePercent.length + t.fiveXxPerSecond.length > 0;
+    if (needsRequests && !m.loadBalancer && !m.apiGateway) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["loadBalancer"],
+        message:
+          "latency and error-rate thresholds need a request metric source: set loadBalancer or apiGateway",
+      });
+    }
+    if (m.loadBalancer && m.apiGateway) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["apiGateway"],
+        message: "set either loadBalancer or apiGateway, not both",
+      });
+    }
+    if ((t.redisMemoryPercent.length || t.redisEvictionsPerMinute.length) && !m.redis) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["redis"],
+        message: "redis thresholds need redis.cacheClusterId",
+      });
+    }
+    if (t.databaseConnectionsPercent.length && !m.database) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["database"],
+        message: "databaseConnectionsPercent needs database",
+      });
+    }
+    if ((t.diskUsedPercent.length || t.memoryUsedPercent.length) && !m.database && m.hosts.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["hosts"],
+        message: "disk and memory thresholds need hosts (CloudWatch agent) or an RDS database",
+      });
+    }
+    const names = new Set<string>();
+    for (const [i, w] of m.maintenanceWindows.entries()) {
+      if (names.has(w.name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["maintenanceWindows", i, "name"],
+          message: `duplicate window name "${w.name}"`,
+        });
+      }
+      names.add(w.name);
+    }
+  });
+export type MonitoringConfig = z.infer<typeof monitoringSection>;
