@@ -1,0 +1,302 @@
+// EventBridge Scheduler semantics: grammar errors name the field, next runs honour DST (gap skipped, overlap once).
+import { CronExpressionParser } from "cron-parser";
+import fc from "fast-check";
+import {
+  dstGapWarnings,
+  isValidTimezone,
+  maxIntervalSeconds,
+  nextRuns,
+  parseScheduleExpression,
+  ScheduleExpressionError,
+} from "../../infra/schedule";
+
+const iso = (ds: Date[]) => ds.map((d) => d.toISOString());
+
+describe("parseScheduleExpression", () => {
+  it.each([
+    ["cron(0 2 * * * *)", /one of day-of-month and day-of-week must be "\?"/],
+    ["cron(0 2 ? * ? *)", /one of day-of-month and day-of-week must be "\?"/],
+    ["cron(0 2 * * ?)", /cron needs 6 fields .* got 5/],
+    ["cron(0 2 * * ? * *)", /cron needs 6 fields .* got 7/],
+    ["cron(60 2 * * ? *)", /minutes "60" is out of range 0-59/],
+    ["cron(0 24 * * ? *)", /hours "24" is out of range 0-23/],
+    ["cron(0 2 32 * ? *)", /day-of-month "32" is out of range 1-31/],
+    ["cron(0 2 0 * ? *)", /day-of-month "0" is out of range 1-31/],
+    ["cron(0 2 ? 13 MON *)", /month "13" is out of range 1-12/],
+    ["cron(0 2 ? * 8 *)", /day-of-week "8" is out of range 1-7/],
+    ["cron(0 2 ? * 0 *)", /day-of-week "0" is out of range 1-7/],
+    ["cron(0 2 ? * 1#6 *)", /use day#n with n 1-5/],
+    ["cron(0 2 ? * 1#0 *)", /use day#n with n 1-5/],
+    ["cron(0 2 15# * ? *)", /# belongs to day-of-week/],
+    ["cron(0 2 ? * MONW *)", /day-of-week "MONW" has "MONW", which is not a number or name/],
+    ["cron(0 2 * * ? 1969)", /year "1969" is out of range 1970-2199/],
+    ["cron(0 2 * * ? 2200)", /year "2200" is out of range 1970-2199/],
+    ["cron(0 L * * ? *)", /hours "L" may not use L, W or #/],
+    ["cron(0 ? * * ? *)", /hours "\?" may not be "\?"/],
+    ["cron(0 5-2 * * ? *)", /hours "5-2" has a range 5-2 that runs backwards/],
+    ["cron(0/0 2 * * ? *)", /step "0", which must be a positive number/],
+    ["cron(0 2 * FOO ? *)", /month "FOO" has "FOO", which is not a number or name/],
+    ["cron(0,,5 2 * * ? *)", /minutes "0,,5" has an empty list item/],
+    ["rate(1 days)", /must use the singular: rate\(1 day\)/],
+    ["rate(2 hour)", /must use the plural: rate\(2 hours\)/],
+    ["rate(0 hours)", /rate value 0 must be a positive whole number/],
+    ["rate(5 seconds)", /must be "<n> minute\(s\)\|hour\(s\)\|day\(s\)"/],
+    ["0 2 * * ? *", /is not a schedule expression/],
+    ["at(2027-02-30T10:00:00)", /is not a real date and time/],
+  ])("rejects %s", (expression, message) => {
+    expect(() => parseScheduleExpression(expression)).toThrow(ScheduleExpressionError);
+    expect(() => parseScheduleExpression(expression)).toThrow(message);
+  });
+
+  it.each([
+    "cron(0 2 ? * 1#1 *)",
+    "cron(0 2 ? * SUN#1 *)",
+    "cron(0 9 L * ? *)",
+    "cron(0 9 L-2 * ? *)",
+    "cron(0 3 ? * 6L *)",
+    "cron(0 0 15W * ? *)",
+    "cron(0 0 LW * ? *)",
+    "cron(0/15 * * * ? *)",
+    "cron(0 0,12 * * ? *)",
+    "cron(* 2-3 ? * SUN *)",
+    "cron(0 2 ? JAN-MAR MON-FRI 2027-2030)",
+    "rate(6 hours)",
+    "rate(1 day)",
+    "rate(1 minute)",
+    "at(2027-03-28T02:30:00)",
+  ])("accepts %s", (expression) => {
+    expect(parseScheduleExpression(expression).expression).toBe(expression);
+  });
+});
+
+describe("nextRuns", () => {
+  it.each([
+    // Europe/London springs forward 2027-03-28 01:00 -> 02:00: 01:30 does not exist that day and is skipped.
+    [
+      "cron(30 1 * * ? *)",
+      "Europe/London",
+      "2027-03-26T12:00:00Z",
+      ["2027-03-27T01:30:00.000Z", "2027-03-29T00:30:00.000Z"],
+    ],
+    // ... falls back 2027-10-31 02:00 -> 01:00: 01:30 happens twice; it runs once, at the first (BST) instant.
+    [
+      "cron(30 1 * * ? *)",
+      "Europe/London",
+      "2027-10-30T12:00:00Z",
+      ["2027-10-31T00:30:00.000Z", "2027-11-01T01:30:00.000Z"],
+    ],
+    // America/New_York springs forward 2027-03-14 02:00 -> 03:00.
+    [
+      "cron(30 2 * * ? *)",
+      "America/New_York",
+      "2027-03-13T00:00:00Z",
+      ["2027-03-13T07:30:00.000Z", "2027-03-15T06:30:00.000Z"],
+    ],
+    [
+      "cron(30 1 * * ? *)",
+      "America/New_York",
+      "2027-11-06T12:00:00Z",
+      ["2027-11-07T05:30:00.000Z", "2027-11-08T06:30:00.000Z"],
+    ],
+    // Australia/Sydney springs forward in October (2027-10-03 02:00 -> 03:00) and falls back in April.
+    [
+      "cron(30 2 * * ? *)",
+      "Australia/Sydney",
+      "2027-10-01T12:00:00Z",
+      ["2027-10-01T16:30:00.000Z", "2027-10-03T15:30:00.000Z"],
+    ],
+    // ... and falls back 2027-04-04 03:00 -> 02:00: 02:30 that day runs once, at the first (AEDT, +11) instant.
+    [
+      "cron(30 2 * * ? *)",
+      "Australia/Sydney",
+      "2027-04-03T00:00:00Z",
+      ["2027-04-03T15:30:00.000Z", "2027-04-04T16:30:00.000Z"],
+    ],
+    // Asia/Kolkata: +05:30, no DST. SkillSwap's 02:00 IST backup is 20:30 UTC the day before.
+    [
+      "cron(0 2 * * ? *)",
+      "Asia/Kolkata",
+      "2027-03-27T00:00:00Z",
+      ["2027-03-27T20:30:00.000Z", "2027-03-28T20:30:00.000Z"],
+    ],
+    [
+      "cron(0 0,12 * * ? *)",
+      "Asia/Kolkata",
+      "2027-03-27T00:00:00Z",
+      ["2027-03-27T06:30:00.000Z", "2027-03-27T18:30:00.000Z"],
+    ],
+    // nth weekday: first Sunday of the month (Mental Scribe's monthly window).
+    [
+      "cron(0 2 ? * 1#1 *)",
+      "UTC",
+      "2026-11-22T00:00:00Z",
+      ["2026-12-06T02:00:00.000Z", "2027-01-03T02:00:00.000Z"],
+    ],
+    // last Friday, last day, last day minus 2.
+    [
+      "cron(0 3 ? * 6L *)",
+      "UTC",
+      "2027-03-01T00:00:00Z",
+      ["2027-03-26T03:00:00.000Z", "2027-04-30T03:00:00.000Z"],
+    ],
+    [
+      "cron(0 9 L * ? *)",
+      "UTC",
+      "2027-02-01T00:00:00Z",
+      ["2027-02-28T09:00:00.000Z", "2027-03-31T09:00:00.000Z"],
+    ],
+    [
+      "cron(0 9 L * ? *)",
+      "UTC",
+      "2028-02-01T00:00:00Z",
+      ["2028-02-29T09:00:00.000Z", "2028-03-31T09:00:00.000Z"],
+    ],
+    [
+      "cron(0 9 L-2 * ? *)",
+      "UTC",
+      "2027-02-01T00:00:00Z",
+      ["2027-02-26T09:00:00.000Z", "2027-03-29T09:00:00.000Z"],
+    ],
+    // W: 1W when the 1st is a Saturday is Monday the 3rd, never the previous month; 31W on a Sunday is Friday the 29th.
+    [
+      "cron(0 0 1W * ? *)",
+      "UTC",
+      "2027-04-20T00:00:00Z",
+      ["2027-05-03T00:00:00.000Z", "2027-06-01T00:00:00.000Z"],
+    ],
+    [
+      "cron(0 0 31W * ? *)",
+      "UTC",
+      "2027-10-01T00:00:00Z",
+      ["2027-10-29T00:00:00.000Z", "2027-12-31T00:00:00.000Z"],
+    ],
+    [
+      "cron(0 0 15W * ? *)",
+      "UTC",
+      "2027-05-01T00:00:00Z",
+      ["2027-05-14T00:00:00.000Z", "2027-06-15T00:00:00.000Z"],
+    ],
+    [
+      "rate(6 hours)",
+      "Asia/Kolkata",
+      "2027-01-01T00:00:00Z",
+      ["2027-01-01T06:00:00.000Z", "2027-01-01T12:00:00.000Z"],
+    ],
+  ])("%s in %s from %s", (expression, tz, from, expected) => {
+    expect(iso(nextRuns(expression, tz, new Date(from), 2))).toEqual(expected);
+  });
+
+  it("runs an at() once, in its timezone", () => {
+    expect(
+      iso(nextRuns("at(2027-01-01T09:00:00)", "Asia/Kolkata", new Date("2026-12-01T00:00:00Z"), 3)),
+    ).toEqual(["2027-01-01T03:30:00.000Z"]);
+  });
+});
+
+describe("DST gap warnings", () => {
+  it("flags a 01:30 Europe/London run, which silently loses a day each March", () => {
+    expect(dstGapWarnings("cron(30 1 * * ? *)", "Europe/London", new Date("2026-11-22T00:00:00Z"))).toEqual([
+      { localDate: "2027-03-28", localTime: "01:30", timezone: "Europe/London" },
+    ]);
+  });
+  it("flags 02:30 in New York and Sydney on their own spring-forward days", () => {
+    expect(
+      dstGapWarnings("cron(30 2 * * ? *)", "America/New_York", new Date("2026-11-22T00:00:00Z")).map(
+        (w) => w.localDate,
+      ),
+    ).toEqual(["2027-03-14"]);
+    expect(
+      dstGapWarnings("cron(30 2 * * ? *)", "Australia/Sydney", new Date("2026-11-22T00:00:00Z")).map(
+        (w) => w.localDate,
+      ),
+    ).toEqual(["2027-10-03"]);
+  });
+  it("has nothing to say about Asia/Kolkata or UTC", () => {
+    expect(dstGapWarnings("cron(30 2 * * ? *)", "Asia/Kolkata", new Date("2026-11-22T00:00:00Z"))).toEqual(
+      [],
+    );
+    expect(dstGapWarnings("cron(30 2 * * ? *)", "UTC", new Date("2026-11-22T00:00:00Z"))).toEqual([]);
+  });
+});
+
+describe("maxIntervalSeconds", () => {
+  const from = new Date("2026-11-22T00:00:00Z");
+  it.each([
+    ["cron(0 2 * * ? *)", "UTC", 86_400],
+    ["cron(0 2 * * ? *)", "Europe/London", 90_000], // the autumn day is 25 hours long
+    ["cron(0 4 ? * SUN *)", "UTC", 604_800],
+    ["cron(0 2 ? * 1#1 *)", "UTC", 35 * 86_400],
+    ["cron(0 0,12 * * ? *)", "Asia/Kolkata", 43_200],
+    ["rate(6 hours)", "UTC", 21_600],
+  ])("%s in %s -> %d", (expression, tz, seconds) => {
+    expect(maxIntervalSeconds(expression, tz, from)).toBe(seconds);
+  });
+});
+
+describe("timezones", () => {
+  it.each([
+    ["Europe/London", true],
+    ["Asia/Kolkata", true],
+    ["UTC", true],
+    ["IST", false],
+    ["+05:30", false],
+    ["Mars/Olympus", false],
+  ])("%s -> %s", (tz, ok) => expect(isValidTimezone(tz)).toBe(ok));
+});
+
+/** AWS 6-field cron (with ?) -> cron-parser 5-field; AWS day-of-week 1-7 = SUN-SAT, cron-parser 0-6. */
+function toCronParser(min: string, hour: string, dom: string, month: string, dow: string): string {
+  // Shift day numbers, not step sizes: "2-4/2" -> "1-3/2".
+  // cron-parser reads "a/s" as a..7 where 7 is Sunday again, so spell AWS's "a/s" (a..SAT) as "a-6/s".
+  const d =
+    dow === "?"
+      ? "*"
+      : dow
+          .replace(/(^|[,-])(\d)/g, (_m, sep: string, n: string) => `${sep}${Number(n) - 1}`)
+          .replace(/(^|,)(\d)\//g, (_m, sep: string, n: string) => `${sep}${n}-6/`);
+  return `${min} ${hour} ${dom === "?" ? "*" : dom} ${month} ${d}`;
+}
+
+describe("agreement with cron-parser where the grammars overlap", () => {
+  const field = (max: number, min = 0) =>
+    fc.oneof(
+      fc.constant("*"),
+      fc.integer({ min, max }).map(String),
+      fc
+        .tuple(fc.integer({ min, max }), fc.integer({ min, max }))
+        .map(([a, b]) => `${Math.min(a, b)}-${Math.max(a, b)}`),
+      fc.tuple(fc.integer({ min, max }), fc.integer({ min: 1, max: 12 })).map(([a, s]) => `${a}/${s}`),
+      fc.uniqueArray(fc.integer({ min, max }), { minLength: 2, maxLength: 4 }).map((xs) => xs.join(",")),
+    );
+  const arbitrary = fc.record({
+    min: field(59),
+    hour: field(23),
+    useDom: fc.boolean(),
+    dom: field(28, 1),
+    month: field(12, 1),
+    dow: field(7, 1),
+    tz: fc.constantFrom("UTC", "Asia/Kolkata"),
+    from: fc.date({
+      min: new Date("2026-01-01T00:00:00Z"),
+      max: new Date("2030-01-01T00:00:00Z"),
+      noInvalidDate: true,
+    }),
+  });
+
+  it("gives the same next 5 runs in UTC and in a no-DST zone", () => {
+    fc.assert(
+      fc.property(arbitrary, ({ min, hour, useDom, dom, month, dow, tz, from }) => {
+        const d = useDom ? dom : "?";
+        const w = useDom ? "?" : dow;
+        const ours = nextRuns(`cron(${min} ${hour} ${d} ${month} ${w} *)`, tz, from, 5);
+        const it = CronExpressionParser.parse(toCronParser(min, hour, d, month, w), {
+          currentDate: from,
+          tz,
+        });
+        const theirs = Array.from({ length: 5 }, () => it.next().toDate());
+        expect(iso(ours)).toEqual(iso(theirs));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
