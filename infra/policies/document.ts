@@ -6,7 +6,8 @@ export interface Statement {
   readonly Effect: "Allow" | "Deny";
   readonly Principal?: Principal;
   readonly Action: string | string[];
-  readonly Resource: string | string[];
+  /** Absent only in trust policies, where IAM forbids it. */
+  readonly Resource?: string | string[];
   readonly Condition?: Record<string, Record<string, string | string[] | boolean>>;
 }
 

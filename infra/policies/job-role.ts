@@ -1,0 +1,111 @@
+// IAM documents for maintenance jobs, built as pure functions so tests assert every statement exactly.
+import { assertNoWildcardActions, type PolicyDocument, policy, type Statement } from "./document";
+
+/** A permission a job declares: named actions on ARNs (or `*` only with a narrowing condition). */
+export interface JobStatement {
+  readonly sid: string;
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+  readonly conditions?: Statement["Condition"];
+}
+
+export interface JobPolicyContext {
+  readonly logGroupArn: string;
+  readonly failureQueueArn: string;
+  readonly messagingKeyArn: string;
+  /** SSM parameter recording the last success, for jobs watched through SecondsSinceLastSuccess. */
+  readonly lastSuccessParameterArn?: string;
+}
+
+/** Trust policy: only `service` acting for this account may assume the role. */
+export function trustPolicy(service: string, account: string, sourceArnLike?: string): PolicyDocument {
+  return policy([
+    {
+      Sid: "AssumedOnlyByServiceForThisAccount",
+      Effect: "Allow",
+      Principal: { Service: service },
+      Action: "sts:AssumeRole",
+      Condition: {
+        StringEquals: { "aws:SourceAccount": account },
+        ...(sourceArnLike ? { ArnLike: { "aws:SourceArn": sourceArnLike } } : {}),
+      },
+    },
+  ]);
+}
+
+/**
+ * The job's execution policy: its own log group, its failure queue (and the key that encrypts it), its success
+ * parameter, then exactly the statements it declares. Any `*` or `service:*` action throws.
+ */
+export function jobPolicyDocument(
+  job: string,
+  statements: readonly JobStatement[],
+  ctx: JobPolicyContext,
+): PolicyDocument {
+  const base: Statement[] = [
+    {
+      Sid: "WriteOwnLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: [ctx.logGroupArn, `${ctx.logGroupArn}:log-stream:*`],
+    },
+    {
+      Sid: "SendToOwnFailureQueue",
+      Effect: "Allow",
+      Action: "sqs:SendMessage",
+      Resource: ctx.failureQueueArn,
+    },
+    {
+      Sid: "UseMessagingKeyForFailureQueue",
+      Effect: "Allow",
+      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+      Resource: ctx.messagingKeyArn,
+    },
+  ];
+  if (ctx.lastSuccessParameterArn) {
+    base.push({
+      Sid: "RecordLastSuccess",
+      Effect: "Allow",
+      Action: ["ssm:GetParameter", "ssm:PutParameter"],
+      Resource: ctx.lastSuccessParameterArn,
+    });
+  }
+  const declared: Statement[] = statements.map((s) => {
+    if (s.resources.includes("*") && !s.conditions) {
+      throw new Error(
+        `job ${job}: statement ${s.sid} uses Resource "*" without a condition; scope it by ARN or tag`,
+      );
+    }
+    return {
+      Sid: s.sid,
+      Effect: "Allow",
+      Action: [...s.actions],
+      Resource: s.resources.length === 1 ? s.resources[0]! : [...s.resources],
+      ...(s.conditions ? { Condition: s.conditions } : {}),
+    };
+  });
+  return assertNoWildcardActions(policy([...base, ...declared]), `job ${job}`);
+}
+
+/** The scheduler role may invoke only this function and write only to its schedules' DLQs. */
+export function schedulerPolicyDocument(
+  functionArn: string,
+  dlqArns: readonly string[],
+  messagingKeyArn: string,
+): PolicyDocument {
+  return policy([
+    {
+      Sid: "InvokeOnlyThisFunction",
+      Effect: "Allow",
+      Action: "lambda:InvokeFunction",
+      Resource: [functionArn, `${functionArn}:*`],
+    },
+    { Sid: "DeadLetterToOwnQueues", Effect: "Allow", Action: "sqs:SendMessage", Resource: [...dlqArns] },
+    {
+      Sid: "UseMessagingKeyForDlqs",
+      Effect: "Allow",
+      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+      Resource: messagingKeyArn,
+    },
+  ]);
+}
