@@ -19,6 +19,8 @@ export interface EncryptionKeysArgs {
   readonly deletionWindowDays?: number;
   /** A second region: a backups key is created there for DR snapshot copies. */
   readonly drRegion?: string;
+  /** Other regions that need a messaging key (paging topics for us-east-1-only metrics such as Route 53's). */
+  readonly extraMessagingRegions?: readonly string[];
   /** Protect keys from `pulumi destroy` (prod). @default false */
   readonly protect?: boolean;
   readonly tags?: Record<string, string>;
@@ -37,6 +39,8 @@ export class EncryptionKeys extends pulumi.ComponentResource {
   readonly arns: Partial<Record<KeyPurpose, pulumi.Output<string>>> = {};
   /** The DR region's backups key, when a DR region is set. */
   readonly drBackupsKeyArn?: pulumi.Output<string>;
+  /** Messaging keys in extra regions, by region. */
+  readonly regionalMessagingArns: Record<string, pulumi.Output<string>> = {};
 
   constructor(name: string, args: EncryptionKeysArgs, opts?: pulumi.ComponentResourceOptions) {
     validateKeyArgs(args);
@@ -46,6 +50,7 @@ export class EncryptionKeys extends pulumi.ComponentResource {
     const partition = aws.getPartitionOutput({}, parent);
     const region = aws.getRegionOutput({}, parent);
 
+    /** `dr` marks a key in a region other than the stack's (DR copies, or us-east-1 paging). */
     const makeKey = (purpose: KeyPurpose, suffix: string, keyRegion: pulumi.Input<string>, dr: boolean) => {
       const ctx = pulumi
         .all([partition.partition, identity.accountId, keyRegion])
@@ -53,7 +58,7 @@ export class EncryptionKeys extends pulumi.ComponentResource {
       const key = new aws.kms.Key(
         `${name}-${suffix}`,
         {
-          description: `${args.namePrefix} ${purpose}${dr ? " (DR copy region)" : ""}: managed by maintenance-stack`,
+          description: `${args.namePrefix} ${purpose}${dr ? ` (${suffix})` : ""}: managed by maintenance-stack`,
           enableKeyRotation: true,
           rotationPeriodInDays: args.rotationPeriodDays,
           deletionWindowInDays: args.deletionWindowDays ?? 30,
@@ -68,7 +73,7 @@ export class EncryptionKeys extends pulumi.ComponentResource {
       new aws.kms.Alias(
         `${name}-${suffix}-alias`,
         {
-          name: physicalName("kmsAlias", `alias/${args.namePrefix}`, purpose, ...(dr ? ["dr"] : [])),
+          name: physicalName("kmsAlias", `alias/${args.namePrefix}`, suffix === purpose ? purpose : suffix),
           targetKeyId: key.keyId,
           ...(dr ? { region: keyRegion } : {}),
         },
@@ -81,6 +86,9 @@ export class EncryptionKeys extends pulumi.ComponentResource {
       this.arns[purpose] = makeKey(purpose, purpose, region.region, false).arn;
     }
     if (args.drRegion) this.drBackupsKeyArn = makeKey("backups", "backups-dr", args.drRegion, true).arn;
+    for (const extra of args.extraMessagingRegions ?? []) {
+      this.regionalMessagingArns[extra] = makeKey("messaging", `messaging-${extra}`, extra, true).arn;
+    }
     this.registerOutputs({ arns: this.arns, drBackupsKeyArn: this.drBackupsKeyArn });
   }
 

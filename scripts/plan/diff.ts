@@ -1,0 +1,207 @@
+// Preview-like diff between two offline plans: create, update (with changed property paths), delete, replace.
+export interface PlanResourceLike {
+  readonly type: string;
+  readonly name: string;
+  readonly parent?: string | null;
+  readonly region?: string;
+  readonly inputs: Record<string, unknown>;
+}
+
+export interface PlanLike {
+  readonly stack: string;
+  readonly resources: readonly PlanResourceLike[];
+}
+
+export type ChangeKind = "create" | "update" | "delete" | "replace" | "same";
+
+export interface ResourceChange {
+  readonly kind: ChangeKind;
+  readonly type: string;
+  readonly name: string;
+  /** Changed input paths (`target.retryPolicy.maximumRetryAttempts`), for update and replace. */
+  readonly properties: string[];
+  /** Paths among `properties` that force replacement. */
+  readonly replaceBecause: string[];
+  readonly before?: Record<string, unknown>;
+  readonly after?: Record<string, unknown>;
+  /** Why a reviewer must look twice: deletes/replaces of stateful resources, shortened retention, forceDestroy. */
+  readonly dangers: string[];
+}
+
+export interface StackDiff {
+  readonly stack: string;
+  readonly changes: ResourceChange[];
+}
+
+/**
+ * Inputs whose change makes the provider replace the resource ("Changes to this property will trigger replacement"
+ * in the Pulumi registry docs for each type). `region` replaces everything in @pulumi/aws v7.
+ */
+export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
+  "aws:kms/key:Key": ["customerMasterKeySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId"],
+  "aws:kms/alias:Alias": ["name", "namePrefix"],
+  "aws:s3/bucket:Bucket": ["bucket", "bucketPrefix", "objectLockEnabled"],
+  "aws:s3/bucketPolicy:BucketPolicy": ["bucket"],
+  "aws:s3/bucketVersioning:BucketVersioning": ["bucket"],
+  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": ["bucket"],
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": ["bucket"],
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": ["bucket"],
+  "aws:s3/bucketOwnershipControls:BucketOwnershipControls": ["bucket"],
+  "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": ["bucket"],
+  "aws:sns/topic:Topic": ["name", "namePrefix", "fifoTopic"],
+  "aws:sns/topicSubscription:TopicSubscription": ["topic", "protocol", "endpoint"],
+  "aws:sns/topicPolicy:TopicPolicy": ["arn"],
+  "aws:sqs/queue:Queue": ["name", "namePrefix", "fifoQueue"],
+  "aws:lambda/function:Function": ["name", "packageType"],
+  "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": ["functionName", "qualifier"],
+  "aws:iam/role:Role": ["name", "namePrefix", "path"],
+  "aws:iam/rolePolicy:RolePolicy": ["name", "namePrefix", "role"],
+  "aws:cloudwatch/logGroup:LogGroup": ["name", "namePrefix"],
+  "aws:cloudwatch/metricAlarm:MetricAlarm": ["name"],
+  "aws:cloudwatch/compositeAlarm:CompositeAlarm": ["alarmName"],
+  "aws:cloudwatch/logMetricFilter:LogMetricFilter": ["name", "logGroupName"],
+  "aws:cloudwatch/dashboard:Dashboard": ["dashboardName"],
+  "aws:scheduler/schedule:Schedule": ["name", "namePrefix", "groupName"],
+  "aws:scheduler/scheduleGroup:ScheduleGroup": ["name", "namePrefix"],
+  "aws:ssm/parameter:Parameter": ["name"],
+  "aws:route53/healthCheck:HealthCheck": [
+    "type",
+    "referenceName",
+    "requestInterval",
+    "measureLatency",
+    "routingControlArn",
+  ],
+  "aws:ecr/repository:Repository": ["name"],
+  "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": ["name", "destination"],
+  "random:index/randomId:RandomId": ["byteLength", "keepers", "prefix"],
+};
+
+/** Resources whose replacement or deletion loses data or breaks decryption. */
+export const STATEFUL: ReadonlySet<string> = new Set([
+  "aws:kms/key:Key",
+  "aws:s3/bucket:Bucket",
+  "aws:cloudwatch/logGroup:LogGroup",
+  "aws:ecr/repository:Repository",
+  "aws:ssm/parameter:Parameter",
+  "random:index/randomId:RandomId",
+]);
+
+/** Inputs that hold retention: a smaller value after than before is a shortening a second reviewer must approve. */
+const RETENTION_PATHS = [
+  /(^|\.)retentionInDays$/,
+  /(^|\.)expiration\.days$/,
+  /(^|\.)noncurrentVersionExpiration\.noncurrentDays$/,
+  /(^|\.)defaultRetention\.(days|years)$/,
+  /(^|\.)messageRetentionSeconds$/,
+  /(^|\.)deletionWindowInDays$/,
+];
+
+const key = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
+
+function flatten(value: unknown, prefix: string, out: Map<string, unknown>): void {
+  if (Array.isArray(value)) {
+    if (value.length === 0) out.set(prefix, "[]");
+    value.forEach((v, i) => flatten(v, `${prefix}[${i}]`, out));
+  } else if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 0) out.set(prefix, "{}");
+    for (const [k, v] of entries) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else if (typeof value === "string" && /^\s*[[{]/.test(value)) {
+    // JSON documents (IAM and bucket policies) are compared by their structure, not as one long string.
+    try {
+      flatten(JSON.parse(value), prefix, out);
+    } catch {
+      out.set(prefix, value);
+    }
+  } else {
+    out.set(prefix, value);
+  }
+}
+
+/** Changed leaf paths between two input objects, collapsed to the shortest distinct prefixes under 3 levels. */
+export function changedPaths(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+  const a = new Map<string, unknown>();
+  const b = new Map<string, unknown>();
+  flatten(before, "", a);
+  flatten(after, "", b);
+  const paths = new Set<string>();
+  for (const p of new Set([...a.keys(), ...b.keys()])) {
+    if (JSON.stringify(a.get(p)) !== JSON.stringify(b.get(p)))
+      paths.add(p.replace(/\[\d+\].*$/, "").replace(/^\./, "") || p);
+  }
+  return [...paths].sort();
+}
+
+function retentionShortened(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+  const a = new Map<string, unknown>();
+  const b = new Map<string, unknown>();
+  flatten(before, "", a);
+  flatten(after, "", b);
+  const out: string[] = [];
+  for (const [p, v] of a) {
+    if (!RETENTION_PATHS.some((r) => r.test(p))) continue;
+    const w = b.get(p);
+    if (typeof v === "number" && (w === undefined || (typeof w === "number" && w < v))) {
+      out.push(`${p} shortened from ${v} to ${w ?? "unset"}`);
+    }
+  }
+  return out;
+}
+
+export function diffPlans(before: PlanLike | undefined, after: PlanLike): StackDiff {
+  const old = new Map((before?.resources ?? []).map((r) => [key(r), r]));
+  const now = new Map(after.resources.map((r) => [key(r), r]));
+  const changes: ResourceChange[] = [];
+  for (const [k, r] of now) {
+    const prev = old.get(k);
+    if (!prev) {
+      changes.push({
+        kind: "create",
+        type: r.type,
+        name: r.name,
+        properties: [],
+        replaceBecause: [],
+        after: r.inputs,
+        dangers: [],
+      });
+      continue;
+    }
+    const properties = changedPaths(prev.inputs, r.inputs);
+    if (prev.region !== r.region) properties.push("region");
+    if (properties.length === 0) {
+      changes.push({ kind: "same", type: r.type, name: r.name, properties, replaceBecause: [], dangers: [] });
+      continue;
+    }
+    const forcing = [...(REPLACE_ON[r.type] ?? ["name"]), "region"];
+    const replaceBecause = properties.filter((p) => forcing.includes(p.split(".")[0]!));
+    const dangers = retentionShortened(prev.inputs, r.inputs);
+    if (r.inputs.forceDestroy === true && prev.inputs.forceDestroy !== true)
+      dangers.push("forceDestroy turned on");
+    if (replaceBecause.length && STATEFUL.has(r.type))
+      dangers.push(`replaces a stateful ${r.type}: its data does not move to the new one`);
+    changes.push({
+      kind: replaceBecause.length ? "replace" : "update",
+      type: r.type,
+      name: r.name,
+      properties,
+      replaceBecause,
+      before: prev.inputs,
+      after: r.inputs,
+      dangers,
+    });
+  }
+  for (const [k, r] of old) {
+    if (now.has(k)) continue;
+    changes.push({
+      kind: "delete",
+      type: r.type,
+      name: r.name,
+      properties: [],
+      replaceBecause: [],
+      before: r.inputs,
+      dangers: STATEFUL.has(r.type) ? [`deletes a stateful ${r.type}`] : [],
+    });
+  }
+  changes.sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
+  return { stack: after.stack, changes };
+}

@@ -1,0 +1,148 @@
+// Renders plan diffs for a terminal and for a PR comment that always fits GitHub's 65,536-character limit.
+import { createHash } from "node:crypto";
+import type { ChangeKind, ResourceChange, StackDiff } from "./diff";
+
+const SYMBOL: Record<Exclude<ChangeKind, "same">, string> = {
+  create: "+",
+  update: "~",
+  delete: "-",
+  replace: "+-",
+};
+/** Marker the PR workflow looks for to update its comment in place instead of adding another. */
+export const COMMENT_MARKER = "<!-- maintenance-stack-plan-diff -->";
+
+const visible = (d: StackDiff) => d.changes.filter((c) => c.kind !== "same");
+
+function counts(d: StackDiff): Record<Exclude<ChangeKind, "same">, number> {
+  const n = { create: 0, update: 0, delete: 0, replace: 0 };
+  for (const c of visible(d)) n[c.kind as keyof typeof n]++;
+  return n;
+}
+
+function shortValue(v: unknown, max = 120): string {
+  const text = v === undefined ? "(unset)" : typeof v === "string" ? v : JSON.stringify(v);
+  if (text.length <= max) return text;
+  const digest = createHash("sha256").update(text).digest("hex").slice(0, 8);
+  return `${text.slice(0, max - 24)}… (${text.length} chars, sha256:${digest})`;
+}
+
+function get(obj: Record<string, unknown> | undefined, path: string): unknown {
+  let v: unknown = obj;
+  for (const part of path.split(".")) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<string, unknown>)[part];
+  }
+  return v;
+}
+
+function changeLine(c: ResourceChange): string {
+  const sym = SYMBOL[c.kind as keyof typeof SYMBOL];
+  const props = c.properties.length ? ` [${c.properties.join(", ")}]` : "";
+  const why = c.replaceBecause.length ? ` (replace: ${c.replaceBecause.join(", ")})` : "";
+  return `${sym} ${c.type} ${c.name}${props}${why}`;
+}
+
+/** Preview-like text for the terminal: summary first, then each stack's changes. */
+export function renderText(diffs: readonly StackDiff[]): string {
+  const lines: string[] = ["Plan diff (offline):"];
+  for (const d of diffs) {
+    const n = counts(d);
+    lines.push(
+      `  ${d.stack}: ${n.create} to create, ${n.update} to update, ${n.replace} to replace, ${n.delete} to delete`,
+    );
+  }
+  for (const d of diffs) {
+    const changes = visible(d);
+    if (!changes.length) continue;
+    lines.push("", `== ${d.stack}`);
+    for (const c of changes) {
+      lines.push(`  ${changeLine(c)}`);
+      for (const p of c.properties.slice(0, 20)) {
+        lines.push(`      ${p}: ${shortValue(get(c.before, p))} => ${shortValue(get(c.after, p))}`);
+      }
+      for (const danger of c.dangers) lines.push(`      !! ${danger}`);
+    }
+  }
+  return lines.join("\n");
+}
+
+function stackSection(d: StackDiff, detail: boolean): string {
+  const changes = visible(d);
+  const n = counts(d);
+  const head = `### ${d.stack}: +${n.create} ~${n.update} +-${n.replace} -${n.delete}`;
+  if (!changes.length) return `${head}\n\nNo changes.`;
+  const rows = changes.map((c) => {
+    const lines = [`${changeLine(c)}`];
+    if (detail) {
+      for (const p of c.properties.slice(0, 20))
+        lines.push(`    ${p}: ${shortValue(get(c.before, p), 200)} => ${shortValue(get(c.after, p), 200)}`);
+    }
+    for (const danger of c.dangers) lines.push(`    !! ${danger}`);
+    return lines.join("\n");
+  });
+  return `${head}\n\n<details><summary>${changes.length} change(s)</summary>\n\n\`\`\`diff\n${rows.join("\n")}\n\`\`\`\n\n</details>`;
+}
+
+/**
+ * Markdown for a PR comment: the summary table and the dangerous changes first, then one section per stack. When
+ * the whole exceeds `limit`, sections lose their per-property detail, then are elided from the last stack backwards,
+ * so the comment always fits and the summary is always complete.
+ */
+export function renderMarkdown(diffs: readonly StackDiff[], options: { limit?: number } = {}): string {
+  const limit = options.limit ?? 60_000;
+  const summary = [
+    COMMENT_MARKER,
+    "## Offline plan diff",
+    "",
+    "| stack | create | update | replace | delete |",
+    "|---|---:|---:|---:|---:|",
+    ...diffs.map((d) => {
+      const n = counts(d);
+      return `| ${d.stack} | ${n.create} | ${n.update} | ${n.replace} | ${n.delete} |`;
+    }),
+  ];
+  const dangers = diffs.flatMap((d) =>
+    visible(d).flatMap((c) => c.dangers.map((x) => `- **${d.stack}** \`${c.name}\`: ${x}`)),
+  );
+  if (dangers.length) {
+    summary.push(
+      "",
+      "**Needs a second reviewer** (deletes, replacements of stateful resources, shortened retention):",
+      "",
+    );
+    let used = summary.join("\n").length;
+    for (const [i, line] of dangers.entries()) {
+      if (used + line.length > limit / 3) {
+        summary.push(
+          `- … and ${dangers.length - i} more (see the sections below or \`npm run plan -- --diff\`)`,
+        );
+        break;
+      }
+      summary.push(line);
+      used += line.length + 1;
+    }
+  }
+  const head = summary.join("\n");
+  for (const detail of [true, false]) {
+    const sections = diffs.map((d) => stackSection(d, detail));
+    const whole = [head, "", ...sections].join("\n\n");
+    if (whole.length <= limit) return whole;
+    if (!detail) {
+      // Elide whole sections from the end until it fits.
+      const kept = [...sections];
+      const elided: string[] = [];
+      while (kept.length && [head, ...kept, elidedNote(elided)].join("\n\n").length > limit) {
+        kept.pop();
+        elided.unshift(diffs[kept.length]!.stack);
+      }
+      return [head, ...kept, elidedNote(elided)].join("\n\n").slice(0, limit);
+    }
+  }
+  return head.slice(0, limit);
+}
+
+function elidedNote(stacks: readonly string[]): string {
+  return stacks.length
+    ? `_Sections elided to fit the comment: ${stacks.join(", ")}. Run \`npm run plan -- --diff\` locally for them._`
+    : "";
+}
