@@ -101,7 +101,7 @@ const key = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
 function flatten(value: unknown, prefix: string, out: Map<string, unknown>): void {
   if (Array.isArray(value)) {
     if (value.length === 0) out.set(prefix, "[]");
-    value.forEach((v, i) => flatten(v, `${prefix}[${i}]`, out));
+    for (const [i, v] of value.entries()) flatten(v, `${prefix}[${i}]`, out);
   } else if (value !== null && typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>);
     if (entries.length === 0) out.set(prefix, "{}");
