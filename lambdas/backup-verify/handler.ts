@@ -1,0 +1,34 @@
+// Lambda entry of backup verification: check every database's newest snapshot and DR copy, emit per-database metrics.
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { RDSClient } from "@aws-sdk/client-rds";
+import { backupConfigSchema, verifyEventSchema } from "../backup/config";
+import { defineJob } from "../shared/job";
+import { runVerify } from "./verify";
+
+const clients = new Map<string, RDSClient>();
+const rds = (region: string) => {
+  let c = clients.get(region);
+  if (!c) clients.set(region, (c = new RDSClient({ region })));
+  return c;
+};
+
+export const handler = defineJob({
+  job: "backup-verify",
+  event: verifyEventSchema,
+  config: backupConfigSchema,
+  run: (_event, ctx) =>
+    runVerify(ctx.config, {
+      primary: rds(ctx.config.region),
+      ...(ctx.config.dr ? { dr: rds(ctx.config.dr.region) } : {}),
+      log: ctx.logger,
+      now: ctx.now,
+      metrics: {
+        // Each datapoint carries exactly {service, Database}, the dimensions the stack's alarms use.
+        put: (database, name, value, unit) => {
+          const single = ctx.metrics.singleMetric();
+          single.addDimension("Database", database);
+          single.addMetric(name, unit === "Seconds" ? MetricUnit.Seconds : MetricUnit.Count, value);
+        },
+      },
+    }),
+});

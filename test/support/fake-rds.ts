@@ -1,0 +1,122 @@
+// A stateful RDS stand-in on aws-sdk-client-mock: snapshots live in memory, describes paginate like RDS (Marker).
+import {
+  CopyDBSnapshotCommand,
+  CreateDBSnapshotCommand,
+  DBSnapshotAlreadyExistsFault,
+  DeleteDBSnapshotCommand,
+  DescribeDBSnapshotAttributesCommand,
+  DescribeDBSnapshotsCommand,
+  type RDSClient,
+  type Tag,
+} from "@aws-sdk/client-rds";
+import { mockClient } from "aws-sdk-client-mock";
+
+export interface FakeSnapshot {
+  id: string;
+  instance: string;
+  createdAt: Date;
+  status: string;
+  tags: Tag[];
+  kmsKeyId?: string;
+  encrypted?: boolean;
+  public?: boolean;
+}
+
+/** Installs a fake RDS on one client instance; `snapshots` is its state, `pageSize` the describe page size. */
+export interface FakeRdsOptions {
+  now: () => Date;
+  pageSize?: number;
+  kmsKeyId?: string;
+  /** The region copies come from (for a DR fake). */
+  source?: { snapshots: FakeSnapshot[]; arn: (id: string) => string };
+}
+
+export function fakeRds(client: RDSClient, region: string, opts: FakeRdsOptions) {
+  const mock = mockClient(client);
+  const snapshots: FakeSnapshot[] = [];
+  const arn = (id: string) => `arn:aws:rds:${region}:123456789012:snapshot:${id}`;
+  mock.on(CreateDBSnapshotCommand).callsFake((input) => {
+    if (snapshots.some((s) => s.id === input.DBSnapshotIdentifier)) {
+      throw new DBSnapshotAlreadyExistsFault({
+        message: `DBSnapshot ${input.DBSnapshotIdentifier} already exists`,
+        $metadata: {},
+      });
+    }
+    snapshots.push({
+      id: input.DBSnapshotIdentifier,
+      instance: input.DBInstanceIdentifier,
+      createdAt: opts.now(),
+      status: "creating",
+      tags: input.Tags ?? [],
+      kmsKeyId: opts.kmsKeyId,
+      encrypted: true,
+    });
+    return { DBSnapshot: { DBSnapshotIdentifier: input.DBSnapshotIdentifier } };
+  });
+  mock.on(CopyDBSnapshotCommand).callsFake((input) => {
+    if (snapshots.some((s) => s.id === input.TargetDBSnapshotIdentifier)) {
+      throw new DBSnapshotAlreadyExistsFault({ message: "exists", $metadata: {} });
+    }
+    const source = opts.source?.snapshots.find(
+      (s) => opts.source?.arn(s.id) === input.SourceDBSnapshotIdentifier,
+    );
+    if (!source) throw new Error(`source snapshot ${input.SourceDBSnapshotIdentifier} not found`);
+    const instance = source.instance;
+    snapshots.push({
+      id: input.TargetDBSnapshotIdentifier,
+      instance,
+      createdAt: opts.now(),
+      status: "copying",
+      tags: input.Tags ?? [],
+      kmsKeyId: input.KmsKeyId,
+      encrypted: true,
+    });
+    return {};
+  });
+  mock.on(DescribeDBSnapshotsCommand).callsFake((input) => {
+    const matching = snapshots
+      .filter((s) => !input.DBInstanceIdentifier || s.instance === input.DBInstanceIdentifier)
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+    const start = input.Marker ? Number(input.Marker) : 0;
+    const size = opts.pageSize ?? 100;
+    const page = matching.slice(start, start + size);
+    return {
+      DBSnapshots: page.map((s) => ({
+        DBSnapshotIdentifier: s.id,
+        DBSnapshotArn: arn(s.id),
+        DBInstanceIdentifier: s.instance,
+        SnapshotCreateTime: s.createdAt,
+        Status: s.status,
+        Encrypted: s.encrypted ?? true,
+        KmsKeyId: s.kmsKeyId,
+        TagList: s.tags,
+        SnapshotType: "manual",
+      })),
+      ...(start + size < matching.length ? { Marker: String(start + size) } : {}),
+    };
+  });
+  mock.on(DeleteDBSnapshotCommand).callsFake((input) => {
+    const i = snapshots.findIndex((s) => s.id === input.DBSnapshotIdentifier);
+    if (i < 0) throw new Error(`no snapshot ${input.DBSnapshotIdentifier}`);
+    snapshots.splice(i, 1);
+    return {};
+  });
+  mock.on(DescribeDBSnapshotAttributesCommand).callsFake((input) => {
+    const s = snapshots.find((x) => x.id === input.DBSnapshotIdentifier);
+    return {
+      DBSnapshotAttributesResult: {
+        DBSnapshotIdentifier: input.DBSnapshotIdentifier,
+        DBSnapshotAttributes: [{ AttributeName: "restore", AttributeValues: s?.public ? ["all"] : [] }],
+      },
+    };
+  });
+  return { mock, snapshots, arn };
+}
+
+/** Tags this stack puts on its snapshots. */
+export const ourTags = (stack: string, database: string, tier = "daily"): Tag[] => [
+  { Key: "managed-by", Value: "maintenance-stack" },
+  { Key: "stack", Value: stack },
+  { Key: "database", Value: database },
+  { Key: "tier", Value: tier },
+];
