@@ -2,15 +2,12 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { backupConfigSchema, verifyEventSchema } from "../backup/config";
+import { perRegion } from "../shared/clients";
 import { defineJob } from "../shared/job";
+import { toLog } from "../shared/log";
 import { runVerify } from "./verify";
 
-const clients = new Map<string, RDSClient>();
-const rds = (region: string) => {
-  let c = clients.get(region);
-  if (!c) clients.set(region, (c = new RDSClient({ region })));
-  return c;
-};
+const rds = perRegion((region) => new RDSClient({ region }));
 
 export const handler = defineJob({
   job: "backup-verify",
@@ -20,7 +17,7 @@ export const handler = defineJob({
     runVerify(ctx.config, {
       primary: rds(ctx.config.region),
       ...(ctx.config.dr ? { dr: rds(ctx.config.dr.region) } : {}),
-      log: ctx.logger,
+      log: toLog(ctx.logger),
       now: ctx.now,
       metrics: {
         // Each datapoint carries exactly {service, Database}, the dimensions the stack's alarms use.

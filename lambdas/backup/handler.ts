@@ -1,16 +1,12 @@
 // Lambda entry of the RDS backup job: validate, then snapshot, copy and prune every configured database.
 import { RDSClient } from "@aws-sdk/client-rds";
+import { perRegion } from "../shared/clients";
 import { defineJob } from "../shared/job";
+import { toLog } from "../shared/log";
 import { backupConfigSchema, backupEventSchema } from "./config";
 import { runBackup } from "./job";
 
-const clients = new Map<string, RDSClient>();
-/** One client per region, reused across warm invocations. */
-const rds = (region: string) => {
-  let c = clients.get(region);
-  if (!c) clients.set(region, (c = new RDSClient({ region })));
-  return c;
-};
+const rds = perRegion((region) => new RDSClient({ region }));
 
 export const handler = defineJob({
   job: "backup",
@@ -20,7 +16,7 @@ export const handler = defineJob({
     runBackup(event, ctx.config, {
       primary: rds(ctx.config.region),
       ...(ctx.config.dr ? { dr: rds(ctx.config.dr.region) } : {}),
-      log: ctx.logger,
+      log: toLog(ctx.logger),
       now: ctx.now,
     }),
 });

@@ -1,6 +1,6 @@
 // The backup run: per database, snapshot the slot, start the DR copy, prune both regions safely; one bad database
 // never stops the others, and every pruning decision is logged with its reason.
-import type { Logger } from "@aws-lambda-powertools/logger";
+import type { Log } from "../shared/log";
 import type { RDSClient } from "@aws-sdk/client-rds";
 import type { BackupConfig, BackupEvent, DatabaseRef } from "./config";
 import { planRetention } from "./retention";
@@ -15,8 +15,7 @@ import {
   snapshotId,
 } from "./snapshots";
 
-/** The logging the job needs: Powertools' Logger in Lambda, a recorder in tests. */
-export type Log = Pick<Logger, "info" | "warn" | "error">;
+export type { Log } from "../shared/log";
 
 export interface PruneOutcome {
   readonly region: string;
