@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
 import { appSection, encryptionSection, jobsSection, pagingSection } from "./config/base";
+import { backupsSection } from "./config/backups";
 import { monitoringSection } from "./config/monitoring";
 import { region } from "./config/rules";
 
@@ -18,6 +19,7 @@ export const SECTIONS = {
   paging: pagingSection,
   encryption: encryptionSection.default({ rotationDays: 365, deletionWindowDays: 30 }),
   jobs: jobsSection.default(jobsSection.parse({})),
+  backups: backupsSection.optional(),
   monitoring: monitoringSection.optional(),
 } as const;
 
@@ -181,6 +183,11 @@ export function loadConfig(source: ConfigSource): StackConfig {
     if (cfg.app.environment === "prod" && !cfg.paging.actionsEnabled) {
       problems.push(
         `${NAMESPACE}:paging.actionsEnabled: must be true in a prod stack (app.environment is prod)`,
+      );
+    }
+    if (cfg.backups?.copyToDr && !cfg.encryption.drRegion) {
+      problems.push(
+        `${NAMESPACE}:backups.copyToDr: needs ${NAMESPACE}:encryption.drRegion (the region copies go to)`,
       );
     }
     if (cfg.encryption.drRegion !== undefined && cfg.encryption.drRegion === cfg.region) {

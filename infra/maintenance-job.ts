@@ -47,7 +47,7 @@ export interface MaintenanceJobArgs {
   /** 1 where runs must not overlap (anything that creates or deletes backups). */
   readonly reservedConcurrency: number;
   /** The job's settings, passed as JSON in JOB_CONFIG (never secrets: those stay in Secrets Manager). */
-  readonly jobConfig: pulumi.Input<Record<string, unknown>>;
+  readonly jobConfig: pulumi.Input<object>;
   readonly environment?: Record<string, string>;
   readonly statements: pulumi.Input<readonly JobStatement[]>;
   readonly schedules: readonly JobSchedule[];

@@ -1,5 +1,6 @@
 // Composes a stack's components from its validated config; shared by index.ts (pulumi up) and the offline plan.
 import type { StackConfig } from "./config";
+import { DatabaseBackups } from "./database-backups";
 import { EncryptionKeys } from "./encryption-keys";
 import { OnCallPaging } from "./on-call-paging";
 import { MaintenanceScheduleGroup } from "./schedule-group";
@@ -7,6 +8,8 @@ import { MaintenanceScheduleGroup } from "./schedule-group";
 export interface StackOutputs {
   /** Things a reviewer must see (DST-gap schedules, databases without automated backup); the plan prints them. */
   readonly warnings: string[];
+  /** Lines for the plan summary (databases with schedule, policy and steady-state snapshot count, ...). */
+  readonly notes: string[];
 }
 
 /** Route 53 publishes health-check metrics only in us-east-1, so their alarms (and topics, keys) live there. */
@@ -21,6 +24,7 @@ export function buildStack(cfg: StackConfig): StackOutputs {
     environment: cfg.app.environment,
     stack: cfg.stack,
     "managed-by": "maintenance-stack",
+    ...(cfg.app.owner ? { owner: cfg.app.owner } : {}),
   };
   const needsUsEast1 =
     (cfg.monitoring?.healthChecks.length ?? 0) > 0 && cfg.region !== ROUTE53_METRICS_REGION;
@@ -55,7 +59,53 @@ export function buildStack(cfg: StackConfig): StackOutputs {
     tags,
   });
 
-  new MaintenanceScheduleGroup(`${prefix}-schedules`, { namePrefix: prefix, routing: paging.routing, tags });
+  const schedules = new MaintenanceScheduleGroup(`${prefix}-schedules`, {
+    namePrefix: prefix,
+    routing: paging.routing,
+    tags,
+  });
+  const jobDefaults = {
+    scheduleGroupName: schedules.groupName,
+    logRetentionDays: cfg.jobs.logRetentionDays,
+    logsKmsKeyArn: keys.arn("logs"),
+    messagingKmsKeyArn: keys.arn("messaging"),
+    routing: paging.routing,
+    retry: {
+      schedulerMaxAttempts: cfg.jobs.schedulerRetry.maximumRetryAttempts,
+      schedulerMaxEventAgeSeconds: cfg.jobs.schedulerRetry.maximumEventAgeSeconds,
+      lambdaMaxRetries: cfg.jobs.lambdaRetry.maximumRetryAttempts,
+      lambdaMaxEventAgeSeconds: cfg.jobs.lambdaRetry.maximumEventAgeSeconds,
+    },
+    tags,
+  };
 
-  return { warnings };
+  const notes: string[] = [];
+  if (cfg.backups) {
+    const backups = new DatabaseBackups(`${prefix}-backups`, {
+      ...jobDefaults,
+      stack: cfg.stack,
+      namePrefix: prefix,
+      region: cfg.region,
+      timezone: cfg.app.timezone,
+      config: cfg.backups,
+      kmsKeyArn: keys.arn("backups"),
+      ...(cfg.backups.copyToDr && cfg.encryption.drRegion && keys.drBackupsKeyArn
+        ? { dr: { region: cfg.encryption.drRegion, kmsKeyArn: keys.drBackupsKeyArn } }
+        : {}),
+    });
+    warnings.push(...backups.warnings, ...backups.jobWarnings());
+    const r = cfg.backups.retention;
+    const policy = Object.entries(r)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ");
+    for (const b of backups.summary) {
+      notes.push(
+        b.steadyStateSnapshots === null
+          ? `database ${b.database} (${b.kind}): NO AUTOMATED BACKUP`
+          : `database ${b.database} (${b.kind}): ${b.schedules.join("; ")}; retention ${policy} floor ${cfg.backups.keepLastFloor}; steady state ~${b.steadyStateSnapshots} snapshots${cfg.backups.copyToDr ? ` (and as many DR copies in ${cfg.encryption.drRegion})` : ""}`,
+      );
+    }
+  }
+
+  return { warnings, notes };
 }

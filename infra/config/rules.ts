@@ -1,5 +1,6 @@
 // Zod building blocks that carry AWS's limits (from aws-limits.ts) into every config section's schema.
 import { z } from "zod";
+import { parseScheduleExpression } from "../schedule";
 import {
   checkLogRetention,
   checkRange,
@@ -53,3 +54,23 @@ export const arn = (service: string) =>
       new RegExp(`^arn:aws[a-z-]*:${service}:`),
       `must be an ARN of ${service} (arn:aws:${service}:...)`,
     );
+
+/** A schedule expression EventBridge Scheduler accepts, checked with the same parser the plan uses. */
+export const scheduleExpression = z.string().superRefine((value, ctx) => {
+  try {
+    parseScheduleExpression(value);
+  } catch (e) {
+    ctx.addIssue({ code: "custom", message: (e as Error).message });
+  }
+});
+
+export const scheduleEntry = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,20}$/, "must be a short lowercase id such as daily or every-6h"),
+    expression: scheduleExpression,
+    /** @default the app's timezone */
+    timezone: timezone.optional(),
+  })
+  .strict();

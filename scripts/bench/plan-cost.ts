@@ -17,20 +17,22 @@ export interface PlanCost {
   readonly emptyNode: ProcessCost;
 }
 
-/** Runs `node <args>` in a fresh process that reports its own wall time and peak RSS on its last stdout line. */
+/** Runs `node <args>` in a fresh process: wall time from spawn to exit, peak RSS as the child reports it. */
 function measure(args: string[]): ProcessCost & { extra: Record<string, unknown> } {
+  const start = process.hrtime.bigint();
   const out = execFileSync(process.execPath, args, {
     cwd: ROOT,
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
+    stdio: ["ignore", "pipe", "ignore"],
   });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
   const last = out.trim().split("\n").pop() ?? "{}";
-  const parsed = JSON.parse(last) as { ms: number; maxRssKB: number; extra?: Record<string, unknown> };
-  return { ms: parsed.ms, peakRssMB: Math.round(parsed.maxRssKB / 1024), extra: parsed.extra ?? {} };
+  const parsed = JSON.parse(last) as { maxRssKB: number; extra?: Record<string, unknown> };
+  return { ms, peakRssMB: Math.round(parsed.maxRssKB / 1024), extra: parsed.extra ?? {} };
 }
 
-const REPORT =
-  "console.log(JSON.stringify({ms: Number(process.hrtime.bigint() - t0) / 1e6, maxRssKB: process.resourceUsage().maxRSS, extra}))";
+const REPORT = "console.log(JSON.stringify({maxRssKB: process.resourceUsage().maxRSS, extra}))";
 
 export async function benchPlanCost(runs = 3): Promise<PlanCost> {
   const median = (xs: ProcessCost[]) => {
@@ -41,20 +43,14 @@ export async function benchPlanCost(runs = 3): Promise<PlanCost> {
   const loads: ProcessCost[] = [];
   const empties: ProcessCost[] = [];
   for (let i = 0; i < runs; i++) {
-    empties.push(measure(["-e", `const t0 = process.hrtime.bigint(); const extra = {}; ${REPORT}`]));
-    loads.push(
-      measure([
-        "-e",
-        `const t0 = process.hrtime.bigint(); require("@pulumi/aws"); const extra = {}; ${REPORT}`,
-      ]),
-    );
+    empties.push(measure(["-e", `const extra = {}; ${REPORT}`]));
+    loads.push(measure(["-e", `require("@pulumi/aws"); const extra = {}; ${REPORT}`]));
     plans.push(
       measure([
         "--import",
         "tsx",
         "-e",
-        `const t0 = process.hrtime.bigint();
-         const { recordStack } = require("./scripts/lib/record-stack");
+        `const { recordStack } = require("./scripts/lib/record-stack");
          const { listStacks } = require("./scripts/lib/stack-files");
          (async () => {
            let resources = 0; const stacks = listStacks();

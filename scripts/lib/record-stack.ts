@@ -62,7 +62,7 @@ export async function recordStack(stack: string, stacksDir?: string): Promise<Re
   );
   const config = loadConfig(source);
   const outputs = buildStack(config);
-  await drain();
+  await drain(recorder);
   return {
     plan: toPlan(stack, recorder.resources),
     config,

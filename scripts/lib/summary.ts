@@ -5,7 +5,7 @@ import type { PlannedResource } from "./record-stack";
 
 export interface SummaryInput {
   readonly plan: { stack: string; resources: readonly PlannedResource[] };
-  readonly outputs: { warnings: readonly string[] };
+  readonly outputs: { warnings: readonly string[]; notes: readonly string[] };
   readonly missingSecrets: readonly string[];
 }
 
@@ -67,6 +67,7 @@ export function summarize(input: SummaryInput, now: Date = new Date()): string {
     );
   }
 
+  for (const n of input.outputs.notes) lines.push(n);
   for (const w of input.outputs.warnings) lines.push(`WARNING: ${w}`);
   if (input.missingSecrets.length) {
     lines.push(

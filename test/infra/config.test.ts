@@ -36,7 +36,7 @@ async function planYaml(yaml: string, stack = "demo") {
   } catch (e) {
     error = e;
   }
-  await drain();
+  await drain(recorder);
   return { error, resources: recorder.resources };
 }
 

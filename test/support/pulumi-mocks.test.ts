@@ -38,6 +38,17 @@ describe("recording mock engine", () => {
     expect(JSON.stringify(resources)).not.toContain("SECRET");
   });
 
+  it("fails the recording when a registration fails, instead of silently missing the resource", async () => {
+    await expect(
+      recordProgram(() => {
+        new aws.lambda.Function("f", {
+          role: "arn:aws:iam::123456789012:role/r",
+          code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset("x") }),
+        });
+      }),
+    ).rejects.toThrow(/recording is incomplete/);
+  });
+
   it("fails loudly on a provider call it does not know", async () => {
     await expect(
       recordProgram(async () => {

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { getMonitor } from "@pulumi/pulumi/runtime/settings";
+import * as runtimeState from "@pulumi/pulumi/runtime/state";
 
 /** One declared resource, as a reviewer would want to read it. */
 export interface RecordedResource {
@@ -68,23 +69,21 @@ export function hashPath(path: string): string {
 }
 
 /** Makes inputs printable and stable: secrets hidden, archives hashed, keys sorted. */
-export function sanitize(value: unknown): unknown {
+export async function sanitize(value: unknown): Promise<unknown> {
   if (isSecret(value)) return SECRET_PLACEHOLDER;
-  if (pulumi.asset.FileArchive.isInstance(value) || pulumi.asset.FileAsset.isInstance(value)) {
+  if (pulumi.asset.Archive.isInstance(value) || pulumi.asset.Asset.isInstance(value)) {
     // Under mocks the engine never opens the path, so a missing bundle would pass silently: hashing fails loudly.
-    const path = (value as unknown as { path: Promise<string> | string }).path;
-    if (typeof path !== "string") throw new Error("archive path is not known at record time");
+    const path = await (value as unknown as { path?: Promise<string | undefined> | string }).path;
+    if (typeof path !== "string")
+      throw new Error("the plan supports file archives only; bundle the Lambda to a file first");
     return { archive: hashPath(path) };
   }
-  if (pulumi.asset.AssetArchive.isInstance(value) || pulumi.asset.StringAsset.isInstance(value)) {
-    throw new Error("the plan supports file archives only; bundle the Lambda to a file first");
-  }
-  if (Array.isArray(value)) return (value as unknown[]).map(sanitize);
+  if (Array.isArray(value)) return Promise.all((value as unknown[]).map(sanitize));
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value).sort()) {
       const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sanitize(v);
+      if (v !== undefined) out[key] = await sanitize(v);
     }
     return out;
   }
@@ -121,6 +120,8 @@ class MockCallError extends Error {
 /** Mocks that answer like AWS would (ids, ARNs with partition/region/account) and record every registration. */
 export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
+  /** Resources the recorder could not record faithfully; drain() fails when there are any. */
+  readonly errors: string[] = [];
   private readonly providerRegions = new Map<string, string>();
   private readonly pendingParents = new Map<string, string | null>();
 
@@ -154,7 +155,9 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     }
   }
 
-  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
+  async newResource(
+    args: pulumi.runtime.MockResourceArgs,
+  ): Promise<{ id: string | undefined; state: State }> {
     const key = `${args.type}::${args.name}`;
     const parent = this.pendingParents.get(key) ?? null;
     // @pulumi/aws v7 resources take a per-resource `region` input; otherwise the provider's region applies.
@@ -165,13 +168,21 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
           ? String(args.inputs.region ?? this.env.region)
           : this.regionOf(args.provider);
     const urn = `urn:pulumi:${this.env.stack}::${this.env.project}::${args.type}::${args.name}`;
+    let recorded: Record<string, unknown>;
+    try {
+      recorded = (await sanitize(args.inputs)) as Record<string, unknown>;
+    } catch (e) {
+      // Never throw into the runtime (that becomes an unhandled rejection); drain() reports it.
+      this.errors.push(`${args.type} ${args.name}: ${(e as Error).message}`);
+      recorded = {};
+    }
     this.resources.push({
       type: args.type,
       name: args.name,
       parent,
       urn,
       custom: args.custom ?? true,
-      inputs: sanitize(args.inputs) as Record<string, unknown>,
+      inputs: recorded,
       region,
     });
     const inputs = unwrapSecrets(args.inputs) as State;
@@ -340,14 +351,27 @@ export async function installMocks(
   const recorder = new RecordingMocks(full);
   await pulumi.runtime.setMocks(recorder, full.project, full.stack, full.preview);
   recordParents(recorder);
+  // Errors are counted per process; each recording starts from zero so one stack's failure is not another's.
+  // getStore is @internal upstream; logErrorCount is what pulumi.log.hasErrors() reads.
+  (runtimeState as unknown as { getStore(): { logErrorCount: number } }).getStore().logErrorCount = 0;
   pulumi.runtime.setAllConfig({ "aws:region": full.region, ...config }, secretKeys);
   return recorder;
 }
 
 /** Waits until every registration the program started has reached the recorder. */
-export async function drain(): Promise<void> {
+export async function drain(recorder?: RecordingMocks): Promise<void> {
   // `disconnect` waits for the runtime's RPC queue; the mock monitor has no connection to close.
   await pulumi.runtime.disconnect();
+  // A registration that failed (bad input, missing bundle) is logged, not thrown: without this the plan would
+  // silently miss the resource.
+  if (recorder?.errors.length) {
+    throw new Error(`the recording is incomplete:\n  ${recorder.errors.join("\n  ")}`);
+  }
+  if (pulumi.log.hasErrors()) {
+    throw new Error(
+      "the program logged errors while declaring resources (see above); the recording is incomplete",
+    );
+  }
 }
 
 /** Runs `program` under a fresh recording engine and returns everything it declared, once all registrations land. */
@@ -359,7 +383,7 @@ export async function recordProgram(
 ): Promise<RecordedResource[]> {
   const recorder = await installMocks(env, config, secretKeys);
   await program();
-  await drain();
+  await drain(recorder);
   return recorder.resources;
 }
 

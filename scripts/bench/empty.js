@@ -1,0 +1,1 @@
+// An empty module: the cold-load baseline of a bare node process.

@@ -1,0 +1,62 @@
+// The offline plan is byte-stable, --check catches any edit to a stack file, and --diff names exactly what changed.
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runPlan } from "../../scripts/lib/plan-command";
+import { planText, recordStack } from "../../scripts/lib/record-stack";
+import { STACKS_DIR } from "../../scripts/lib/stack-files";
+
+function workspace() {
+  const dir = mkdtempSync(join(tmpdir(), "plan-"));
+  const stacksDir = join(dir, "stacks");
+  cpSync(STACKS_DIR, stacksDir, { recursive: true });
+  return { stacksDir, planDir: join(dir, "plan"), markdownFile: join(dir, "diff.md") };
+}
+
+const quiet = { log: () => {}, progress: () => {} };
+
+describe("offline plan", () => {
+  it("is byte-identical across two runs", async () => {
+    const a = planText((await recordStack("dev")).plan);
+    const b = planText((await recordStack("dev")).plan);
+    expect(b).toBe(a);
+    expect(JSON.parse(a).resources.length).toBeGreaterThan(20);
+  });
+
+  it("--check passes on fresh plans and fails after an edit to a stack file", async () => {
+    const ws = workspace();
+    expect((await runPlan({ stacks: ["dev"], ...ws, ...quiet })).code).toBe(0);
+    expect(await runPlan({ stacks: ["dev"], check: true, ...ws, ...quiet })).toMatchObject({
+      code: 0,
+      stale: [],
+    });
+    const file = join(ws.stacksDir, "Pulumi.dev.yaml");
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace("owner: platform@example.com", "owner: ops@example.com"),
+    );
+    expect(await runPlan({ stacks: ["dev"], check: true, ...ws, ...quiet })).toMatchObject({
+      code: 1,
+      stale: ["dev"],
+    });
+  });
+
+  it("--diff shows a changed schedule as an update of exactly that property", async () => {
+    const ws = workspace();
+    await runPlan({ stacks: ["dev"], ...ws, ...quiet });
+    const file = join(ws.stacksDir, "Pulumi.dev.yaml");
+    const before = readFileSync(file, "utf8");
+    const after = before.replace(/cron\(0 2 \* \* \? \*\)/, "cron(30 1 * * ? *)");
+    expect(after).not.toBe(before);
+    writeFileSync(file, after);
+    const result = await runPlan({ stacks: ["dev"], diff: true, ...ws, ...quiet });
+    const changes = result.diffs[0]!.changes.filter((c) => c.kind !== "same");
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatchObject({
+      kind: "update",
+      type: "aws:scheduler/schedule:Schedule",
+      properties: ["scheduleExpression"],
+    });
+    expect(readFileSync(ws.markdownFile, "utf8")).toContain("scheduleExpression");
+  });
+});
