@@ -3,6 +3,7 @@ import { cpus, totalmem } from "node:os";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { benchBundles } from "./bench/bundles";
+import { benchCertCheck } from "./bench/cert-check";
 import { benchPlanCost } from "./bench/plan-cost";
 import { benchRetention } from "./bench/retention";
 
@@ -67,6 +68,21 @@ async function main() {
       "## Retention planner",
       "",
       `planRetention over ${retention.count.toLocaleString("en")} snapshots (one every 40 minutes, about 7.6 years) with SkillSwap's policy: median ${retention.medianMs.toFixed(0)} ms over 5 runs, ${retention.kept} kept.`,
+    ].join("\n"),
+  );
+
+  process.stderr.write("bench: certificate checks ...\n");
+  const certs = await benchCertCheck();
+  sections.push(
+    [
+      "## Certificate checks",
+      "",
+      `${certs.endpoints} endpoints served by local TLS servers with ${certs.latencyMs} ms of injected handshake latency:`,
+      "",
+      "| mode | wall time |",
+      "|---|---:|",
+      `| bounded concurrency ${certs.concurrency} | ${certs.concurrentMs.toFixed(0)} ms |`,
+      `| sequential | ${certs.sequentialMs.toFixed(0)} ms |`,
     ].join("\n"),
   );
 
