@@ -4,6 +4,7 @@ import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
 import { appSection, encryptionSection, jobsSection, pagingSection } from "./config/base";
 import { backupsSection } from "./config/backups";
+import { certificatesSection } from "./config/certificates";
 import { monitoringSection } from "./config/monitoring";
 import { region } from "./config/rules";
 
@@ -20,6 +21,7 @@ export const SECTIONS = {
   encryption: encryptionSection.default({ rotationDays: 365, deletionWindowDays: 30 }),
   jobs: jobsSection.default(jobsSection.parse({})),
   backups: backupsSection.optional(),
+  certificates: certificatesSection.optional(),
   monitoring: monitoringSection.optional(),
 } as const;
 

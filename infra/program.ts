@@ -1,5 +1,6 @@
 // Composes a stack's components from its validated config; shared by index.ts (pulumi up) and the offline plan.
 import type { StackConfig } from "./config";
+import { CertificateMonitor } from "./certificate-monitor";
 import { DatabaseBackups } from "./database-backups";
 import { EncryptionKeys } from "./encryption-keys";
 import { OnCallPaging } from "./on-call-paging";
@@ -103,6 +104,22 @@ export function buildStack(cfg: StackConfig): StackOutputs {
         b.steadyStateSnapshots === null
           ? `database ${b.database} (${b.kind}): NO AUTOMATED BACKUP`
           : `database ${b.database} (${b.kind}): ${b.schedules.join("; ")}; retention ${policy} floor ${cfg.backups.keepLastFloor}; steady state ~${b.steadyStateSnapshots} snapshots${cfg.backups.copyToDr ? ` (and as many DR copies in ${cfg.encryption.drRegion})` : ""}`,
+      );
+    }
+  }
+
+  if (cfg.certificates) {
+    const certs = new CertificateMonitor(`${prefix}-certs`, {
+      ...jobDefaults,
+      stack: cfg.stack,
+      namePrefix: prefix,
+      timezone: cfg.app.timezone,
+      config: cfg.certificates,
+    });
+    warnings.push(...certs.warnings);
+    for (const e of cfg.certificates.endpoints) {
+      notes.push(
+        `certificate ${e.host}:${e.port}: warning < ${e.warningDays ?? cfg.certificates.warningDays}d, critical < ${e.criticalDays ?? cfg.certificates.criticalDays}d`,
       );
     }
   }
