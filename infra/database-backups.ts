@@ -6,8 +6,7 @@ import type { BackupConfig } from "../lambdas/backup/config";
 import { parseDuration, planRetention, type RetentionPolicy } from "../lambdas/backup/retention";
 import { type AlarmRouting, metricAlarm } from "./alarm";
 import type { BackupsConfig, DatabaseEntry } from "./config/backups";
-import { type JobRetry, MaintenanceJob } from "./maintenance-job";
-import type { JobStatement } from "./policies/job-role";
+import { type JobRetry, type JobStatementInput, MaintenanceJob } from "./maintenance-job";
 import { nextRuns } from "./schedule";
 
 export const isRds = (d: DatabaseEntry) => d.kind === "rds-instance" || d.kind === "aurora-cluster";
@@ -163,19 +162,15 @@ export class DatabaseBackups extends pulumi.ComponentResource {
       }),
     );
 
-    const statements = pulumi
-      .all([partition.partition, identity.accountId, args.kmsKeyArn, args.dr?.kmsKeyArn])
-      .apply(([p, account, key, drKey]) =>
-        backupStatements({
-          partition: p,
-          account,
-          region: args.region,
-          stack: args.stack,
-          databases: rds,
-          kmsKeyArn: key,
-          ...(args.dr && drKey ? { dr: { region: args.dr.region, kmsKeyArn: drKey } } : {}),
-        }),
-      );
+    const statements = backupStatements({
+      partition: partition.partition,
+      account: identity.accountId,
+      region: args.region,
+      stack: args.stack,
+      databases: rds,
+      kmsKeyArn: args.kmsKeyArn,
+      ...(args.dr ? { dr: args.dr } : {}),
+    });
 
     const common = {
       stack: args.stack,
@@ -199,7 +194,7 @@ export class DatabaseBackups extends pulumi.ComponentResource {
         timeoutSeconds: 300,
         // Runs that create and delete snapshots must never overlap.
         reservedConcurrency: 1,
-        statements: statements.apply((s) => s.backup),
+        statements: statements.backup,
         schedules: cfg.schedules.map((s) => ({
           name: s.name,
           expression: s.expression,
@@ -220,7 +215,7 @@ export class DatabaseBackups extends pulumi.ComponentResource {
         memoryMb: 256,
         timeoutSeconds: 120,
         reservedConcurrency: 1,
-        statements: statements.apply((s) => s.verify),
+        statements: statements.verify,
         // Hourly, so the RPO alarm sees a fresh age every period (the runbooks' daily check is one of these runs).
         schedules: [{ name: "hourly", expression: "cron(15 * * * ? *)", timezone: "UTC", input: {} }],
       },
@@ -275,29 +270,32 @@ export class DatabaseBackups extends pulumi.ComponentResource {
 }
 
 interface StatementContext {
-  readonly partition: string;
-  readonly account: string;
+  readonly partition: pulumi.Input<string>;
+  readonly account: pulumi.Input<string>;
   readonly region: string;
   readonly stack: string;
   readonly databases: readonly DatabaseEntry[];
-  readonly kmsKeyArn: string;
-  readonly dr?: { readonly region: string; readonly kmsKeyArn: string };
+  readonly kmsKeyArn: pulumi.Input<string>;
+  readonly dr?: { readonly region: string; readonly kmsKeyArn: pulumi.Input<string> };
 }
 
 /**
  * Exactly what the two jobs may do: snapshot this stack's databases, and tag, copy and delete only snapshots named
  * `mstack-<stack>-*` (deletes also require the managed-by tag). Describe calls are scoped to the same ARNs.
  */
-export function backupStatements(ctx: StatementContext): { backup: JobStatement[]; verify: JobStatement[] } {
+export function backupStatements(ctx: StatementContext): {
+  backup: JobStatementInput[];
+  verify: JobStatementInput[];
+} {
   const arn = (region: string, resource: string) =>
-    `arn:${ctx.partition}:rds:${region}:${ctx.account}:${resource}`;
+    pulumi.interpolate`arn:${ctx.partition}:rds:${region}:${ctx.account}:${resource}`;
   const instances = ctx.databases.filter((d) => d.kind === "rds-instance");
   const clusters = ctx.databases.filter((d) => d.kind === "aurora-cluster");
   const regions = [ctx.region, ...(ctx.dr ? [ctx.dr.region] : [])];
   const prefix = `mstack-${ctx.stack.toLowerCase().replace(/[^a-z0-9-]/g, "-")}-`;
   const snaps = (kind: "snapshot" | "cluster-snapshot") => regions.map((r) => arn(r, `${kind}:${prefix}*`));
-  const backup: JobStatement[] = [];
-  const verify: JobStatement[] = [];
+  const backup: JobStatementInput[] = [];
+  const verify: JobStatementInput[] = [];
   if (instances.length) {
     const dbs = instances.map((d) => arn(ctx.region, `db:${d.identifier}`));
     backup.push(

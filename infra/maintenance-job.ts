@@ -12,11 +12,17 @@ import {
 import { bundleJob } from "./lambda-bundle";
 import { physicalName } from "./naming";
 import {
+  assertStatementsNarrow,
   type JobStatement,
   jobPolicyDocument,
   schedulerPolicyDocument,
   trustPolicy,
 } from "./policies/job-role";
+
+/** A JobStatement whose resources may still be unresolved outputs (ARNs built from the account id). */
+export interface JobStatementInput extends Omit<JobStatement, "resources"> {
+  readonly resources: readonly pulumi.Input<string>[];
+}
 import { dstGapWarnings, isValidTimezone, maxIntervalSeconds, parseScheduleExpression } from "./schedule";
 
 export interface JobSchedule {
@@ -49,7 +55,8 @@ export interface MaintenanceJobArgs {
   /** The job's settings, passed as JSON in JOB_CONFIG (never secrets: those stay in Secrets Manager). */
   readonly jobConfig: pulumi.Input<object>;
   readonly environment?: Record<string, string>;
-  readonly statements: pulumi.Input<readonly JobStatement[]>;
+  /** The job's own permissions: actions are static (checked before anything is declared), resources may be outputs. */
+  readonly statements: readonly JobStatementInput[];
   readonly schedules: readonly JobSchedule[];
   readonly scheduleGroupName: pulumi.Input<string>;
   readonly logRetentionDays: number;
@@ -109,6 +116,15 @@ export function validateJobArgs(args: MaintenanceJobArgs): void {
     if (!isValidTimezone(s.timezone))
       throw new Error(`${where} schedule ${s.name}: "${s.timezone}" is not an IANA timezone`);
   }
+  assertStatementsNarrow(
+    args.job,
+    args.statements.map((st) => ({
+      ...st,
+      resources: st.resources.map((r: pulumi.Input<string>) =>
+        typeof r === "string" ? r : "(resolved later)",
+      ),
+    })),
+  );
   for (const key of Object.keys(args.environment ?? {})) {
     if (SECRET_NAME.test(key)) {
       throw new Error(
@@ -202,7 +218,17 @@ export class MaintenanceJob extends pulumi.ComponentResource {
       {
         role: role.name,
         policy: pulumi
-          .all([logGroup.arn, failureQueue.arn, args.messagingKmsKeyArn, parameter?.arn, args.statements])
+          .all([
+            logGroup.arn,
+            failureQueue.arn,
+            args.messagingKmsKeyArn,
+            parameter?.arn,
+            pulumi.all(
+              args.statements.map((st) =>
+                pulumi.all([...st.resources]).apply((resources) => ({ ...st, resources })),
+              ),
+            ),
+          ])
           .apply(([logGroupArn, failureQueueArn, messagingKeyArn, parameterArn, statements]) =>
             JSON.stringify(
               jobPolicyDocument(args.job, statements, {

@@ -33,6 +33,22 @@ export function trustPolicy(service: string, account: string, sourceArnLike?: st
   ]);
 }
 
+/** Throws on a wildcard action (`*`, `service:*`) or a `*` resource without a narrowing condition. */
+export function assertStatementsNarrow(job: string, statements: readonly JobStatement[]): void {
+  for (const s of statements) {
+    for (const action of s.actions) {
+      if (action === "*" || /^[a-z0-9-]+:\*$/i.test(action)) {
+        throw new Error(`job ${job}: statement ${s.sid} allows "${action}"; name the actions the job needs`);
+      }
+    }
+    if (s.resources.includes("*") && !s.conditions) {
+      throw new Error(
+        `job ${job}: statement ${s.sid} uses Resource "*" without a condition; scope it by ARN or tag`,
+      );
+    }
+  }
+}
+
 /**
  * The job's execution policy: its own log group, its failure queue (and the key that encrypts it), its success
  * parameter, then exactly the statements it declares. Any `*` or `service:*` action throws.
