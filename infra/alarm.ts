@@ -183,7 +183,14 @@ export interface CompositeSpec {
 
 /** `ALARM("name")` terms joined with OR: a rollup that pages once when any member fires. */
 export function anyOf(names: readonly pulumi.Input<string>[]): pulumi.Output<string> {
-  return pulumi.all([...names]).apply((ns) => ns.map((n) => `ALARM("${n}")`).join(" OR "));
+  return pulumi.all([...names]).apply((ns) =>
+    ns
+      .map((n) => {
+        if (/["\\]/.test(n)) throw new Error(`alarm name ${n} cannot be quoted in a composite rule`);
+        return `ALARM("${n}")`;
+      })
+      .join(" OR "),
+  );
 }
 
 export function compositeAlarmArgs(

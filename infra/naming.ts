@@ -22,7 +22,10 @@ export function physicalName(kind: NameKind, ...parts: string[]): string {
   return name;
 }
 
-/** Alarm names: readable in a page, `<stack> <component>: <what>`. */
+/**
+ * Alarm names: readable in a page, `<stack> <component>: <what>`. Double quotes and backslashes are dropped: composite
+ * alarm rules quote member names as ALARM("name"), so a quote inside a name would break the rule.
+ */
 export function alarmName(stack: string, component: string, what: string): string {
-  return physicalName("alarm", `${stack} ${component}: ${what}`);
+  return physicalName("alarm", `${stack} ${component}: ${what}`.replace(/["\\]/g, ""));
 }

@@ -4,6 +4,7 @@ import { CertificateMonitor } from "./certificate-monitor";
 import { DatabaseBackups } from "./database-backups";
 import { EncryptionKeys } from "./encryption-keys";
 import { OnCallPaging } from "./on-call-paging";
+import { ServiceMonitoring } from "./service-monitoring";
 import { MaintenanceScheduleGroup } from "./schedule-group";
 
 export interface StackOutputs {
@@ -120,6 +121,25 @@ export function buildStack(cfg: StackConfig): StackOutputs {
     for (const e of cfg.certificates.endpoints) {
       notes.push(
         `certificate ${e.host}:${e.port}: warning < ${e.warningDays ?? cfg.certificates.warningDays}d, critical < ${e.criticalDays ?? cfg.certificates.criticalDays}d`,
+      );
+    }
+  }
+
+  if (cfg.monitoring) {
+    new ServiceMonitoring(`${prefix}-service`, {
+      stack: cfg.stack,
+      namePrefix: prefix,
+      region: cfg.region,
+      timezone: cfg.app.timezone,
+      config: cfg.monitoring,
+      routing: paging.routing,
+      scheduleGroupName: schedules.groupName,
+      messagingKmsKeyArns: { [cfg.region]: keys.arn("messaging"), ...keys.regionalMessagingArns },
+      tags,
+    });
+    for (const w of cfg.monitoring.maintenanceWindows) {
+      notes.push(
+        `maintenance window ${w.name}: ${w.day} ${w.start}-${w.end} ${w.timezone ?? cfg.app.timezone} (service alarms muted)`,
       );
     }
   }

@@ -87,18 +87,32 @@ export const monitoringSection = z
       .object({ apiName: z.string().min(1), stage: z.string().min(1) })
       .strict()
       .optional(),
+    /** RDS (instance or cluster metrics) or a database process on a host running the CloudWatch agent (procstat). */
     database: z
-      .object({
-        kind: z.enum(["rds-instance", "aurora-cluster"]),
-        identifier: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, "must be an RDS identifier"),
-        /** The engine's max_connections, so "pool exhausted" can be a percentage. */
-        maxConnections: z.int().min(1),
-        /** Allocated storage in GiB, so "disk > 90 %" becomes a FreeStorageSpace floor. */
-        allocatedStorageGiB: z.int().min(1).optional(),
-        /** Instance memory in GiB, so "memory > 95 %" becomes a FreeableMemory floor. */
-        memoryGiB: z.number().positive().optional(),
-      })
-      .strict()
+      .discriminatedUnion("kind", [
+        z
+          .object({
+            kind: z.enum(["rds-instance", "aurora-cluster"]),
+            identifier: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,62}$/, "must be an RDS identifier"),
+            /** The engine's max_connections, so "pool exhausted" can be a percentage. */
+            maxConnections: z.int().min(1),
+            /** Allocated storage in GiB, so "disk > 90 %" becomes a FreeStorageSpace floor. */
+            allocatedStorageGiB: z.int().min(1).optional(),
+            /** Instance memory in GiB, so "memory > 95 %" becomes a FreeableMemory floor. */
+            memoryGiB: z.number().positive().optional(),
+          })
+          .strict(),
+        z
+          .object({
+            kind: z.literal("self-hosted"),
+            instanceId: z
+              .string()
+              .regex(/^i-[0-9a-f]{8,17}$/, "must be an EC2 instance id such as i-0abc12345def67890"),
+            /** procstat `pattern` the agent watches, e.g. postgres or mysqld. */
+            processPattern: z.string().min(1),
+          })
+          .strict(),
+      ])
       .optional(),
     redis: z
       .object({ cacheClusterId: z.string().min(1) })
@@ -116,21 +130,28 @@ export const monitoringSection = z
             path: z.string().default("/"),
             device: z.string().default("nvme0n1p1"),
             fstype: z.string().default("ext4"),
+            /** procstat patterns of processes that must be running (e.g. redis-server in Docker Compose). */
+            processes: z.array(z.string().min(1)).default([]),
           })
           .strict(),
       )
       .default([]),
-    failedLogins: z
-      .object({
-        logGroupName: z.string().min(1),
-        /** CloudWatch Logs filter pattern, e.g. "login failed" in quotes as the runbook's grep. */
-        filterPattern: z.string().min(1),
-        threshold: z.int().min(1),
-        periodSeconds: z.int().default(300),
-        severity: severity.default("warning"),
-      })
-      .strict()
-      .optional(),
+    /** Metric filters on application logs, for conditions only the logs show. */
+    logAlarms: z
+      .array(
+        z
+          .object({
+            kind: z.enum(["failed-logins", "connection-pool-exhausted", "database-connection-failure"]),
+            logGroupName: z.string().min(1),
+            /** CloudWatch Logs filter pattern, e.g. "\"login failed\"" as the runbook greps. */
+            filterPattern: z.string().min(1),
+            threshold: z.int().min(1),
+            periodSeconds: z.int().default(300),
+            severity,
+          })
+          .strict(),
+      )
+      .default([]),
     thresholds: z
       .object({
         latencyP95Seconds: z.array(rule(0.01, 60, "seconds")).default([]),
@@ -184,11 +205,12 @@ export const monitoringSection = z
         message: "redis thresholds need redis.cacheClusterId",
       });
     }
-    if (t.databaseConnectionsPercent.length && !m.database) {
+    if (t.databaseConnectionsPercent.length && (!m.database || m.database.kind === "self-hosted")) {
       ctx.addIssue({
         code: "custom",
-        path: ["database"],
-        message: "databaseConnectionsPercent needs database",
+        path: ["thresholds", "databaseConnectionsPercent"],
+        message:
+          "needs an RDS database (for a self-hosted one use a logAlarms entry of kind connection-pool-exhausted)",
       });
     }
     if ((t.diskUsedPercent.length || t.memoryUsedPercent.length) && !m.database && m.hosts.length === 0) {

@@ -7,6 +7,7 @@ export interface SummaryInput {
   readonly plan: { stack: string; resources: readonly PlannedResource[] };
   readonly outputs: { warnings: readonly string[]; notes: readonly string[] };
   readonly missingSecrets: readonly string[];
+  readonly config?: { readonly region: string };
 }
 
 const SCHEDULE = "aws:scheduler/schedule:Schedule";
@@ -35,7 +36,7 @@ export function nextRunText(expression: string, timezone: string, now: Date): st
 export function summarize(input: SummaryInput, now: Date = new Date()): string {
   const { plan } = input;
   const lines: string[] = [];
-  const region = plan.resources.find((r) => r.type.startsWith("aws:"))?.region;
+  const region = input.config?.region;
   lines.push(`== ${plan.stack}${region ? ` (${region})` : ""}: ${plan.resources.length} resources ==`);
 
   const byType = new Map<string, number>();
