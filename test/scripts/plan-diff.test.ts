@@ -1,0 +1,103 @@
+// The plan diff names exactly what changed, flags what needs a second reviewer, and its Markdown always fits a comment.
+import { diffPlans } from "../../scripts/plan/diff";
+import { COMMENT_MARKER, renderMarkdown, renderText } from "../../scripts/plan/markdown";
+
+const res = (type: string, name: string, inputs: Record<string, unknown>) => ({
+  type,
+  name,
+  parent: null,
+  region: "eu-west-2",
+  inputs,
+});
+
+describe("diffPlans", () => {
+  it("classifies create, update (with the changed paths), replace, delete and unchanged", () => {
+    const before = {
+      stack: "s",
+      resources: [
+        res("aws:scheduler/schedule:Schedule", "daily", {
+          name: "d",
+          scheduleExpression: "cron(0 2 * * ? *)",
+          target: { retryPolicy: { maximumRetryAttempts: 3 } },
+        }),
+        res("aws:s3/bucket:Bucket", "b", { bucket: "app-b-1" }),
+        res("aws:sqs/queue:Queue", "gone", { name: "q" }),
+        res("aws:kms/key:Key", "k", { enableKeyRotation: true }),
+      ],
+    };
+    const after = {
+      stack: "s",
+      resources: [
+        res("aws:scheduler/schedule:Schedule", "daily", {
+          name: "d",
+          scheduleExpression: "cron(30 1 * * ? *)",
+          target: { retryPolicy: { maximumRetryAttempts: 5 } },
+        }),
+        res("aws:s3/bucket:Bucket", "b", { bucket: "app-b-2" }),
+        res("aws:kms/key:Key", "k", { enableKeyRotation: true }),
+        res("aws:sns/topic:Topic", "new", { name: "t" }),
+      ],
+    };
+    const diff = diffPlans(before, after);
+    expect(diff.changes.map((c) => [c.kind, c.name, c.properties, c.replaceBecause])).toEqual([
+      ["same", "k", [], []],
+      ["replace", "b", ["bucket"], ["bucket"]],
+      ["update", "daily", ["scheduleExpression", "target.retryPolicy.maximumRetryAttempts"], []],
+      ["create", "new", [], []],
+      ["delete", "gone", [], []],
+    ]);
+    expect(diff.changes[1]!.dangers).toEqual([
+      "replaces a stateful aws:s3/bucket:Bucket: its data does not move to the new one",
+    ]);
+    expect(renderText([diff])).toContain(
+      "~ aws:scheduler/schedule:Schedule daily [scheduleExpression, target.retryPolicy.maximumRetryAttempts]",
+    );
+  });
+
+  it("flags shortened retention and forceDestroy for a second reviewer", () => {
+    const before = {
+      stack: "s",
+      resources: [
+        res("aws:cloudwatch/logGroup:LogGroup", "lg", { name: "/x", retentionInDays: 365 }),
+        res("aws:s3/bucket:Bucket", "b", { bucket: "x", forceDestroy: false }),
+      ],
+    };
+    const after = {
+      stack: "s",
+      resources: [
+        res("aws:cloudwatch/logGroup:LogGroup", "lg", { name: "/x", retentionInDays: 30 }),
+        res("aws:s3/bucket:Bucket", "b", { bucket: "x", forceDestroy: true }),
+      ],
+    };
+    const dangers = diffPlans(before, after).changes.flatMap((c) => c.dangers);
+    expect(dangers).toEqual(["retentionInDays shortened from 365 to 30", "forceDestroy turned on"]);
+  });
+});
+
+describe("renderMarkdown", () => {
+  it("keeps a diff of more than 65,536 raw characters under the limit with the whole summary", () => {
+    const stacks = Array.from({ length: 6 }, (_, s) => `stack-${s}`);
+    const diffs = stacks.map((stack) =>
+      diffPlans(
+        {
+          stack,
+          resources: Array.from({ length: 300 }, (_, i) =>
+            res("aws:iam/rolePolicy:RolePolicy", `p${i}`, { policy: "x".repeat(400) }),
+          ),
+        },
+        {
+          stack,
+          resources: Array.from({ length: 300 }, (_, i) =>
+            res("aws:iam/rolePolicy:RolePolicy", `p${i}`, { policy: "y".repeat(400) }),
+          ),
+        },
+      ),
+    );
+    const raw = JSON.stringify(diffs).length;
+    expect(raw).toBeGreaterThan(65_536);
+    const md = renderMarkdown(diffs, { limit: 60_000 });
+    expect(md.length).toBeLessThanOrEqual(60_000);
+    expect(md.startsWith(COMMENT_MARKER)).toBe(true);
+    for (const s of stacks) expect(md).toContain(`| ${s} | 0 | 300 | 0 | 0 |`);
+  });
+});
