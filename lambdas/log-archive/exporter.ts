@@ -1,0 +1,325 @@
+// Daily CloudWatch Logs export to S3 within AWS's limits: one export task at a time per account, a day exported only
+// once it is complete (D+1 12:00 UTC), checkpoints that advance only after COMPLETED and objects exist, bounded
+// backfill, and resumption across invocations and crashes without gaps or duplicates.
+import {
+  type CloudWatchLogsClient,
+  CreateExportTaskCommand,
+  DescribeExportTasksCommand,
+  type ExportTask,
+  LimitExceededException,
+  paginateDescribeLogGroups,
+  PutRetentionPolicyCommand,
+} from "@aws-sdk/client-cloudwatch-logs";
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import type { Log } from "../shared/log";
+
+export interface ArchiveConfig {
+  readonly bucket: string;
+  readonly prefix: string;
+  /** Exact log group names to export. */
+  readonly logGroups: readonly string[];
+  /** Prefixes: matching groups are exported and brought to `retentionDays`. */
+  readonly logGroupPrefixes: readonly string[];
+  readonly retentionDays: number;
+  /** After an outage, export at most this many missed days back from the newest exportable day. */
+  readonly maxBackfillDays: number;
+}
+
+/**
+ * Where the state lives: one small JSON object per log group under `_checkpoints/` in the archive bucket. It sits
+ * next to the data it describes, needs no extra resource (a DynamoDB table would), and the job runs with reserved
+ * concurrency 1, so there is a single writer.
+ */
+export interface Checkpoint {
+  readonly logGroup: string;
+  /** Last day (YYYY-MM-DD, UTC) whose export completed and whose objects were seen in the bucket. */
+  readonly lastArchivedDay: string | null;
+  /** An export intended or started for `day`, recorded *before* CreateExportTask so a crash leaves a trace. */
+  readonly pending?: { readonly day: string; readonly taskName: string; readonly taskId?: string };
+}
+
+export interface ExporterDeps {
+  readonly logs: Pick<CloudWatchLogsClient, "send">;
+  readonly s3: Pick<S3Client, "send">;
+  readonly log: Log;
+  readonly now: () => Date;
+  /** Milliseconds left before the Lambda deadline. */
+  readonly remainingMs: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Stop starting work when less than this is left. @default 60_000 */
+  readonly safetyMarginMs?: number;
+  readonly pollIntervalMs?: number;
+}
+
+export interface GroupOutcome {
+  readonly logGroup: string;
+  readonly archivedThrough: string | null;
+  readonly daysBehind: number;
+  readonly exported: string[];
+  readonly failed: string[];
+}
+
+export interface ArchiveResult {
+  readonly retentionChanged: { logGroup: string; from: number | null; to: number }[];
+  readonly groups: GroupOutcome[];
+  /** Another export (anyone's) holds the account's single slot; the run stopped and the next one resumes. */
+  readonly busy: boolean;
+  /** The deadline came before all work was done; the next run resumes from the checkpoints. */
+  readonly deferred: boolean;
+}
+
+const DAY = 86_400_000;
+const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const dayStart = (day: string) => Date.parse(`${day}T00:00:00Z`);
+
+/** Day D is exportable once D+1 12:00 UTC has passed (logs can take up to 12 hours to become exportable). */
+export function newestExportableDay(now: Date): string {
+  return iso(now.getTime() - 36 * 3_600_000);
+}
+
+/** Deterministic per group and day, so a restarted run finds the task it may already have created. */
+export function taskName(logGroup: string, day: string): string {
+  return `mstack-${logGroup.replace(/[^A-Za-z0-9_.-]/g, "_")}-${day}`.slice(0, 512);
+}
+
+export function destinationPrefix(prefix: string, logGroup: string, day: string): string {
+  const [y, m, d] = day.split("-");
+  return `${prefix.replace(/\/$/, "")}/${logGroup.replace(/^\/+/, "")}/${y}/${m}/${d}`;
+}
+
+const checkpointKey = (logGroup: string) =>
+  `_checkpoints/${logGroup.replace(/^\/+/, "").replace(/\//g, "__")}.json`;
+
+async function readCheckpoint(s3: ExporterDeps["s3"], bucket: string, logGroup: string): Promise<Checkpoint> {
+  try {
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: checkpointKey(logGroup) }));
+    return JSON.parse(await out.Body!.transformToString()) as Checkpoint;
+  } catch (e) {
+    if (e instanceof NoSuchKey || (e as { name?: string }).name === "NoSuchKey")
+      return { logGroup, lastArchivedDay: null };
+    throw e;
+  }
+}
+
+async function writeCheckpoint(s3: ExporterDeps["s3"], bucket: string, cp: Checkpoint): Promise<void> {
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: checkpointKey(cp.logGroup),
+      Body: JSON.stringify(cp),
+      ContentType: "application/json",
+    }),
+  );
+}
+
+async function findTask(
+  logs: ExporterDeps["logs"],
+  name: string,
+  taskId?: string,
+): Promise<ExportTask | undefined> {
+  if (taskId) {
+    const out = await logs.send(new DescribeExportTasksCommand({ taskId }));
+    return out.exportTasks?.[0];
+  }
+  let nextToken: string | undefined;
+  do {
+    const out = await logs.send(new DescribeExportTasksCommand({ ...(nextToken ? { nextToken } : {}) }));
+    const hit = out.exportTasks?.find((t) => t.taskName === name);
+    if (hit) return hit;
+    nextToken = out.nextToken;
+  } while (nextToken);
+  return undefined;
+}
+
+async function objectsExist(s3: ExporterDeps["s3"], bucket: string, prefix: string): Promise<boolean> {
+  const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}/`, MaxKeys: 1 }));
+  return (out.KeyCount ?? out.Contents?.length ?? 0) > 0;
+}
+
+/** Every log group to export: the exact names plus every group under the prefixes (paginated). */
+async function listGroups(
+  config: ArchiveConfig,
+  deps: ExporterDeps,
+  result: ArchiveResult,
+): Promise<string[]> {
+  const groups = new Set(config.logGroups);
+  for (const prefix of config.logGroupPrefixes) {
+    for await (const page of paginateDescribeLogGroups(
+      { client: deps.logs as CloudWatchLogsClient },
+      { logGroupNamePrefix: prefix },
+    )) {
+      for (const g of page.logGroups ?? []) {
+        if (!g.logGroupName) continue;
+        groups.add(g.logGroupName);
+        if (g.retentionInDays !== config.retentionDays) {
+          await deps.logs.send(
+            new PutRetentionPolicyCommand({
+              logGroupName: g.logGroupName,
+              retentionInDays: config.retentionDays,
+            }),
+          );
+          result.retentionChanged.push({
+            logGroup: g.logGroupName,
+            from: g.retentionInDays ?? null,
+            to: config.retentionDays,
+          });
+          deps.log.info("retention set", {
+            logGroup: g.logGroupName,
+            from: g.retentionInDays ?? "never expire",
+            to: config.retentionDays,
+          });
+        }
+      }
+    }
+  }
+  return [...groups].sort();
+}
+
+class Busy extends Error {}
+class OutOfTime extends Error {}
+
+export async function runArchive(config: ArchiveConfig, deps: ExporterDeps): Promise<ArchiveResult> {
+  const result = { retentionChanged: [], groups: [], busy: false, deferred: false } as {
+    retentionChanged: ArchiveResult["retentionChanged"];
+    groups: GroupOutcome[];
+    busy: boolean;
+    deferred: boolean;
+  };
+  const margin = deps.safetyMarginMs ?? 60_000;
+  const poll = deps.pollIntervalMs ?? 15_000;
+  const newest = newestExportableDay(deps.now());
+  const groups = await listGroups(config, deps, result);
+
+  for (const group of groups) {
+    let cp = await readCheckpoint(deps.s3, config.bucket, group);
+    const exported: string[] = [];
+    const failed: string[] = [];
+    const floor = iso(dayStart(newest) - (config.maxBackfillDays - 1) * DAY);
+    try {
+      for (;;) {
+        const day =
+          cp.pending?.day ?? (cp.lastArchivedDay ? iso(dayStart(cp.lastArchivedDay) + DAY) : newest);
+        if (day > newest) break;
+        if (!cp.pending && day < floor) {
+          deps.log.warn("days beyond the backfill bound are skipped", {
+            logGroup: group,
+            from: day,
+            to: iso(dayStart(floor) - DAY),
+          });
+          cp = { logGroup: group, lastArchivedDay: iso(dayStart(floor) - DAY) };
+          await writeCheckpoint(deps.s3, config.bucket, cp);
+          continue;
+        }
+        if (deps.remainingMs() < margin) throw new OutOfTime();
+        const name = taskName(group, day);
+        const prefix = destinationPrefix(config.prefix, group, day);
+        let task = cp.pending ? await findTask(deps.logs, cp.pending.taskName, cp.pending.taskId) : undefined;
+        if (!task) {
+          // Intent first: if we crash after CreateExportTask, the next run looks the task up by its name.
+          cp = { ...cp, pending: { day, taskName: name } };
+          await writeCheckpoint(deps.s3, config.bucket, cp);
+          const taskId = await createWithBackoff(deps, {
+            taskName: name,
+            logGroupName: group,
+            from: dayStart(day),
+            to: dayStart(day) + DAY - 1,
+            destination: config.bucket,
+            destinationPrefix: prefix,
+          });
+          cp = { ...cp, pending: { day, taskName: name, taskId } };
+          await writeCheckpoint(deps.s3, config.bucket, cp);
+          deps.log.info("export started", { logGroup: group, day, taskId });
+          task = { taskId, taskName: name, status: { code: "PENDING" } };
+        }
+        // Poll until the task ends or the deadline nears (then the pending checkpoint resumes it next run).
+        while (
+          task.status?.code === "PENDING" ||
+          task.status?.code === "RUNNING" ||
+          task.status?.code === "PENDING_CANCEL"
+        ) {
+          if (deps.remainingMs() < margin) throw new OutOfTime();
+          await deps.sleep(poll);
+          task = (await findTask(deps.logs, name, task.taskId)) ?? task;
+        }
+        if (task.status?.code === "COMPLETED" && (await objectsExist(deps.s3, config.bucket, prefix))) {
+          cp = { logGroup: group, lastArchivedDay: day };
+          await writeCheckpoint(deps.s3, config.bucket, cp);
+          exported.push(day);
+          deps.log.info("day archived", { logGroup: group, day });
+          continue;
+        }
+        // FAILED, CANCELLED, or COMPLETED without objects: the day is not archived; retry it next run.
+        failed.push(day);
+        deps.log.error("export did not archive the day", {
+          logGroup: group,
+          day,
+          status: task.status?.code,
+          message: task.status?.message,
+        });
+        cp = { logGroup: group, lastArchivedDay: cp.lastArchivedDay };
+        await writeCheckpoint(deps.s3, config.bucket, cp);
+        break;
+      }
+    } catch (e) {
+      if (e instanceof Busy) result.busy = true;
+      else if (e instanceof OutOfTime) result.deferred = true;
+      else throw e;
+    }
+    const through = cp.lastArchivedDay;
+    result.groups.push({
+      logGroup: group,
+      archivedThrough: through,
+      daysBehind: through ? Math.round((dayStart(newest) - dayStart(through)) / DAY) : config.maxBackfillDays,
+      exported,
+      failed,
+    });
+    if (result.busy || result.deferred) {
+      // Later groups keep their checkpoints; report them so the metrics still show how far behind they are.
+      for (const rest of groups.slice(groups.indexOf(group) + 1)) {
+        const other = await readCheckpoint(deps.s3, config.bucket, rest);
+        result.groups.push({
+          logGroup: rest,
+          archivedThrough: other.lastArchivedDay,
+          daysBehind: other.lastArchivedDay
+            ? Math.round((dayStart(newest) - dayStart(other.lastArchivedDay)) / DAY)
+            : config.maxBackfillDays,
+          exported: [],
+          failed: [],
+        });
+      }
+      break;
+    }
+  }
+  return result;
+}
+
+/** LimitExceededException means the account's one export slot is taken: back off a little, then give the run up. */
+async function createWithBackoff(
+  deps: ExporterDeps,
+  input: ConstructorParameters<typeof CreateExportTaskCommand>[0],
+): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const out = await deps.logs.send(new CreateExportTaskCommand(input));
+      return out.taskId!;
+    } catch (e) {
+      if (
+        !(e instanceof LimitExceededException || (e as { name?: string }).name === "LimitExceededException")
+      )
+        throw e;
+      if (attempt >= 2 || deps.remainingMs() < (deps.safetyMarginMs ?? 60_000) * 2) {
+        deps.log.info("another export task is running in the account; resuming next run", {
+          taskName: input.taskName,
+        });
+        throw new Busy();
+      }
+      await deps.sleep(5_000 * 2 ** attempt);
+    }
+  }
+}

@@ -1,0 +1,313 @@
+// The exporter against stateful CloudWatch Logs and S3 fakes: busy accounts, failures, deadlines, crashes, backfills.
+import {
+  CloudWatchLogsClient,
+  CreateExportTaskCommand,
+  DescribeExportTasksCommand,
+  DescribeLogGroupsCommand,
+  LimitExceededException,
+  PutRetentionPolicyCommand,
+} from "@aws-sdk/client-cloudwatch-logs";
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
+import { type ArchiveConfig, newestExportableDay, runArchive } from "../../../lambdas/log-archive/exporter";
+
+const NOW = new Date("2027-03-10T13:00:00Z"); // newest exportable day: 2027-03-09
+const config: ArchiveConfig = {
+  bucket: "archive",
+  prefix: "logs",
+  logGroups: ["/app/api"],
+  logGroupPrefixes: [],
+  retentionDays: 30,
+  maxBackfillDays: 7,
+};
+
+interface Task {
+  taskId: string;
+  taskName: string;
+  logGroupName: string;
+  from: number;
+  to: number;
+  destinationPrefix: string;
+  status: { code: string; message?: string };
+  polls: number;
+}
+
+/** Fakes with controllable behaviour: how many polls a task runs for and how it ends. */
+function setup(
+  opts: {
+    finishAfterPolls?: number;
+    outcome?: "COMPLETED" | "FAILED" | "CANCELLED";
+    writeObjects?: boolean;
+  } = {},
+) {
+  const logsClient = new CloudWatchLogsClient({});
+  const s3Client = new S3Client({});
+  const logs = mockClient(logsClient);
+  const s3 = mockClient(s3Client);
+  const tasks: Task[] = [];
+  const objects = new Map<string, string>();
+  let ids = 0;
+  const progress = () => {
+    for (const t of tasks.filter((x) => x.status.code === "RUNNING" && !x.taskId.startsWith("foreign"))) {
+      if (++t.polls >= (opts.finishAfterPolls ?? 1)) {
+        t.status = { code: opts.outcome ?? "COMPLETED" };
+        if (t.status.code === "COMPLETED" && opts.writeObjects !== false)
+          objects.set(`${t.destinationPrefix}/${t.taskId}/stream/000000.gz`, "x");
+      }
+    }
+  };
+  logs.on(CreateExportTaskCommand).callsFake((input) => {
+    if (tasks.some((t) => t.status.code === "RUNNING" || t.status.code === "PENDING")) {
+      throw new LimitExceededException({ message: "Resource limit exceeded.", $metadata: {} });
+    }
+    const t: Task = { taskId: `task-${++ids}`, polls: 0, status: { code: "RUNNING" }, ...input } as Task;
+    tasks.push(t);
+    return { taskId: t.taskId };
+  });
+  logs.on(DescribeExportTasksCommand).callsFake((input) => {
+    const list = input.taskId ? tasks.filter((t) => t.taskId === input.taskId) : tasks;
+    // Two per page, to make name lookups page.
+    const start = input.nextToken ? Number(input.nextToken) : 0;
+    const page = list.slice(start, start + 2);
+    return {
+      exportTasks: page.map((t) => ({ taskId: t.taskId, taskName: t.taskName, status: t.status })),
+      ...(start + 2 < list.length ? { nextToken: String(start + 2) } : {}),
+    };
+  });
+  s3.on(GetObjectCommand).callsFake((input) => {
+    const body = objects.get(input.Key);
+    if (body === undefined) throw new NoSuchKey({ message: "NoSuchKey", $metadata: {} });
+    return { Body: { transformToString: async () => body } };
+  });
+  s3.on(PutObjectCommand).callsFake((input) => {
+    objects.set(input.Key, String(input.Body));
+    return {};
+  });
+  s3.on(ListObjectsV2Command).callsFake((input) => {
+    const keys = [...objects.keys()].filter((k) => k.startsWith(input.Prefix ?? ""));
+    return {
+      KeyCount: Math.min(keys.length, input.MaxKeys ?? 1000),
+      Contents: keys.slice(0, input.MaxKeys).map((Key) => ({ Key })),
+    };
+  });
+  let remaining = 600_000;
+  const deps = {
+    logs: logsClient,
+    s3: s3Client,
+    log: { info: () => {}, warn: () => {}, error: () => {} },
+    now: () => NOW,
+    remainingMs: () => remaining,
+    sleep: async (ms: number) => {
+      remaining -= ms;
+      progress();
+    },
+    safetyMarginMs: 60_000,
+    pollIntervalMs: 15_000,
+  };
+  const checkpoint = (group = "/app/api") =>
+    JSON.parse(objects.get(`_checkpoints/${group.replace(/^\/+/, "").replace(/\//g, "__")}.json`) ?? "null");
+  const setCheckpoint = (cp: object, group = "/app/api") =>
+    objects.set(`_checkpoints/${group.replace(/^\/+/, "").replace(/\//g, "__")}.json`, JSON.stringify(cp));
+  const created = () => logs.commandCalls(CreateExportTaskCommand).map((c) => c.args[0].input);
+  return {
+    logs,
+    s3,
+    tasks,
+    objects,
+    deps,
+    checkpoint,
+    setCheckpoint,
+    created,
+    setRemaining: (ms: number) => (remaining = ms),
+  };
+}
+
+describe("log export", () => {
+  it("exports day D only after D+1 12:00 UTC", () => {
+    expect(newestExportableDay(new Date("2027-03-10T11:59:00Z"))).toBe("2027-03-08");
+    expect(newestExportableDay(new Date("2027-03-10T12:00:00Z"))).toBe("2027-03-09");
+  });
+
+  it("backfills several missed days one task at a time, advancing the checkpoint after each", async () => {
+    const t = setup();
+    t.setCheckpoint({ logGroup: "/app/api", lastArchivedDay: "2027-03-06" });
+    const result = await runArchive(config, t.deps);
+    expect(t.created()).toEqual(
+      ["2027-03-07", "2027-03-08", "2027-03-09"].map((day) => ({
+        taskName: `mstack-_app_api-${day}`,
+        logGroupName: "/app/api",
+        from: Date.parse(`${day}T00:00:00Z`),
+        to: Date.parse(`${day}T00:00:00Z`) + 86_400_000 - 1,
+        destination: "archive",
+        destinationPrefix: `logs/app/api/${day.replace(/-/g, "/")}`,
+      })),
+    );
+    expect(t.checkpoint()).toEqual({ logGroup: "/app/api", lastArchivedDay: "2027-03-09" });
+    expect(result.groups).toEqual([
+      {
+        logGroup: "/app/api",
+        archivedThrough: "2027-03-09",
+        daysBehind: 0,
+        exported: ["2027-03-07", "2027-03-08", "2027-03-09"],
+        failed: [],
+      },
+    ]);
+  });
+
+  it("treats an account busy with someone else's export as 'try later': no failure, no spin, and one task afterwards", async () => {
+    const t = setup();
+    t.setCheckpoint({ logGroup: "/app/api", lastArchivedDay: "2027-03-08" });
+    t.tasks.push({
+      taskId: "foreign-1",
+      taskName: "theirs",
+      logGroupName: "/other",
+      from: 0,
+      to: 1,
+      destinationPrefix: "x",
+      status: { code: "RUNNING" },
+      polls: 0,
+    });
+    const first = await runArchive(config, t.deps);
+    expect(first.busy).toBe(true);
+    expect(t.logs.commandCalls(CreateExportTaskCommand)).toHaveLength(3); // first try + 2 backoff retries, then give up
+    expect(t.checkpoint()).toEqual({
+      logGroup: "/app/api",
+      lastArchivedDay: "2027-03-08",
+      pending: { day: "2027-03-09", taskName: "mstack-_app_api-2027-03-09" },
+    });
+    t.tasks[0]!.status = { code: "COMPLETED" };
+    const second = await runArchive(config, t.deps);
+    expect(second.busy).toBe(false);
+    expect(t.tasks.filter((x) => x.taskName === "mstack-_app_api-2027-03-09")).toHaveLength(1);
+    expect(t.checkpoint()).toEqual({ logGroup: "/app/api", lastArchivedDay: "2027-03-09" });
+  });
+
+  it.each(["FAILED", "CANCELLED"] as const)(
+    "does not advance past a %s task and retries the day next run",
+    async (outcome) => {
+      const t = setup({ outcome });
+      t.setCheckpoint({ logGroup: "/app/api", lastArchivedDay: "2027-03-08" });
+      const result = await runArchive(config, t.deps);
+      expect(result.groups[0]).toMatchObject({
+        archivedThrough: "2027-03-08",
+        daysBehind: 1,
+        exported: [],
+        failed: ["2027-03-09"],
+      });
+      expect(t.checkpoint()).toEqual({ logGroup: "/app/api", lastArchivedDay: "2027-03-08" });
+    },
+  );
+
+  it("does not advance when a COMPLETED task left no objects under the prefix", async () => {
+    const t = setup({ writeObjects: false });
+    t.setCheckpoint({ logGroup: "/app/api", lastArchivedDay: "2027-03-08" });
+    const result = await runArchive(config, t.deps);
+    expect(result.groups[0]!.failed).toEqual(["2027-03-09"]);
+    expect(t.checkpoint().lastArchivedDay).toBe("2027-03-08");
+  });
+
+  it("leaves a task still running at the deadline pending, and the next run resumes it without a second task", async () => {
+    const t = setup({ finishAfterPolls: 100 });
+    t.setCheckpoint({ logGroup: "/app/api", lastArchivedDay: "2027-03-08" });
+    t.setRemaining(120_000);
+    const first = await runArchive(config, t.deps);
+    expect(first.deferred).toBe(true);
+    expect(t.checkpoint()).toEqual({
+      logGroup: "/app/api",
+      lastArchivedDay: "2027-03-08",
+      pending: { day: "2027-03-09", taskName: "mstack-_app_api-2027-03-09", taskId: "task-1" },
+    });
+    t.tasks[0]!.status = { code: "COMPLETED" };
+    t.objects.set("logs/app/api/2027/03/09/task-1/s/000000.gz", "x");
+    t.setRemaining(600_000);
+    await runArchive(config, t.deps);
+    expect(t.created()).toHaveLength(1);
+    expect(t.checkpoint()).toEqual({ logGroup: "/app/api", lastArchivedDay: "2027-03-09" });
+  });
+
+  it("recovers from a crash between creating a task and recording it: no gap, no duplicate", async () => {
+    const t = setup();
+    t.setCheckpoint({ logGroup: "/app/api", lastArchivedDay: "2027-03-08" });
+    let writes = 0;
+    t.s3.on(PutObjectCommand).callsFake((input) => {
+      // The intent write succeeds; the write recording the task id (after CreateExportTask) crashes.
+      if (++writes === 2) throw new Error("Lambda killed");
+      t.objects.set(input.Key, String(input.Body));
+      return {};
+    });
+    await expect(runArchive(config, t.deps)).rejects.toThrow("Lambda killed");
+    expect(t.created()).toHaveLength(1);
+    t.s3.on(PutObjectCommand).callsFake((input) => {
+      t.objects.set(input.Key, String(input.Body));
+      return {};
+    });
+    t.tasks[0]!.status = { code: "COMPLETED" };
+    t.objects.set("logs/app/api/2027/03/09/task-1/s/000000.gz", "x");
+    await runArchive(config, t.deps);
+    expect(t.created()).toHaveLength(1);
+    expect(t.checkpoint()).toEqual({ logGroup: "/app/api", lastArchivedDay: "2027-03-09" });
+  });
+
+  it("skips days beyond the backfill bound after a long outage", async () => {
+    const t = setup();
+    t.setCheckpoint({ logGroup: "/app/api", lastArchivedDay: "2027-01-01" });
+    const result = await runArchive({ ...config, maxBackfillDays: 3 }, t.deps);
+    expect(t.created().map((c) => c.taskName)).toEqual([
+      "mstack-_app_api-2027-03-07",
+      "mstack-_app_api-2027-03-08",
+      "mstack-_app_api-2027-03-09",
+    ]);
+    expect(result.groups[0]!.archivedThrough).toBe("2027-03-09");
+  });
+
+  it("finds many log groups across paginated describes and brings their retention to the configured value", async () => {
+    const t = setup();
+    const page = (names: [string, number | undefined][], token?: string) => ({
+      logGroups: names.map(([logGroupName, retentionInDays]) => ({
+        logGroupName,
+        ...(retentionInDays ? { retentionInDays } : {}),
+      })),
+      ...(token ? { nextToken: token } : {}),
+    });
+    t.logs
+      .on(DescribeLogGroupsCommand, { logGroupNamePrefix: "/svc/" })
+      .resolvesOnce(
+        page(
+          [
+            ["/svc/a", 30],
+            ["/svc/b", undefined],
+          ],
+          "p2",
+        ),
+      )
+      .resolvesOnce(page([["/svc/c", 7]], "p3"))
+      .resolvesOnce(page([["/svc/d", 30]]));
+    const cfg = { ...config, logGroups: [], logGroupPrefixes: ["/svc/"] };
+    for (const g of ["/svc/a", "/svc/b", "/svc/c", "/svc/d"])
+      t.setCheckpoint({ logGroup: g, lastArchivedDay: "2027-03-09" }, g);
+    const result = await runArchive(cfg, t.deps);
+    expect(t.logs.commandCalls(DescribeLogGroupsCommand)).toHaveLength(3);
+    expect(t.logs.commandCalls(PutRetentionPolicyCommand).map((c) => c.args[0].input)).toEqual([
+      { logGroupName: "/svc/b", retentionInDays: 30 },
+      { logGroupName: "/svc/c", retentionInDays: 30 },
+    ]);
+    expect(result.retentionChanged).toEqual([
+      { logGroup: "/svc/b", from: null, to: 30 },
+      { logGroup: "/svc/c", from: 7, to: 30 },
+    ]);
+    expect(result.groups.map((g) => g.logGroup)).toEqual(["/svc/a", "/svc/b", "/svc/c", "/svc/d"]);
+    expect(t.created()).toEqual([]);
+  });
+
+  it("starts a new log group at the newest exportable day, not at the beginning of time", async () => {
+    const t = setup();
+    await runArchive(config, t.deps);
+    expect(t.created().map((c) => c.taskName)).toEqual(["mstack-_app_api-2027-03-09"]);
+  });
+});
