@@ -5,6 +5,7 @@ import { z } from "zod";
 import { appSection, encryptionSection, jobsSection, pagingSection } from "./config/base";
 import { backupsSection } from "./config/backups";
 import { certificatesSection } from "./config/certificates";
+import { logsSection } from "./config/logs";
 import { monitoringSection } from "./config/monitoring";
 import { region } from "./config/rules";
 
@@ -22,6 +23,7 @@ export const SECTIONS = {
   jobs: jobsSection.default(jobsSection.parse({})),
   backups: backupsSection.optional(),
   certificates: certificatesSection.optional(),
+  logs: logsSection.optional(),
   monitoring: monitoringSection.optional(),
 } as const;
 

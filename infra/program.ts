@@ -2,6 +2,7 @@
 import type { StackConfig } from "./config";
 import { CertificateMonitor } from "./certificate-monitor";
 import { DatabaseBackups } from "./database-backups";
+import { LogArchive } from "./log-archive";
 import { EncryptionKeys } from "./encryption-keys";
 import { OnCallPaging } from "./on-call-paging";
 import { ServiceMonitoring } from "./service-monitoring";
@@ -123,6 +124,26 @@ export function buildStack(cfg: StackConfig): StackOutputs {
         `certificate ${e.host}:${e.port}: warning < ${e.warningDays ?? cfg.certificates.warningDays}d, critical < ${e.criticalDays ?? cfg.certificates.criticalDays}d`,
       );
     }
+  }
+
+  if (cfg.logs) {
+    const logs = new LogArchive(`${prefix}-logs`, {
+      ...jobDefaults,
+      stack: cfg.stack,
+      namePrefix: prefix,
+      region: cfg.region,
+      config: cfg.logs,
+      protect: cfg.isProd,
+    });
+    warnings.push(...logs.warnings);
+    const a = cfg.logs.archive;
+    notes.push(
+      `logs: hot ${cfg.logs.hotRetentionDays}d in CloudWatch; archive ${[...a.transitions.map((t) => `${t.storageClass} at ${t.days}d`), `expire at ${a.expirationDays}d`].join(", ")}; ` +
+        `${cfg.logs.logGroups
+          .map((g) => `${g.name} (${g.path})`)
+          .concat(cfg.logs.logGroupPrefixes.map((p) => `${p}* (export)`))
+          .join(", ")}`,
+    );
   }
 
   if (cfg.monitoring) {

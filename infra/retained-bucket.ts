@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { physicalName } from "./naming";
 import { retainedBucketPolicy } from "./policies/bucket-policy";
+import type { Statement } from "./policies/document";
 import { type LifecycleRule, lifecycleConfigurationRules, validateLifecycle } from "./policies/lifecycle";
 
 export interface ObjectLockArgs {
@@ -24,6 +25,8 @@ export interface RetainedBucketArgs {
   readonly objectLock?: ObjectLockArgs;
   /** `protect` the bucket from `pulumi destroy` (prod). */
   readonly protect: boolean;
+  /** Extra statements for services that write into the bucket (CloudWatch Logs exports), given the bucket ARN. */
+  readonly servicePolicy?: (bucketArn: string) => pulumi.Input<Statement[]>;
   readonly tags?: Record<string, string>;
 }
 
@@ -97,9 +100,12 @@ export class RetainedBucket extends pulumi.ComponentResource {
       `${name}-policy`,
       {
         bucket: bucket.id,
-        policy: pulumi
-          .all([bucket.arn, args.kmsKeyArn])
-          .apply(([arn, key]) => JSON.stringify(retainedBucketPolicy(arn, key))),
+        policy: pulumi.all([bucket.arn, args.kmsKeyArn]).apply(([arn, key]) =>
+          pulumi.output(args.servicePolicy?.(arn) ?? []).apply((extra) => {
+            const base = retainedBucketPolicy(arn, key);
+            return JSON.stringify({ ...base, Statement: [...base.Statement, ...(extra as Statement[])] });
+          }),
+        ),
       },
       parent,
     );

@@ -89,18 +89,36 @@ export function keyPolicy(purpose: KeyPurpose, ctx: AccountContext): PolicyDocum
   const statements: Statement[] = [administration(ctx)];
   switch (purpose) {
     case "logs":
-      statements.push(accountUseVia(ctx, ["logs"]), {
-        Sid: "CloudWatchLogsForThisAccountsLogGroups",
-        Effect: "Allow",
-        Principal: { Service: `logs.${ctx.region}.amazonaws.com` },
-        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-        Resource: "*",
-        Condition: {
-          ArnLike: {
-            "kms:EncryptionContext:aws:logs:arn": `arn:${ctx.partition}:logs:${ctx.region}:${ctx.account}:log-group:*`,
+      statements.push(
+        accountUseVia(ctx, ["logs"]),
+        {
+          Sid: "CloudWatchLogsForThisAccountsLogGroups",
+          Effect: "Allow",
+          Principal: { Service: `logs.${ctx.region}.amazonaws.com` },
+          Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+          Resource: "*",
+          Condition: {
+            ArnLike: {
+              "kms:EncryptionContext:aws:logs:arn": `arn:${ctx.partition}:logs:${ctx.region}:${ctx.account}:log-group:*`,
+            },
           },
         },
-      });
+        {
+          // Export tasks write to the SSE-KMS archive bucket as the Logs service.
+          // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/S3ExportTasks.html
+          Sid: "CloudWatchLogsExportsToEncryptedArchive",
+          Effect: "Allow",
+          Principal: { Service: `logs.${ctx.region}.amazonaws.com` },
+          Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+          Resource: "*",
+          Condition: {
+            StringEquals: { "aws:SourceAccount": ctx.account },
+            ArnLike: {
+              "aws:SourceArn": `arn:${ctx.partition}:logs:${ctx.region}:${ctx.account}:log-group:*`,
+            },
+          },
+        },
+      );
       break;
     case "messaging":
       statements.push(accountUseVia(ctx, ["sns", "sqs", "lambda"]), {
