@@ -1,8 +1,11 @@
 // Composes a stack's components from its validated config; shared by index.ts (pulumi up) and the offline plan.
 import type { StackConfig } from "./config";
 import { CertificateMonitor } from "./certificate-monitor";
-import { DatabaseBackups } from "./database-backups";
+import { DatabaseBackups, isRds } from "./database-backups";
+import { StackDashboard } from "./dashboard";
 import { LogArchive } from "./log-archive";
+import { physicalName } from "./naming";
+import * as pulumi from "@pulumi/pulumi";
 import { EncryptionKeys } from "./encryption-keys";
 import { OnCallPaging } from "./on-call-paging";
 import { ServiceMonitoring } from "./service-monitoring";
@@ -146,8 +149,9 @@ export function buildStack(cfg: StackConfig): StackOutputs {
     );
   }
 
+  let serviceAlarmArns: pulumi.Output<string>[] = [];
   if (cfg.monitoring) {
-    new ServiceMonitoring(`${prefix}-service`, {
+    const service = new ServiceMonitoring(`${prefix}-service`, {
       stack: cfg.stack,
       namePrefix: prefix,
       region: cfg.region,
@@ -158,12 +162,37 @@ export function buildStack(cfg: StackConfig): StackOutputs {
       messagingKmsKeyArns: { [cfg.region]: keys.arn("messaging"), ...keys.regionalMessagingArns },
       tags,
     });
+    serviceAlarmArns = service.pagingAlarmArns;
     for (const w of cfg.monitoring.maintenanceWindows) {
       notes.push(
         `maintenance window ${w.name}: ${w.day} ${w.start}-${w.end} ${w.timezone ?? cfg.app.timezone} (service alarms muted)`,
       );
     }
   }
+
+  const hasRds =
+    cfg.backups?.databases.some((d) => d.kind === "rds-instance" || d.kind === "aurora-cluster") ?? false;
+  const jobs = [
+    ...(hasRds ? ["backup", "backup-verify"] : []),
+    ...(cfg.certificates?.endpoints.length ? ["cert-check"] : []),
+    ...(cfg.logs ? ["log-archive"] : []),
+  ].map((job) => ({ job, functionName: physicalName("lambdaFunction", prefix, job) }));
+  new StackDashboard(`${prefix}-dashboard`, {
+    namePrefix: prefix,
+    spec: pulumi.all(serviceAlarmArns).apply((alarmArns) => ({
+      stack: cfg.stack,
+      region: cfg.region,
+      jobs,
+      databases: hasRds
+        ? (cfg.backups?.databases
+            .filter((d) => d.kind !== "self-hosted" && d.kind !== "supabase")
+            .map((d) => d.name) ?? [])
+        : [],
+      endpoints: cfg.certificates?.endpoints.map((e) => `${e.host}:${e.port}`) ?? [],
+      logGroups: cfg.logs?.logGroups.filter((g) => g.path === "export").map((g) => g.name) ?? [],
+      alarmArns,
+    })),
+  });
 
   return { warnings, notes };
 }

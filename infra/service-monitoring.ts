@@ -394,6 +394,9 @@ export const logMetricName = (kind: string) =>
   kind.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase());
 
 export class ServiceMonitoring extends pulumi.ComponentResource {
+  /** ARNs of the composite alarms that page (primary region), for the dashboard's alarm widget. */
+  readonly pagingAlarmArns: pulumi.Output<string>[] = [];
+
   constructor(name: string, args: ServiceMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("maintenance:service:ServiceMonitoring", name, {}, opts);
     const parent = { parent: this };
@@ -550,7 +553,7 @@ export class ServiceMonitoring extends pulumi.ComponentResource {
       region: string,
     ) => {
       const s = suppressor(region);
-      compositeAlarm(
+      const composite = compositeAlarm(
         id,
         {
           severity,
@@ -563,6 +566,7 @@ export class ServiceMonitoring extends pulumi.ComponentResource {
         args.routing,
         parent,
       );
+      if (region === args.region) this.pagingAlarmArns.push(composite.arn);
     };
 
     // Health checks and their alarms (us-east-1).

@@ -1,0 +1,157 @@
+// One CloudWatch dashboard per stack, built from typed widget specs (never a pasted JSON blob).
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { physicalName } from "./naming";
+
+export interface DashboardSpec {
+  readonly stack: string;
+  readonly region: string;
+  /** Job name -> Lambda function name. */
+  readonly jobs: readonly { readonly job: string; readonly functionName: string }[];
+  readonly databases: readonly string[];
+  readonly endpoints: readonly string[];
+  readonly logGroups: readonly string[];
+  readonly alarmArns: readonly string[];
+}
+
+type Metric = (string | Record<string, unknown>)[];
+interface Widget {
+  readonly type: "metric" | "alarm" | "text";
+  readonly width: number;
+  readonly height: number;
+  readonly properties: Record<string, unknown>;
+}
+
+const metricWidget = (
+  title: string,
+  region: string,
+  metrics: Metric[],
+  stat: string,
+  extra: Record<string, unknown> = {},
+): Widget => ({
+  type: "metric",
+  width: 12,
+  height: 6,
+  properties: { title, region, metrics, stat, period: 3600, view: "timeSeries", ...extra },
+});
+
+/** The dashboard body (pure): jobs, backups, certificates, logs and the service alarms, in that order. */
+export function dashboardBody(spec: DashboardSpec): { widgets: (Widget & { x: number; y: number })[] } {
+  const ns = `Maintenance/${spec.stack}`;
+  const widgets: Widget[] = [];
+  if (spec.jobs.length) {
+    widgets.push(
+      metricWidget(
+        "Jobs: successful runs",
+        spec.region,
+        spec.jobs.map((j) => [ns, "JobSucceeded", "service", j.job]),
+        "Sum",
+      ),
+    );
+    widgets.push(
+      metricWidget(
+        "Jobs: errors",
+        spec.region,
+        spec.jobs.map((j) => ["AWS/Lambda", "Errors", "FunctionName", j.functionName]),
+        "Sum",
+      ),
+    );
+    widgets.push(
+      metricWidget(
+        "Jobs: duration p99 (ms)",
+        spec.region,
+        spec.jobs.map((j) => ["AWS/Lambda", "Duration", "FunctionName", j.functionName]),
+        "p99",
+      ),
+    );
+  }
+  if (spec.databases.length) {
+    widgets.push(
+      metricWidget(
+        "Backups: age of newest snapshot (s)",
+        spec.region,
+        spec.databases.map((d) => [
+          ns,
+          "NewestSnapshotAgeSeconds",
+          "service",
+          "backup-verify",
+          "Database",
+          d,
+        ]),
+        "Maximum",
+      ),
+    );
+    widgets.push(
+      metricWidget(
+        "Backups: snapshots kept",
+        spec.region,
+        spec.databases.map((d) => [ns, "SnapshotsKept", "service", "backup-verify", "Database", d]),
+        "Maximum",
+      ),
+    );
+  }
+  if (spec.endpoints.length) {
+    widgets.push(
+      metricWidget(
+        "Certificates: days to expiry",
+        spec.region,
+        spec.endpoints.map((e) => [ns, "DaysToExpiry", "service", "cert-check", "Endpoint", e]),
+        "Minimum",
+        { period: 43_200 },
+      ),
+    );
+  }
+  if (spec.logGroups.length) {
+    widgets.push(
+      metricWidget(
+        "Logs: days behind",
+        spec.region,
+        spec.logGroups.map((g) => [ns, "DaysBehind", "service", "log-archive", "LogGroup", g]),
+        "Maximum",
+      ),
+    );
+  }
+  if (spec.alarmArns.length) {
+    widgets.push({
+      type: "alarm",
+      width: 24,
+      height: 6,
+      properties: { title: "Service alarms", alarms: [...spec.alarmArns] },
+    });
+  }
+  // Two 12-wide columns; full-width widgets start a new row.
+  let x = 0;
+  let y = 0;
+  return {
+    widgets: widgets.map((w) => {
+      if (x + w.width > 24) {
+        x = 0;
+        y += 6;
+      }
+      const placed = { ...w, x, y };
+      x += w.width;
+      return placed;
+    }),
+  };
+}
+
+export class StackDashboard extends pulumi.ComponentResource {
+  constructor(
+    name: string,
+    args: { spec: pulumi.Input<DashboardSpec>; namePrefix: string },
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
+    super("maintenance:dashboard:StackDashboard", name, {}, opts);
+    new aws.cloudwatch.Dashboard(
+      `${name}-dashboard`,
+      {
+        dashboardName: physicalName("lambdaFunction", args.namePrefix, "maintenance"),
+        dashboardBody: pulumi
+          .output(args.spec)
+          .apply((s) => JSON.stringify(dashboardBody(s as DashboardSpec))),
+      },
+      { parent: this },
+    );
+    this.registerOutputs({});
+  }
+}
