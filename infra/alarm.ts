@@ -65,6 +65,26 @@ export interface AlarmSpec {
   readonly region?: string;
 }
 
+/** "Anything at all in five minutes": the shape of error, throttle, drop, failed-delivery and queue-depth alarms. */
+export function anyInFiveMinutes(
+  severity: Severity,
+  page: string,
+  summary: string,
+  metric: MetricSource,
+): AlarmSpec {
+  return {
+    severity,
+    page,
+    summary,
+    metric,
+    periodSeconds: 300,
+    evaluationPeriods: 1,
+    threshold: 0,
+    comparisonOperator: "GreaterThanThreshold",
+    treatMissingData: "notBreaching",
+  };
+}
+
 /** CloudWatch's limit on AlarmDescription. https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html */
 const DESCRIPTION_MAX = 1024;
 

@@ -1,21 +1,15 @@
 // Certificate monitoring: the cert-check job on certbot's cadence, per-endpoint expiry and failure alarms, ACM alarms.
 import * as pulumi from "@pulumi/pulumi";
-import { type AlarmRouting, type AlarmSpec, metricAlarm } from "./alarm";
+import { type AlarmSpec, metricAlarm } from "./alarm";
 import type { CertificatesConfig } from "./config/certificates";
-import { type JobRetry, MaintenanceJob } from "./maintenance-job";
+import { type JobDefaults, MaintenanceJob } from "./maintenance-job";
 import { maxIntervalSeconds } from "./schedule";
 
-export interface CertificateMonitorArgs {
+export interface CertificateMonitorArgs extends JobDefaults {
   readonly stack: string;
   readonly namePrefix: string;
   readonly timezone: string;
   readonly config: CertificatesConfig;
-  readonly scheduleGroupName: pulumi.Input<string>;
-  readonly logRetentionDays: number;
-  readonly logsKmsKeyArn: pulumi.Input<string>;
-  readonly messagingKmsKeyArn: pulumi.Input<string>;
-  readonly routing: AlarmRouting;
-  readonly retry: JobRetry;
   readonly tags?: Record<string, string>;
 }
 

@@ -4,9 +4,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupConfig } from "../lambdas/backup/config";
 import { parseDuration, planRetention, type RetentionPolicy } from "../lambdas/backup/retention";
-import { type AlarmRouting, metricAlarm } from "./alarm";
+import { metricAlarm } from "./alarm";
 import type { BackupsConfig, DatabaseEntry } from "./config/backups";
-import { type JobRetry, type JobStatementInput, MaintenanceJob } from "./maintenance-job";
+import { type JobDefaults, type JobStatementInput, MaintenanceJob } from "./maintenance-job";
 import { nextRuns } from "./schedule";
 
 export const isRds = (d: DatabaseEntry) => d.kind === "rds-instance" || d.kind === "aurora-cluster";
@@ -54,7 +54,7 @@ export function steadyStateSnapshots(
   return plan.keep.length;
 }
 
-export interface DatabaseBackupsArgs {
+export interface DatabaseBackupsArgs extends JobDefaults {
   readonly stack: string;
   readonly namePrefix: string;
   readonly region: string;
@@ -62,12 +62,6 @@ export interface DatabaseBackupsArgs {
   readonly config: BackupsConfig;
   readonly kmsKeyArn: pulumi.Input<string>;
   readonly dr?: { readonly region: string; readonly kmsKeyArn: pulumi.Input<string> };
-  readonly scheduleGroupName: pulumi.Input<string>;
-  readonly logRetentionDays: number;
-  readonly logsKmsKeyArn: pulumi.Input<string>;
-  readonly messagingKmsKeyArn: pulumi.Input<string>;
-  readonly routing: AlarmRouting;
-  readonly retry: JobRetry;
   readonly tags?: Record<string, string>;
 }
 

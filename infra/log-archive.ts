@@ -2,25 +2,19 @@
 // (subscription -> Firehose -> S3) for high-volume groups, and alarms on days behind and delivery failures.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type AlarmRouting, metricAlarm } from "./alarm";
+import { metricAlarm } from "./alarm";
 import type { LogsConfig } from "./config/logs";
-import { type JobRetry, MaintenanceJob } from "./maintenance-job";
+import { type JobDefaults, MaintenanceJob } from "./maintenance-job";
 import { physicalName } from "./naming";
 import { trustPolicy } from "./policies/job-role";
 import { policy, type Statement } from "./policies/document";
 import { RetainedBucket } from "./retained-bucket";
 
-export interface LogArchiveArgs {
+export interface LogArchiveArgs extends JobDefaults {
   readonly stack: string;
   readonly namePrefix: string;
   readonly region: string;
   readonly config: LogsConfig;
-  readonly logsKmsKeyArn: pulumi.Input<string>;
-  readonly messagingKmsKeyArn: pulumi.Input<string>;
-  readonly scheduleGroupName: pulumi.Input<string>;
-  readonly logRetentionDays: number;
-  readonly routing: AlarmRouting;
-  readonly retry: JobRetry;
   readonly protect: boolean;
   readonly tags?: Record<string, string>;
 }

@@ -2,7 +2,7 @@
 // Scheduler schedules (each with retries and a DLQ), alarms, and a heartbeat that fires when successes stop.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type AlarmRouting, metricAlarm, type Severity } from "./alarm";
+import { type AlarmRouting, anyInFiveMinutes, metricAlarm, type Severity } from "./alarm";
 import {
   envSizeBytes,
   LAMBDA_ENV_MAX_BYTES,
@@ -42,7 +42,18 @@ export interface JobRetry {
   readonly lambdaMaxEventAgeSeconds: number;
 }
 
-export interface MaintenanceJobArgs {
+/** What every job of a stack shares: its schedule group, log retention and keys, alarm routing, retries, tags. */
+export interface JobDefaults {
+  readonly scheduleGroupName: pulumi.Input<string>;
+  readonly logRetentionDays: number;
+  readonly logsKmsKeyArn: pulumi.Input<string>;
+  readonly messagingKmsKeyArn: pulumi.Input<string>;
+  readonly routing: AlarmRouting;
+  readonly retry: JobRetry;
+  readonly tags?: Record<string, string>;
+}
+
+export interface MaintenanceJobArgs extends JobDefaults {
   readonly stack: string;
   readonly namePrefix: string;
   /** Directory under lambdas/ holding handler.ts. */
@@ -58,12 +69,6 @@ export interface MaintenanceJobArgs {
   /** The job's own permissions: actions are static (checked before anything is declared), resources may be outputs. */
   readonly statements: readonly JobStatementInput[];
   readonly schedules: readonly JobSchedule[];
-  readonly scheduleGroupName: pulumi.Input<string>;
-  readonly logRetentionDays: number;
-  readonly logsKmsKeyArn: pulumi.Input<string>;
-  readonly messagingKmsKeyArn: pulumi.Input<string>;
-  readonly routing: AlarmRouting;
-  readonly retry: JobRetry;
   /** Severity when successes stop arriving. @default "warning" (backups pass "critical") */
   readonly heartbeatSeverity?: Severity;
   /** Severity of errors and failed async invocations. @default "warning" */
@@ -397,33 +402,23 @@ export class MaintenanceJob extends pulumi.ComponentResource {
     });
     this.alarms.errors = metricAlarm(
       `${name}-errors`,
-      {
-        severity: failure,
-        page: "job-errors",
-        summary: `${args.job} failed (Lambda Errors) in ${fnName}.`,
-        metric: lambdaMetric("Errors", "Sum"),
-        periodSeconds: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
-      },
+      anyInFiveMinutes(
+        failure,
+        "job-errors",
+        `${args.job} failed (Lambda Errors) in ${fnName}.`,
+        lambdaMetric("Errors", "Sum"),
+      ),
       args.routing,
       parent,
     );
     this.alarms.throttles = metricAlarm(
       `${name}-throttles`,
-      {
-        severity: "warning",
-        page: "job-throttles",
-        summary: `${args.job} was throttled (reserved concurrency ${args.reservedConcurrency}) in ${fnName}.`,
-        metric: lambdaMetric("Throttles", "Sum"),
-        periodSeconds: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
-      },
+      anyInFiveMinutes(
+        "warning",
+        "job-throttles",
+        `${args.job} was throttled (reserved concurrency ${args.reservedConcurrency}) in ${fnName}.`,
+        lambdaMetric("Throttles", "Sum"),
+      ),
       args.routing,
       parent,
     );

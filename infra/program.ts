@@ -1,7 +1,7 @@
 // Composes a stack's components from its validated config; shared by index.ts (pulumi up) and the offline plan.
 import type { StackConfig } from "./config";
 import { CertificateMonitor } from "./certificate-monitor";
-import { DatabaseBackups, isRds } from "./database-backups";
+import { DatabaseBackups } from "./database-backups";
 import { StackDashboard } from "./dashboard";
 import { LogArchive } from "./log-archive";
 import { physicalName } from "./naming";

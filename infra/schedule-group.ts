@@ -1,7 +1,7 @@
 // The stack's EventBridge Scheduler group, with the group-level alarms Scheduler publishes (target errors, drops).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type AlarmRouting, metricAlarm } from "./alarm";
+import { type AlarmRouting, anyInFiveMinutes, metricAlarm } from "./alarm";
 import { physicalName } from "./naming";
 
 export interface ScheduleGroupArgs {
@@ -32,33 +32,23 @@ export class MaintenanceScheduleGroup extends pulumi.ComponentResource {
     });
     metricAlarm(
       `${name}-target-errors`,
-      {
-        severity: "warning",
-        page: "job-scheduler-target-errors",
-        summary: `EventBridge Scheduler could not invoke a job in ${groupName} (TargetErrorCount).`,
-        metric: scheduler("TargetErrorCount"),
-        periodSeconds: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
-      },
+      anyInFiveMinutes(
+        "warning",
+        "job-scheduler-target-errors",
+        `EventBridge Scheduler could not invoke a job in ${groupName} (TargetErrorCount).`,
+        scheduler("TargetErrorCount"),
+      ),
       args.routing,
       { parent: this, dependsOn: [group] },
     );
     metricAlarm(
       `${name}-dropped`,
-      {
-        severity: "critical",
-        page: "job-scheduler-dropped",
-        summary: `EventBridge Scheduler dropped invocations in ${groupName} after all retries (InvocationDroppedCount).`,
-        metric: scheduler("InvocationDroppedCount"),
-        periodSeconds: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
-      },
+      anyInFiveMinutes(
+        "critical",
+        "job-scheduler-dropped",
+        `EventBridge Scheduler dropped invocations in ${groupName} after all retries (InvocationDroppedCount).`,
+        scheduler("InvocationDroppedCount"),
+      ),
       args.routing,
       { parent: this, dependsOn: [group] },
     );

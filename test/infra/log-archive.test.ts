@@ -1,5 +1,6 @@
 // Each runbook's log retention and archive lifecycle reach the plan; invalid combinations fail with clear errors.
-import { type ConfigSource, loadConfig } from "../../infra/config";
+import { loadConfig } from "../../infra/config";
+import { demoSource } from "../support/config-source";
 import { recordStack } from "../../scripts/lib/record-stack";
 
 describe("log archive per runbook", () => {
@@ -69,20 +70,7 @@ describe("log archive per runbook", () => {
 });
 
 describe("invalid log settings", () => {
-  const source = (logs: unknown): ConfigSource => ({
-    stack: "demo",
-    entries: () => ({
-      "aws:region": "eu-west-2",
-      "maintenance:app": JSON.stringify({
-        name: "demo",
-        environment: "nonprod",
-        runbookBaseUrl: "https://x.example/r",
-      }),
-      "maintenance:paging": JSON.stringify({ actionsEnabled: false, pager: "none" }),
-      "maintenance:logs": JSON.stringify(logs),
-    }),
-    isSecret: () => false,
-  });
+  const source = (logs: unknown) => demoSource({ logs: logs });
   const base = { logGroups: [{ name: "/a" }], hotRetentionDays: 30, archive: { expirationDays: 365 } };
   it.each([
     [

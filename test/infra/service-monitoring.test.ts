@@ -1,5 +1,6 @@
 // Service alarms per runbook stack (threshold, period, severity), maintenance-window suppression, and bad config.
-import { type ConfigSource, loadConfig } from "../../infra/config";
+import { loadConfig } from "../../infra/config";
+import { demoSource } from "../support/config-source";
 import { nextRuns } from "../../infra/schedule";
 import { type RecordedStack, recordStack } from "../../scripts/lib/record-stack";
 import type { RecordedResource } from "../support/pulumi-mocks";
@@ -272,20 +273,7 @@ describe("maintenance windows suppress paging inside the window only", () => {
 });
 
 describe("invalid thresholds and windows", () => {
-  const source = (monitoring: unknown): ConfigSource => ({
-    stack: "demo",
-    entries: () => ({
-      "aws:region": "eu-west-2",
-      "maintenance:app": JSON.stringify({
-        name: "demo",
-        environment: "nonprod",
-        runbookBaseUrl: "https://x.example/r",
-      }),
-      "maintenance:paging": JSON.stringify({ actionsEnabled: false, pager: "none" }),
-      "maintenance:monitoring": JSON.stringify(monitoring),
-    }),
-    isSecret: () => false,
-  });
+  const source = (monitoring: unknown) => demoSource({ monitoring: monitoring });
   it.each([
     [
       { maintenanceWindows: [{ name: "w", day: "SUN", start: "04:00", end: "02:00" }] },
