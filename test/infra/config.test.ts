@@ -155,6 +155,20 @@ const cases: Array<[string, string, RegExp]> = [
     /maintenance:paging\.actionsEnabled: must be true in a prod stack/,
   ],
   [
+    "bad cron in a schedule",
+    GOOD +
+      "  maintenance:backups:\n    databases: [{ name: db, kind: rds-instance, engine: postgres, identifier: db1 }]\n" +
+      "    schedules: [{ name: daily, expression: 'cron(0 2 * * * *)' }]\n    retention: { keepLast: 3 }\n    rpoHours: 26\n",
+    /maintenance:backups\.schedules\[0\]\.expression: one of day-of-month and day-of-week must be "\?"/,
+  ],
+  [
+    "bad restic duration",
+    GOOD +
+      "  maintenance:backups:\n    databases: [{ name: db, kind: rds-instance, engine: postgres, identifier: db1 }]\n" +
+      "    schedules: [{ name: daily, expression: 'cron(0 2 * * ? *)' }]\n    retention: { keepWithinDaily: 30days }\n    rpoHours: 26\n",
+    /maintenance:backups\.retention\.keepWithinDaily: duration "30days" is not <number><unit>/,
+  ],
+  [
     "webhook URL pasted into plain config",
     edit("    name: demo", "    name: demo\n    tags:\n      hook: https://hooks.slack.com/services/T/B/X"),
     /maintenance:app: contains what looks like a pager or webhook URL in plain text/,

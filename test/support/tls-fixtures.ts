@@ -74,17 +74,21 @@ export function startTlsServer(
   chain: readonly Issued[] = [],
   opts: { host?: string; port?: number; latencyMs?: number } = {},
 ): Promise<LocalServer> {
+  const options = { key: leaf.keyPem, cert: [leaf.certPem, ...chain.map((c) => c.certPem)].join("") };
+  const context = tls.createSecureContext(options);
   const server = tls.createServer(
-    { key: leaf.keyPem, cert: [leaf.certPem, ...chain.map((c) => c.certPem)].join("") },
+    {
+      ...options,
+      // Injected latency: answer the client's hello only after a delay (SNI is resolved before the handshake proceeds).
+      ...(opts.latencyMs
+        ? {
+            SNICallback: (_name: string, cb: (e: Error | null, ctx?: tls.SecureContext) => void) =>
+              void setTimeout(() => cb(null, context), opts.latencyMs),
+          }
+        : {}),
+    },
     (socket) => socket.end(),
   );
-  if (opts.latencyMs) {
-    // Delay the handshake: hold each new connection before TLS starts reading it.
-    server.on("connection", (socket: net.Socket) => {
-      socket.pause();
-      setTimeout(() => socket.resume(), opts.latencyMs);
-    });
-  }
   return listen(server, opts.host ?? "127.0.0.1", opts.port ?? 0);
 }
 
