@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type AlarmSpec, metricAlarm } from "./alarm";
 import type { CertificatesConfig } from "./config/certificates";
-import { type JobDefaults, MaintenanceJob } from "./maintenance-job";
+import { type JobDefaults, jobDefaultsOf, MaintenanceJob } from "./maintenance-job";
 import { maxIntervalSeconds } from "./schedule";
 
 export interface CertificateMonitorArgs extends JobDefaults {
@@ -56,13 +56,7 @@ export class CertificateMonitor extends pulumi.ComponentResource {
             schedules: [
               { name: cfg.schedule.name, expression: cfg.schedule.expression, timezone: tz, input: {} },
             ],
-            scheduleGroupName: args.scheduleGroupName,
-            logRetentionDays: args.logRetentionDays,
-            logsKmsKeyArn: args.logsKmsKeyArn,
-            messagingKmsKeyArn: args.messagingKmsKeyArn,
-            routing: args.routing,
-            retry: args.retry,
-            tags: args.tags,
+            ...jobDefaultsOf(args),
           },
           parent,
         )

@@ -6,7 +6,7 @@ import type { BackupConfig } from "../lambdas/backup/config";
 import { parseDuration, planRetention, type RetentionPolicy } from "../lambdas/backup/retention";
 import { metricAlarm } from "./alarm";
 import type { BackupsConfig, DatabaseEntry } from "./config/backups";
-import { type JobDefaults, type JobStatementInput, MaintenanceJob } from "./maintenance-job";
+import { type JobDefaults, jobDefaultsOf, type JobStatementInput, MaintenanceJob } from "./maintenance-job";
 import { nextRuns } from "./schedule";
 
 export const isRds = (d: DatabaseEntry) => d.kind === "rds-instance" || d.kind === "aurora-cluster";
@@ -170,13 +170,7 @@ export class DatabaseBackups extends pulumi.ComponentResource {
       stack: args.stack,
       namePrefix: args.namePrefix,
       jobConfig,
-      scheduleGroupName: args.scheduleGroupName,
-      logRetentionDays: args.logRetentionDays,
-      logsKmsKeyArn: args.logsKmsKeyArn,
-      messagingKmsKeyArn: args.messagingKmsKeyArn,
-      routing: args.routing,
-      retry: args.retry,
-      tags: args.tags,
+      ...jobDefaultsOf(args),
     };
     const backupJob = new MaintenanceJob(
       `${name}-backup`,

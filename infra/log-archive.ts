@@ -4,7 +4,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { metricAlarm } from "./alarm";
 import type { LogsConfig } from "./config/logs";
-import { type JobDefaults, MaintenanceJob } from "./maintenance-job";
+import { type JobDefaults, jobDefaultsOf, MaintenanceJob } from "./maintenance-job";
 import { physicalName } from "./naming";
 import { trustPolicy } from "./policies/job-role";
 import { policy, type Statement } from "./policies/document";
@@ -155,13 +155,7 @@ export class LogArchive extends pulumi.ComponentResource {
             input: {},
           },
         ],
-        scheduleGroupName: args.scheduleGroupName,
-        logRetentionDays: args.logRetentionDays,
-        logsKmsKeyArn: args.logsKmsKeyArn,
-        messagingKmsKeyArn: args.messagingKmsKeyArn,
-        routing: args.routing,
-        retry: args.retry,
-        tags: args.tags,
+        ...jobDefaultsOf(args),
       },
       parent,
     );

@@ -53,6 +53,21 @@ export interface JobDefaults {
   readonly tags?: Record<string, string>;
 }
 
+/** The JobDefaults part of a component's args, to pass on to the jobs it creates. */
+export function jobDefaultsOf(args: JobDefaults): JobDefaults {
+  const { scheduleGroupName, logRetentionDays, logsKmsKeyArn, messagingKmsKeyArn, routing, retry, tags } =
+    args;
+  return {
+    scheduleGroupName,
+    logRetentionDays,
+    logsKmsKeyArn,
+    messagingKmsKeyArn,
+    routing,
+    retry,
+    ...(tags ? { tags } : {}),
+  };
+}
+
 export interface MaintenanceJobArgs extends JobDefaults {
   readonly stack: string;
   readonly namePrefix: string;
