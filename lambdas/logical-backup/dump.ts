@@ -1,0 +1,201 @@
+// Streams a logical dump (pg_dump / mysqldump stdout) through gzip into an S3 multipart upload, never holding the dump
+// in memory or /tmp; only a complete, non-empty dump from a tool that exited 0 ever reaches the final key.
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { PassThrough, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createGzip } from "node:zlib";
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  NotFound,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+
+export interface DumpCommand {
+  readonly command: string;
+  readonly args: readonly string[];
+  /** Passwords go here (PGPASSWORD / MYSQL_PWD), never in args, never logged. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export interface DumpTarget {
+  readonly bucket: string;
+  /** `<tier>/<database>/<UTC slot timestamp>.dump.gz`: the same slot always names the same object. */
+  readonly key: string;
+  readonly kmsKeyArn: string;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export type DumpResult =
+  | {
+      readonly status: "uploaded";
+      readonly key: string;
+      readonly bytes: number;
+      readonly sha256: string;
+      readonly seconds: number;
+    }
+  | { readonly status: "exists"; readonly key: string }
+  | { readonly status: "failed"; readonly key: string; readonly error: string };
+
+/** Object key of a dump for a schedule slot. */
+export function dumpKey(tier: string, database: string, slot: Date): string {
+  return `${tier}/${database}/${slot.toISOString().slice(0, 19).replace(/[-:]/g, "")}Z.dump.gz`;
+}
+
+/** pg_dump in custom format or mysqldump in one transaction; the password travels in the environment. */
+export function dumpCommand(
+  engine: "postgres" | "mysql",
+  c: { host: string; port: number; database: string; user: string; password: string },
+): DumpCommand {
+  if (engine === "postgres") {
+    return {
+      command: "pg_dump",
+      args: [
+        "--format=custom",
+        "--no-password",
+        `--host=${c.host}`,
+        `--port=${c.port}`,
+        `--username=${c.user}`,
+        c.database,
+      ],
+      env: { PGPASSWORD: c.password },
+    };
+  }
+  return {
+    command: "mysqldump",
+    args: [
+      "--single-transaction",
+      "--routines",
+      "--triggers",
+      `--host=${c.host}`,
+      `--port=${c.port}`,
+      `--user=${c.user}`,
+      c.database,
+    ],
+    env: { MYSQL_PWD: c.password },
+  };
+}
+
+async function exists(s3: Pick<S3Client, "send">, bucket: string, key: string): Promise<boolean> {
+  try {
+    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return true;
+  } catch (e) {
+    if (
+      e instanceof NotFound ||
+      (e as { name?: string }).name === "NotFound" ||
+      (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404
+    )
+      return false;
+    throw e;
+  }
+}
+
+/**
+ * Uploads to `.incoming/<key>` while hashing and counting the gzip bytes, then (only if the tool exited 0 and wrote
+ * something) copies to the final key with the checksum, size and duration as metadata and the tier tag; the
+ * temporary object is always removed. A multipart upload's metadata is fixed when it starts, hence the copy.
+ */
+export async function dumpToS3(
+  dump: DumpCommand,
+  target: DumpTarget,
+  deps: { s3: S3Client; now?: () => number; partSizeBytes?: number },
+): Promise<DumpResult> {
+  const now = deps.now ?? Date.now;
+  if (await exists(deps.s3, target.bucket, target.key)) return { status: "exists", key: target.key };
+  const started = now();
+  const incoming = `.incoming/${target.key}`;
+  const child = spawn(dump.command, [...dump.args], {
+    env: { PATH: process.env.PATH ?? "", ...dump.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => {
+    if (stderr.length < 4000) stderr += d.toString();
+  });
+  const exited = new Promise<number>((resolve) => {
+    child.once("error", (e) => {
+      stderr += e.message;
+      resolve(-1);
+    });
+    child.once("close", (code) => resolve(code ?? -1));
+  });
+  const hash = createHash("sha256");
+  let rawBytes = 0;
+  let bytes = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  const rawCounter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      rawBytes += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  const body = new PassThrough();
+  const upload = new Upload({
+    client: deps.s3,
+    params: {
+      Bucket: target.bucket,
+      Key: incoming,
+      Body: body,
+      ServerSideEncryption: "aws:kms",
+      SSEKMSKeyId: target.kmsKeyArn,
+    },
+    partSize: deps.partSizeBytes ?? 8 * 1024 * 1024,
+    queueSize: 2,
+  });
+  try {
+    const uploaded = upload.done();
+    await pipeline(child.stdout, rawCounter, createGzip(), counter, body);
+    const code = await exited;
+    await uploaded;
+    if (code !== 0)
+      return await fail(
+        deps.s3,
+        target,
+        incoming,
+        `${dump.command} exited ${code}: ${stderr.trim().slice(0, 500)}`,
+      );
+    if (rawBytes === 0) return await fail(deps.s3, target, incoming, `${dump.command} wrote nothing`);
+    const sha256 = hash.digest("hex");
+    const seconds = Math.round((now() - started) / 10) / 100;
+    await deps.s3.send(
+      new CopyObjectCommand({
+        Bucket: target.bucket,
+        Key: target.key,
+        CopySource: `${target.bucket}/${encodeURIComponent(incoming).replace(/%2F/g, "/")}`,
+        MetadataDirective: "REPLACE",
+        Metadata: { sha256, bytes: String(bytes), "dump-seconds": String(seconds) },
+        TaggingDirective: "REPLACE",
+        Tagging: new URLSearchParams(target.tags as Record<string, string>).toString(),
+        ServerSideEncryption: "aws:kms",
+        SSEKMSKeyId: target.kmsKeyArn,
+        ContentType: "application/gzip",
+      }),
+    );
+    await deps.s3.send(new DeleteObjectCommand({ Bucket: target.bucket, Key: incoming }));
+    return { status: "uploaded", key: target.key, bytes, sha256, seconds };
+  } catch (e) {
+    child.kill("SIGTERM");
+    await upload.abort().catch(() => undefined);
+    return await fail(deps.s3, target, incoming, (e as Error).message);
+  }
+}
+
+async function fail(
+  s3: Pick<S3Client, "send">,
+  target: DumpTarget,
+  incoming: string,
+  error: string,
+): Promise<DumpResult> {
+  await s3.send(new DeleteObjectCommand({ Bucket: target.bucket, Key: incoming })).catch(() => undefined);
+  return { status: "failed", key: target.key, error };
+}
