@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs (from Debian's packages) and starts PostgreSQL and MariaDB on loopback for the dump integration tests.
+# Idempotent: quick when both already run. Test credentials only: postgres/postgres and backup/backup on 127.0.0.1.
+set -euo pipefail
+
+need=()
+[ -d /usr/lib/postgresql ] && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
+[ -x /usr/sbin/mariadbd ] || [ -x /usr/sbin/mysqld ] || need+=(mariadb-server)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "scripts/ci/databases.sh: installing ${need[*]} needs root (apt-get)" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# PostgreSQL: the newest installed major version's "main" cluster, listening on 127.0.0.1:5432.
+ver=$(ls /usr/lib/postgresql | sort -V | tail -1)
+if ! pg_lsclusters -h | awk '{print $1" "$2}' | grep -q "^$ver main$"; then
+  pg_createcluster "$ver" main >/dev/null
+fi
+if ! pg_lsclusters -h | grep -q "^$ver main .* online"; then
+  pg_ctlcluster "$ver" main start
+fi
+for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+su postgres -c "psql -q -c \"ALTER USER postgres PASSWORD 'postgres'\"" >/dev/null
+
+# MariaDB on 127.0.0.1:3306.
+if ! mysqladmin ping --silent >/dev/null 2>&1; then
+  (service mariadb start || /etc/init.d/mariadb start) >/dev/null 2>&1 || true
+fi
+for _ in $(seq 1 30); do mysqladmin ping --silent >/dev/null 2>&1 && break; sleep 1; done
+mysql -uroot -e "CREATE USER IF NOT EXISTS 'backup'@'127.0.0.1' IDENTIFIED BY 'backup'; GRANT ALL ON *.* TO 'backup'@'127.0.0.1'; FLUSH PRIVILEGES;"
+
+echo "databases.sh: PostgreSQL $ver on 127.0.0.1:5432 (postgres/postgres), MariaDB on 127.0.0.1:3306 (backup/backup)"

@@ -1,0 +1,154 @@
+// Real PostgreSQL and MariaDB (Debian packages, started by scripts/ci/databases.sh): dump, upload to s3rver,
+// download, decompress, restore into an empty database, and compare row counts. A bad dump produces no object.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import S3rver from "s3rver";
+import { dumpCommand, dumpKey, dumpToS3 } from "../../../lambdas/logical-backup/dump";
+
+const PG = { host: "127.0.0.1", port: 5432, user: "postgres", password: "postgres" };
+const MY = { host: "127.0.0.1", port: 3306, user: "backup", password: "backup" };
+const BUCKET = "dumps-test";
+const suffix = `${process.pid}_${Date.now() % 100000}`;
+let server: S3rver;
+let s3: S3Client;
+
+const psql = (db: string, sql: string) =>
+  execFileSync("psql", ["-h", PG.host, "-p", String(PG.port), "-U", PG.user, "-d", db, "-tAq", "-c", sql], {
+    env: { ...process.env, PGPASSWORD: PG.password },
+    encoding: "utf8",
+  }).trim();
+const mysql = (sql: string, db?: string, input?: string) =>
+  execFileSync(
+    "mysql",
+    [
+      "-h",
+      MY.host,
+      "-P",
+      String(MY.port),
+      "-u",
+      MY.user,
+      "-N",
+      "-B",
+      ...(db ? [db] : []),
+      ...(input ? [] : ["-e", sql]),
+    ],
+    {
+      env: { ...process.env, MYSQL_PWD: MY.password },
+      encoding: "utf8",
+      ...(input ? { input } : {}),
+    },
+  ).trim();
+
+beforeAll(async () => {
+  try {
+    execFileSync("pg_isready", ["-q", "-h", PG.host, "-p", String(PG.port)]);
+    execFileSync("mysqladmin", ["-h", MY.host, "-P", String(MY.port), "-u", MY.user, "ping"], {
+      env: { ...process.env, MYSQL_PWD: MY.password },
+      stdio: "ignore",
+    });
+  } catch {
+    throw new Error(
+      "PostgreSQL and MariaDB must be running on 127.0.0.1: run `bash scripts/ci/databases.sh` (npm test's pretest does)",
+    );
+  }
+  server = new S3rver({
+    port: 0,
+    address: "127.0.0.1",
+    silent: true,
+    directory: mkdtempSync(join(tmpdir(), "s3rver-")),
+  });
+  const { port } = (await server.run()) as unknown as { port: number };
+  s3 = new S3Client({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: "eu-west-2",
+    forcePathStyle: true,
+    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+  });
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+});
+afterAll(async () => {
+  s3?.destroy();
+  await server?.close();
+});
+
+async function download(key: string): Promise<Buffer> {
+  const obj = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+  return gunzipSync(Buffer.from(await obj.Body!.transformToByteArray()));
+}
+const target = (key: string) => ({
+  bucket: BUCKET,
+  key,
+  kmsKeyArn: "arn:aws:kms:eu-west-2:123456789012:key/b",
+  tags: { tier: "daily" },
+});
+
+describe("logical dumps of real databases", () => {
+  it("PostgreSQL: pg_dump --format=custom lands, restores with pg_restore into an empty database, same row counts", async () => {
+    const src = `mstack_src_${suffix}`;
+    const dst = `mstack_dst_${suffix}`;
+    psql("postgres", `CREATE DATABASE ${src}`);
+    psql("postgres", `CREATE DATABASE ${dst}`);
+    psql(
+      src,
+      "CREATE TABLE appointments (id serial primary key, note text); INSERT INTO appointments (note) SELECT md5(g::text) FROM generate_series(1, 2500) g;",
+    );
+    psql(src, "CREATE TABLE users (id int primary key); INSERT INTO users SELECT generate_series(1, 40);");
+    const key = dumpKey("daily", src, new Date("2027-03-09T20:30:00Z"));
+    const result = await dumpToS3(dumpCommand("postgres", { ...PG, database: src }), target(key), { s3 });
+    expect(result.status).toBe("uploaded");
+    const file = join(mkdtempSync(join(tmpdir(), "restore-")), "dump.custom");
+    writeFileSync(file, await download(key));
+    expect(execFileSync("pg_restore", ["--list", file], { encoding: "utf8" })).toContain(
+      "TABLE public appointments",
+    );
+    execFileSync(
+      "pg_restore",
+      ["-h", PG.host, "-p", String(PG.port), "-U", PG.user, "-d", dst, "--no-owner", file],
+      { env: { ...process.env, PGPASSWORD: PG.password } },
+    );
+    expect(psql(dst, "SELECT count(*) FROM appointments")).toBe("2500");
+    expect(psql(dst, "SELECT count(*) FROM users")).toBe("40");
+  });
+
+  it("PostgreSQL: a wrong password or an unreachable host produces no object and a failure", async () => {
+    const wrong = await dumpToS3(
+      dumpCommand("postgres", { ...PG, password: "wrong", database: "postgres" }),
+      target("daily/bad/1.dump.gz"),
+      { s3 },
+    );
+    expect(wrong).toMatchObject({
+      status: "failed",
+      error: expect.stringMatching(/password authentication failed/),
+    });
+    const unreachable = await dumpToS3(
+      dumpCommand("postgres", { ...PG, port: 1, database: "postgres" }),
+      target("daily/bad/2.dump.gz"),
+      { s3 },
+    );
+    expect(unreachable.status).toBe("failed");
+    const listed =
+      (await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "daily/bad/" }))).Contents ?? [];
+    expect(listed).toEqual([]);
+  });
+
+  it("MariaDB: mysqldump --single-transaction lands and restores with the same row counts", async () => {
+    const src = `mstack_src_${suffix}`;
+    const dst = `mstack_dst_${suffix}`;
+    mysql(`CREATE DATABASE ${src}; CREATE DATABASE ${dst};`);
+    mysql(
+      "CREATE TABLE appointments (id int primary key auto_increment, note varchar(64)); INSERT INTO appointments (note) SELECT md5(seq) FROM seq_1_to_1800;",
+      src,
+    );
+    const key = dumpKey("daily", `my-${src}`, new Date("2027-03-09T20:30:00Z"));
+    const result = await dumpToS3(dumpCommand("mysql", { ...MY, database: src }), target(key), { s3 });
+    expect(result.status).toBe("uploaded");
+    const sql = (await download(key)).toString();
+    expect(sql).toContain("-- Dump completed");
+    mysql("", dst, sql);
+    expect(mysql("SELECT count(*) FROM appointments", dst)).toBe("1800");
+  });
+});
