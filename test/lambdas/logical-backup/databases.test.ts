@@ -7,7 +7,10 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { mockClient } from "aws-sdk-client-mock";
 import { dumpCommand, dumpKey, dumpToS3 } from "../../../lambdas/logical-backup/dump";
+import { DumpFailedError, runDump } from "../../../lambdas/logical-backup/run";
 
 const PG = { host: "127.0.0.1", port: 5432, user: "postgres", password: "postgres" };
 const MY = { host: "127.0.0.1", port: 3306, user: "backup", password: "backup" };
@@ -150,5 +153,50 @@ describe("logical dumps of real databases", () => {
     expect(sql).toContain("-- Dump completed");
     mysql("", dst, sql);
     expect(mysql("SELECT count(*) FROM appointments", dst)).toBe("1800");
+  });
+
+  it("a run reads the password from Secrets Manager, reports metrics, and never logs the secret", async () => {
+    const secrets = new SecretsManagerClient({});
+    const sm = mockClient(secrets);
+    const lines: string[] = [];
+    const metrics: Array<[string, number]> = [];
+    const deps = {
+      s3,
+      secrets,
+      log: {
+        info: (m: string, e?: object) => lines.push(m + JSON.stringify(e)),
+        warn: () => {},
+        error: (m: string, e?: object) => lines.push(m + JSON.stringify(e)),
+      },
+      metrics: { put: (n: string, v: number) => void metrics.push([n, v]) },
+    };
+    const config = {
+      database: "pg-run",
+      engine: "postgres" as const,
+      host: PG.host,
+      port: PG.port,
+      databaseName: "postgres",
+      user: PG.user,
+      passwordSecretArn: "arn:aws:secretsmanager:eu-west-2:123456789012:secret:db-AbCdEf",
+      bucket: BUCKET,
+      kmsKeyArn: "arn:aws:kms:eu-west-2:123456789012:key/b",
+    };
+    sm.on(GetSecretValueCommand, { SecretId: config.passwordSecretArn }).resolves({
+      SecretString: JSON.stringify({ username: "postgres", password: PG.password }),
+    });
+    const ok = await runDump({ tier: "daily", scheduledTime: "2027-03-09T20:30:00Z" }, config, deps);
+    expect(ok).toMatchObject({ status: "uploaded", key: "daily/pg-run/20270309T203000Z.dump.gz" });
+    expect(metrics.map(([n]) => n)).toEqual(["BackupFailed", "DumpBytes", "DumpSeconds"]);
+    expect(metrics[0]).toEqual(["BackupFailed", 0]);
+
+    sm.on(GetSecretValueCommand, { SecretId: config.passwordSecretArn }).resolves({
+      SecretString: "not-the-password",
+    });
+    await expect(
+      runDump({ tier: "daily", scheduledTime: "2027-03-10T20:30:00Z" }, config, deps),
+    ).rejects.toThrow(DumpFailedError);
+    expect(metrics.at(-1)).toEqual(["BackupFailed", 1]);
+    expect(lines.join("\n")).not.toContain("not-the-password");
+    sm.restore();
   });
 });

@@ -1,0 +1,72 @@
+// One dump run: fetch the password from Secrets Manager, dump the slot's object, report metrics; never logs the secret.
+import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { Log } from "../shared/log";
+import type { DumpConfig } from "./config";
+import { type DumpResult, dumpCommand, dumpKey, dumpToS3 } from "./dump";
+
+export interface DumpMetrics {
+  put(name: "DumpBytes" | "DumpSeconds" | "BackupFailed", value: number): void;
+}
+
+export class DumpFailedError extends Error {
+  override name = "DumpFailedError";
+}
+
+/** Secrets Manager values are either the password or JSON with a `password` field (RDS-style secrets). */
+export function passwordFrom(secret: string): string {
+  try {
+    const parsed = JSON.parse(secret) as { password?: unknown };
+    if (typeof parsed.password === "string") return parsed.password;
+  } catch {
+    // a plain string secret
+  }
+  return secret;
+}
+
+export async function runDump(
+  event: { tier: string; scheduledTime: string },
+  config: DumpConfig,
+  deps: { s3: S3Client; secrets: Pick<SecretsManagerClient, "send">; log: Log; metrics: DumpMetrics },
+): Promise<DumpResult> {
+  const secret = await deps.secrets.send(new GetSecretValueCommand({ SecretId: config.passwordSecretArn }));
+  if (!secret.SecretString)
+    throw new DumpFailedError(`secret ${config.passwordSecretArn} has no string value`);
+  const key = dumpKey(event.tier, config.database, new Date(event.scheduledTime));
+  const command = dumpCommand(config.engine, {
+    host: config.host,
+    port: config.port,
+    database: config.databaseName,
+    user: config.user,
+    password: passwordFrom(secret.SecretString),
+  });
+  const result = await dumpToS3(
+    command,
+    {
+      bucket: config.bucket,
+      key,
+      kmsKeyArn: config.kmsKeyArn,
+      tags: { tier: event.tier, database: config.database },
+    },
+    { s3: deps.s3 },
+  );
+  if (result.status === "failed") {
+    deps.metrics.put("BackupFailed", 1);
+    deps.log.error("dump failed; the previous good dump stays", {
+      database: config.database,
+      key,
+      error: result.error,
+    });
+    // Thrown so the run counts as failed (Lambda Errors, failure queue, no heartbeat).
+    throw new DumpFailedError(`dump of ${config.database} failed: ${result.error}`);
+  }
+  deps.metrics.put("BackupFailed", 0);
+  if (result.status === "uploaded") {
+    deps.metrics.put("DumpBytes", result.bytes);
+    deps.metrics.put("DumpSeconds", result.seconds);
+  }
+  deps.log.info(result.status === "exists" ? "dump for this slot already exists" : "dump uploaded", {
+    ...result,
+  });
+  return result;
+}
