@@ -11,6 +11,9 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { mockClient } from "aws-sdk-client-mock";
 import { dumpCommand, dumpKey, dumpToS3 } from "../../../lambdas/logical-backup/dump";
 import { DumpFailedError, runDump } from "../../../lambdas/logical-backup/run";
+import { verifyDumps } from "../../../lambdas/logical-backup/verify";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { gzipSync } from "node:zlib";
 
 const PG = { host: "127.0.0.1", port: 5432, user: "postgres", password: "postgres" };
 const MY = { host: "127.0.0.1", port: 3306, user: "backup", password: "backup" };
@@ -198,5 +201,52 @@ describe("logical dumps of real databases", () => {
     expect(metrics.at(-1)).toEqual(["BackupFailed", 1]);
     expect(lines.join("\n")).not.toContain("not-the-password");
     sm.restore();
+  });
+
+  it("verification: the newest good dump passes pg_restore --list and its checksum; a corrupt newer one is reported", async () => {
+    const db = "verify-pg";
+    const good = dumpKey("daily", db, new Date("2027-03-08T20:30:00Z"));
+    expect(
+      (await dumpToS3(dumpCommand("postgres", { ...PG, database: "postgres" }), target(good), { s3 })).status,
+    ).toBe("uploaded");
+    const now = new Date("2027-03-09T02:30:00Z");
+    expect(await verifyDumps(s3, BUCKET, db, "postgres", now)).toEqual({
+      database: db,
+      key: good,
+      ok: true,
+      newestGoodAgeSeconds: 6 * 3600,
+    });
+
+    // A newer object whose bytes do not match its recorded checksum (bit rot, a partial copy).
+    const bad = dumpKey("daily", db, new Date("2027-03-09T01:00:00Z"));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: bad,
+        Body: gzipSync(Buffer.from("garbage")),
+        Metadata: { sha256: "0".repeat(64) },
+      }),
+    );
+    const verdict = await verifyDumps(s3, BUCKET, db, "postgres", now);
+    expect(verdict).toMatchObject({ ok: false, key: bad, newestGoodAgeSeconds: 6 * 3600 });
+    expect(verdict.problem).toMatch(/sha256 mismatch/);
+  });
+
+  it("verification: a truncated mysqldump (no footer) fails even with a matching checksum", async () => {
+    const db = "verify-my";
+    const key = dumpKey("daily", db, new Date("2027-03-08T20:30:00Z"));
+    const body = gzipSync(Buffer.from("-- MariaDB dump\nCREATE TABLE t (id int);\nINSERT INTO t VALUES (1"));
+    const { createHash } = await import("node:crypto");
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: key,
+        Body: body,
+        Metadata: { sha256: createHash("sha256").update(body).digest("hex") },
+      }),
+    );
+    const verdict = await verifyDumps(s3, BUCKET, db, "mysql", new Date("2027-03-09T02:30:00Z"));
+    expect(verdict).toMatchObject({ ok: false, newestGoodAgeSeconds: null });
+    expect(verdict.problem).toMatch(/footer missing/);
   });
 });
