@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { benchBundles } from "./bench/bundles";
 import { benchCertCheck } from "./bench/cert-check";
+import { benchLogicalDump } from "./bench/logical-dump";
 import { benchPlanCost } from "./bench/plan-cost";
 import { benchRetention } from "./bench/retention";
 
@@ -83,6 +84,21 @@ async function main() {
       "|---|---:|",
       `| bounded concurrency ${certs.concurrency} | ${certs.concurrentMs.toFixed(0)} ms |`,
       `| sequential | ${certs.sequentialMs.toFixed(0)} ms |`,
+    ].join("\n"),
+  );
+
+  process.stderr.write("bench: logical dump ...\n");
+  const dump = await benchLogicalDump();
+  sections.push(
+    [
+      "## Logical dumps",
+      "",
+      `A generated PostgreSQL database of ${dump.sizeMB.toFixed(0)} MB (2.2 million rows of hex text) on loopback:`,
+      "",
+      "| path | throughput |",
+      "|---|---:|",
+      `| \`pg_dump --format=custom > /dev/null\` | ${dump.rawDumpMBps.toFixed(1)} MB/s |`,
+      `| pg_dump -> gzip -> SHA-256 -> multipart upload to s3rver, then copy to the final key | ${dump.dumpUploadMBps.toFixed(1)} MB/s (${dump.gzipMB.toFixed(0)} MB uploaded) |`,
     ].join("\n"),
   );
 
