@@ -228,3 +228,31 @@ export const RDS_MANUAL_SNAPSHOT_QUOTA_DEFAULT = 100;
 export function envSizeBytes(env: Record<string, string>): number {
   return Object.entries(env).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
 }
+
+/**
+ * Fargate task sizes: CPU units and the memory (MiB) each allows.
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size
+ */
+export const FARGATE_TASK_SIZES: Readonly<Record<number, { min: number; max: number; step: number }>> = {
+  256: { min: 512, max: 2048, step: 512 },
+  512: { min: 1024, max: 4096, step: 1024 },
+  1024: { min: 2048, max: 8192, step: 1024 },
+  2048: { min: 4096, max: 16_384, step: 1024 },
+  4096: { min: 8192, max: 30_720, step: 1024 },
+  8192: { min: 16_384, max: 61_440, step: 4096 },
+  16384: { min: 32_768, max: 122_880, step: 8192 },
+};
+
+export function checkFargateSize(cpu: number, memoryMb: number): string | null {
+  const size = FARGATE_TASK_SIZES[cpu];
+  if (!size)
+    return `Fargate cpu ${cpu} is not a task size; allowed: ${Object.keys(FARGATE_TASK_SIZES).join(", ")}`;
+  // 256 CPU units allow 512, 1024 and 2048 MiB only (the 512 step starts at 512 and skips 1536).
+  const ok =
+    cpu === 256
+      ? [512, 1024, 2048].includes(memoryMb)
+      : memoryMb >= size.min && memoryMb <= size.max && (memoryMb - size.min) % size.step === 0;
+  return ok
+    ? null
+    : `Fargate cpu ${cpu} allows memoryMb ${cpu === 256 ? "512, 1024 or 2048" : `${size.min}-${size.max} in steps of ${size.step}`}, not ${memoryMb}`;
+}

@@ -189,6 +189,13 @@ export function loadConfig(source: ConfigSource): StackConfig {
         `${NAMESPACE}:paging.actionsEnabled: must be true in a prod stack (app.environment is prod)`,
       );
     }
+    for (const [i, d] of (cfg.backups?.databases ?? []).entries()) {
+      const yearly = d.dump?.tiers.yearly;
+      if (cfg.app.environment === "prod" && yearly && yearly.objectLock !== "COMPLIANCE")
+        problems.push(
+          `${NAMESPACE}:backups.databases[${i}].dump.tiers.yearly.objectLock: must be COMPLIANCE in a prod stack (the yearly tier is the compliance archive)`,
+        );
+    }
     if (cfg.backups?.copyToDr && !cfg.encryption.drRegion) {
       problems.push(
         `${NAMESPACE}:backups.copyToDr: needs ${NAMESPACE}:encryption.drRegion (the region copies go to)`,

@@ -80,6 +80,9 @@ export function checkSnapshotQuota(
   perRegion: number;
 } {
   const rds = args.config.databases.filter(isRds);
+  // schedules and retention are required (by the config schema) exactly when a database is on RDS.
+  if (rds.length === 0 || !args.config.schedules || !args.config.retention)
+    return { perDatabase: 0, perRegion: 0 };
   const schedules = args.config.schedules.map((s) => ({
     expression: s.expression,
     timezone: s.timezone ?? args.timezone,
@@ -113,24 +116,27 @@ export class DatabaseBackups extends pulumi.ComponentResource {
     const parent = { parent: this };
     const cfg = args.config;
     const rds = cfg.databases.filter(isRds);
-    const scheduleText = cfg.schedules.map((s) => `${s.name} ${s.expression} ${s.timezone ?? args.timezone}`);
+    const scheduleText = (cfg.schedules ?? []).map(
+      (s) => `${s.name} ${s.expression} ${s.timezone ?? args.timezone}`,
+    );
     this.summary = cfg.databases.map((d) => ({
       database: d.name,
       kind: `${d.kind} ${d.engine}`,
       schedules: isRds(d) ? scheduleText : [],
       steadyStateSnapshots: isRds(d) ? perDatabase : null,
     }));
-    for (const d of cfg.databases.filter((x) => !isRds(x))) {
+    for (const d of cfg.databases.filter((x) => !isRds(x) && !x.dump)) {
       this.warnings.push(
         `database ${d.name} (${d.kind} ${d.engine}${d.location ? `, ${d.location}` : ""}) has NO automated backup: ` +
           "RDS snapshots do not apply and no logical dump is configured for it",
       );
     }
     for (const w of this.warnings) pulumi.log.warn(w, this);
-    if (rds.length === 0) {
+    if (rds.length === 0 || !cfg.schedules || !cfg.retention) {
       this.registerOutputs({});
       return;
     }
+    const { schedules, retention } = cfg;
 
     const identity = aws.getCallerIdentityOutput({}, parent);
     const partition = aws.getPartitionOutput({}, parent);
@@ -145,7 +151,7 @@ export class DatabaseBackups extends pulumi.ComponentResource {
           identifier: d.identifier!,
           kind: d.kind === "rds-instance" ? ("instance" as const) : ("cluster" as const),
         })),
-        retention: cfg.retention,
+        retention,
         keepLastFloor: cfg.keepLastFloor,
         freshnessHours: cfg.freshnessHours,
         // A DR copy starts after its primary is available and can take hours.
@@ -183,7 +189,7 @@ export class DatabaseBackups extends pulumi.ComponentResource {
         // Runs that create and delete snapshots must never overlap.
         reservedConcurrency: 1,
         statements: statements.backup,
-        schedules: cfg.schedules.map((s) => ({
+        schedules: schedules.map((s) => ({
           name: s.name,
           expression: s.expression,
           timezone: s.timezone ?? args.timezone,

@@ -1,6 +1,6 @@
 // Bundles lambdas/<job>/handler.ts with esbuild into one minified file whose content hash changes only with the code.
 import { createHash } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { buildSync } from "esbuild";
 
@@ -64,4 +64,67 @@ export function bundleJob(
   };
   cache.set(key, bundle);
   return bundle;
+}
+
+export interface ImageContext {
+  /** Docker build context: the Dockerfile and one bundled file per entry, nothing else (no node_modules). */
+  readonly dir: string;
+  readonly dockerfile: string;
+  /** SHA-256 over the context's files: the image tag, so the image changes only when its code or Dockerfile does. */
+  readonly hash: string;
+  readonly files: readonly string[];
+}
+
+const imageCache = new Map<string, ImageContext>();
+
+/**
+ * Builds the Docker context of a job that runs as a container image: each entry (`verify` -> lambdas/<job>/<file>)
+ * bundled to `<entry>.js` beside a copy of lambdas/<job>/Dockerfile, in dist/<job>-image/.
+ */
+export function imageContext(
+  job: string,
+  entries: Readonly<Record<string, string>>,
+  options: { outRoot?: string } = {},
+): ImageContext {
+  const outRoot = options.outRoot ?? join(ROOT, "dist");
+  const key = `${job}\0${outRoot}\0${JSON.stringify(entries)}`;
+  const cached = imageCache.get(key);
+  if (cached) return cached;
+  const dir = join(outRoot, `${job}-image`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const source = join(ROOT, "lambdas", job, "Dockerfile");
+  const dockerfile = join(dir, "Dockerfile");
+  copyFileSync(source, dockerfile);
+  const h = createHash("sha256");
+  h.update(`Dockerfile\0`).update(readFileSync(dockerfile)).update("\0");
+  const files: string[] = [];
+  for (const [name, file] of Object.entries(entries).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const entry = join(ROOT, "lambdas", job, file);
+    try {
+      statSync(entry);
+    } catch {
+      throw new Error(`image entry ${name} of job "${job}": expected ${entry}`);
+    }
+    const out = join(dir, `${name}.js`);
+    buildSync({
+      absWorkingDir: ROOT,
+      entryPoints: [entry],
+      outfile: out,
+      bundle: true,
+      platform: "node",
+      // The image's base is the Lambda Node.js 22 runtime (see the Dockerfile).
+      target: "node22",
+      format: "cjs",
+      minify: true,
+      legalComments: "none",
+      sourcemap: false,
+      logLevel: "silent",
+    });
+    h.update(`${name}.js\0`).update(readFileSync(out)).update("\0");
+    files.push(`${name}.js`);
+  }
+  const context: ImageContext = { dir, dockerfile, hash: h.digest("hex"), files };
+  imageCache.set(key, context);
+  return context;
 }

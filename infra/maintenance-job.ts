@@ -13,9 +13,11 @@ import { bundleJob } from "./lambda-bundle";
 import { physicalName } from "./naming";
 import {
   assertStatementsNarrow,
+  fargateSchedulerPolicyDocument,
   type JobStatement,
   jobPolicyDocument,
   schedulerPolicyDocument,
+  taskExecutionPolicyDocument,
   trustPolicy,
 } from "./policies/job-role";
 
@@ -68,6 +70,31 @@ export function jobDefaultsOf(args: JobDefaults): JobDefaults {
   };
 }
 
+/** A job that runs as a container image instead of a zip bundle (it needs tools Lambda's runtime lacks). */
+export interface JobImage {
+  /** Image URI pinned by digest (`<repo>@sha256:...`), so a deploy runs exactly the image that was built. */
+  readonly uri: pulumi.Input<string>;
+  /** Lambda: the handler (`index.handler`). Fargate: the container entry point (`node main.js`). */
+  readonly commands: readonly string[];
+  /** The ECR repository, for a Fargate task's permission to pull. */
+  readonly repositoryArn: pulumi.Input<string>;
+}
+
+/** Private subnets and security groups the job runs in (a database the internet cannot reach). */
+export interface JobNetwork {
+  readonly subnetIds: readonly string[];
+  readonly securityGroupIds: readonly string[];
+}
+
+/** Run on Fargate, started by the schedules through EventBridge Scheduler's ECS RunTask target. */
+export interface FargateRun {
+  readonly clusterArn: pulumi.Input<string>;
+  readonly cpu: number;
+  readonly memoryMb: number;
+  /** Environment variable the schedule's input arrives in (a container override). */
+  readonly eventVariable: string;
+}
+
 export interface MaintenanceJobArgs extends JobDefaults {
   readonly stack: string;
   readonly namePrefix: string;
@@ -89,6 +116,58 @@ export interface MaintenanceJobArgs extends JobDefaults {
   /** Severity of errors and failed async invocations. @default "warning" */
   readonly failureSeverity?: Severity;
   readonly tags?: Record<string, string>;
+  /** @default the esbuild bundle of lambdas/<job>/handler.ts */
+  readonly image?: JobImage;
+  readonly network?: JobNetwork;
+  /** Run as a Fargate task (needs `image`) instead of a Lambda function. */
+  readonly fargate?: FargateRun;
+}
+
+/** The container's name in a Fargate job's task definition (container overrides address it by name). */
+export const FARGATE_CONTAINER = "job";
+
+type RunTarget =
+  | { readonly kind: "lambda" }
+  | {
+      readonly kind: "fargate";
+      readonly taskDefinitionArn: pulumi.Output<string>;
+      readonly taskFamilyArn: pulumi.Output<string>;
+      readonly subnets: readonly string[];
+      readonly securityGroups: readonly string[];
+      readonly eventVariable: string;
+      readonly passRoleArns: readonly pulumi.Output<string>[];
+    };
+
+/** The task definition's one container: the job image, its entry point, env, and logs to the job's log group. */
+export function fargateContainerDefinitions(c: {
+  readonly image: string;
+  readonly entryPoint: readonly string[];
+  readonly environment: Record<string, string>;
+  readonly logGroupName: string;
+  readonly region: string;
+  readonly streamPrefix: string;
+}): object[] {
+  return [
+    {
+      name: FARGATE_CONTAINER,
+      image: c.image,
+      essential: true,
+      entryPoint: [...c.entryPoint],
+      environment: Object.entries(c.environment)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([name, value]) => ({ name, value })),
+      // The dump streams from the tool to S3; nothing is written to disk.
+      readonlyRootFilesystem: true,
+      logConfiguration: {
+        logDriver: "awslogs",
+        options: {
+          "awslogs-group": c.logGroupName,
+          "awslogs-region": c.region,
+          "awslogs-stream-prefix": c.streamPrefix,
+        },
+      },
+    },
+  ];
 }
 
 const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)/i;
@@ -124,6 +203,10 @@ export function validateJobArgs(args: MaintenanceJobArgs): void {
     throw new Error(`${where}: reservedConcurrency must be a whole number >= 1`);
   }
   if (args.schedules.length === 0) throw new Error(`${where}: needs at least one schedule`);
+  if (args.fargate && !args.image)
+    throw new Error(`${where}: a Fargate job runs a container image; set image`);
+  if (args.fargate && !args.network)
+    throw new Error(`${where}: a Fargate task needs subnets and security groups (network)`);
   const names = new Set<string>();
   for (const s of args.schedules) {
     if (names.has(s.name)) throw new Error(`${where}: duplicate schedule name "${s.name}"`);
@@ -169,7 +252,8 @@ export class MaintenanceJob extends pulumi.ComponentResource {
     const parent = { parent: this };
     const identity = aws.getCallerIdentityOutput({}, parent);
     const fnName = physicalName("lambdaFunction", args.namePrefix, args.job);
-    this.logGroupName = `/aws/lambda/${fnName}`;
+    // Lambda writes to /aws/lambda/<name>; a Fargate task to the log group its task definition names.
+    this.logGroupName = args.fargate ? `/maintenance/${args.stack}/${args.job}` : `/aws/lambda/${fnName}`;
     const now = new Date();
     for (const s of args.schedules) {
       for (const w of dstGapWarnings(s.expression, s.timezone, now)) {
@@ -200,14 +284,23 @@ export class MaintenanceJob extends pulumi.ComponentResource {
       messageRetentionSeconds: 1_209_600,
       tags: args.tags,
     });
-    const failureQueue = new aws.sqs.Queue(
-      `${name}-failures`,
-      queueArgs(physicalName("sqsQueue", args.namePrefix, args.job, "failures")),
-      parent,
-    );
+    // Lambda's async failure destination; a Fargate task is not invoked asynchronously and has none.
+    const failureQueue = args.fargate
+      ? undefined
+      : new aws.sqs.Queue(
+          `${name}-failures`,
+          queueArgs(physicalName("sqsQueue", args.namePrefix, args.job, "failures")),
+          parent,
+        );
 
     const window = heartbeatWindowSeconds(args.schedules, args.retry, args.timeoutSeconds, now);
     const ageWatched = window > MAX_WINDOW;
+    if (ageWatched && args.fargate) {
+      // The age-of-last-success heartbeat is an hourly run of the job itself: too costly as a Fargate task.
+      throw new Error(
+        `job ${args.job}: a Fargate job needs a schedule that runs at least every ${Math.floor(MAX_WINDOW / 86_400) - 1} days, so its heartbeat alarm can watch it`,
+      );
+    }
     const parameter = ageWatched
       ? new aws.ssm.Parameter(
           `${name}-last-success`,
@@ -227,7 +320,7 @@ export class MaintenanceJob extends pulumi.ComponentResource {
       {
         name: physicalName("iamRole", args.namePrefix, args.job, "job"),
         assumeRolePolicy: identity.accountId.apply((a) =>
-          JSON.stringify(trustPolicy("lambda.amazonaws.com", a)),
+          JSON.stringify(trustPolicy(args.fargate ? "ecs-tasks.amazonaws.com" : "lambda.amazonaws.com", a)),
         ),
         tags: args.tags,
       },
@@ -240,7 +333,7 @@ export class MaintenanceJob extends pulumi.ComponentResource {
         policy: pulumi
           .all([
             logGroup.arn,
-            failureQueue.arn,
+            failureQueue?.arn,
             args.messagingKmsKeyArn,
             parameter?.arn,
             pulumi.all(
@@ -253,7 +346,7 @@ export class MaintenanceJob extends pulumi.ComponentResource {
             JSON.stringify(
               jobPolicyDocument(args.job, statements, {
                 logGroupArn,
-                failureQueueArn,
+                ...(failureQueueArn ? { failureQueueArn } : {}),
                 messagingKeyArn,
                 ...(parameterArn ? { lastSuccessParameterArn: parameterArn } : {}),
               }),
@@ -262,6 +355,20 @@ export class MaintenanceJob extends pulumi.ComponentResource {
       },
       parent,
     );
+
+    // ENIs in the job's subnets: AWS's managed policy, because ec2:DescribeNetworkInterfaces works only on
+    // Resource "*" (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions).
+    const vpcAccess =
+      args.network && !args.fargate
+        ? new aws.iam.RolePolicyAttachment(
+            `${name}-vpc-access`,
+            {
+              role: role.name,
+              policyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
+            },
+            parent,
+          )
+        : undefined;
 
     const environment: Record<string, pulumi.Input<string>> = {
       ...args.environment,
@@ -280,37 +387,124 @@ export class MaintenanceJob extends pulumi.ComponentResource {
       return env;
     });
 
-    const bundle = bundleJob(args.job);
-    const fn = new aws.lambda.Function(
-      `${name}-fn`,
-      {
-        name: fnName,
-        description: args.description,
-        runtime: "nodejs24.x",
-        architectures: ["arm64"],
-        handler: "index.handler",
-        code: new pulumi.asset.FileArchive(bundle.dir),
-        memorySize: args.memoryMb,
-        timeout: args.timeoutSeconds,
-        reservedConcurrentExecutions: args.reservedConcurrency,
-        role: role.arn,
-        environment: { variables: checkedEnv },
-        loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
-        tags: args.tags,
-      },
-      { parent: this, dependsOn: [logGroup, rolePolicy] },
-    );
+    let target: { arn: pulumi.Output<string>; id: pulumi.Output<string>; run: RunTarget };
+    if (args.fargate) {
+      const fargate = args.fargate;
+      const image = args.image!;
+      const network = args.network!;
+      const executionRole = new aws.iam.Role(
+        `${name}-execution-role`,
+        {
+          name: physicalName("iamRole", args.namePrefix, args.job, "exec"),
+          assumeRolePolicy: identity.accountId.apply((a) =>
+            JSON.stringify(trustPolicy("ecs-tasks.amazonaws.com", a)),
+          ),
+          tags: args.tags,
+        },
+        parent,
+      );
+      const executionPolicy = new aws.iam.RolePolicy(
+        `${name}-execution-policy`,
+        {
+          role: executionRole.name,
+          policy: pulumi
+            .all([image.repositoryArn, logGroup.arn])
+            .apply(([repo, lg]) => JSON.stringify(taskExecutionPolicyDocument(repo, lg))),
+        },
+        parent,
+      );
+      const region = aws.getRegionOutput({}, parent).region;
+      const family = physicalName("lambdaFunction", args.namePrefix, args.job);
+      const task = new aws.ecs.TaskDefinition(
+        `${name}-task`,
+        {
+          family,
+          requiresCompatibilities: ["FARGATE"],
+          networkMode: "awsvpc",
+          cpu: String(fargate.cpu),
+          memory: String(fargate.memoryMb),
+          // The image is built for arm64, like the Lambda jobs.
+          runtimePlatform: { cpuArchitecture: "ARM64", operatingSystemFamily: "LINUX" },
+          executionRoleArn: executionRole.arn,
+          taskRoleArn: role.arn,
+          containerDefinitions: pulumi.all([image.uri, checkedEnv, region]).apply(([uri, env, r]) =>
+            JSON.stringify(
+              fargateContainerDefinitions({
+                image: uri,
+                entryPoint: image.commands,
+                environment: env,
+                logGroupName: this.logGroupName,
+                region: r,
+                streamPrefix: args.job,
+              }),
+            ),
+          ),
+          tags: args.tags,
+        },
+        { parent: this, dependsOn: [logGroup, rolePolicy, executionPolicy] },
+      );
+      target = {
+        arn: pulumi.output(fargate.clusterArn),
+        id: task.family,
+        run: {
+          kind: "fargate",
+          taskDefinitionArn: task.arn,
+          subnets: network.subnetIds,
+          securityGroups: network.securityGroupIds,
+          eventVariable: fargate.eventVariable,
+          passRoleArns: [role.arn, executionRole.arn],
+          taskFamilyArn: pulumi.interpolate`arn:aws:ecs:${region}:${identity.accountId}:task-definition/${family}`,
+        },
+      };
+    } else {
+      const fn = new aws.lambda.Function(
+        `${name}-fn`,
+        {
+          name: fnName,
+          description: args.description,
+          architectures: ["arm64"],
+          ...(args.image
+            ? {
+                packageType: "Image",
+                imageUri: args.image.uri,
+                imageConfig: { commands: [...args.image.commands] },
+              }
+            : {
+                runtime: "nodejs24.x",
+                handler: "index.handler",
+                code: new pulumi.asset.FileArchive(bundleJob(args.job).dir),
+              }),
+          memorySize: args.memoryMb,
+          timeout: args.timeoutSeconds,
+          reservedConcurrentExecutions: args.reservedConcurrency,
+          role: role.arn,
+          environment: { variables: checkedEnv },
+          loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+          ...(args.network
+            ? {
+                vpcConfig: {
+                  subnetIds: [...args.network.subnetIds],
+                  securityGroupIds: [...args.network.securityGroupIds],
+                },
+              }
+            : {}),
+          tags: args.tags,
+        },
+        { parent: this, dependsOn: [logGroup, rolePolicy, ...(vpcAccess ? [vpcAccess] : [])] },
+      );
 
-    new aws.lambda.FunctionEventInvokeConfig(
-      `${name}-async`,
-      {
-        functionName: fn.name,
-        maximumRetryAttempts: args.retry.lambdaMaxRetries,
-        maximumEventAgeInSeconds: args.retry.lambdaMaxEventAgeSeconds,
-        destinationConfig: { onFailure: { destination: failureQueue.arn } },
-      },
-      parent,
-    );
+      new aws.lambda.FunctionEventInvokeConfig(
+        `${name}-async`,
+        {
+          functionName: fn.name,
+          maximumRetryAttempts: args.retry.lambdaMaxRetries,
+          maximumEventAgeInSeconds: args.retry.lambdaMaxEventAgeSeconds,
+          destinationConfig: { onFailure: { destination: failureQueue!.arn } },
+        },
+        parent,
+      );
+      target = { arn: fn.arn, id: fn.name, run: { kind: "lambda" } };
+    }
 
     // Scheduler: one role for the job's schedules, allowed only to invoke this function and write to their DLQs.
     const schedules = [...args.schedules];
@@ -350,18 +544,49 @@ export class MaintenanceJob extends pulumi.ComponentResource {
       `${name}-scheduler-policy`,
       {
         role: schedulerRole.name,
-        policy: pulumi
-          .all([fn.arn, pulumi.all(dlqs.map((q) => q.arn)), args.messagingKmsKeyArn])
-          .apply(([fnArn, dlqArns, keyArn]) =>
-            JSON.stringify(schedulerPolicyDocument(fnArn, dlqArns, keyArn)),
-          ),
+        policy:
+          target.run.kind === "lambda"
+            ? pulumi
+                .all([target.arn, pulumi.all(dlqs.map((q) => q.arn)), args.messagingKmsKeyArn])
+                .apply(([fnArn, dlqArns, keyArn]) =>
+                  JSON.stringify(schedulerPolicyDocument(fnArn, dlqArns, keyArn)),
+                )
+            : pulumi
+                .all([
+                  target.run.taskFamilyArn,
+                  target.arn,
+                  pulumi.all([...target.run.passRoleArns]),
+                  pulumi.all(dlqs.map((q) => q.arn)),
+                  args.messagingKmsKeyArn,
+                ])
+                .apply(([taskFamilyArn, clusterArn, passRoleArns, dlqArns, messagingKeyArn]) =>
+                  JSON.stringify(
+                    fargateSchedulerPolicyDocument({
+                      taskFamilyArn,
+                      clusterArn,
+                      passRoleArns,
+                      dlqArns,
+                      messagingKeyArn,
+                    }),
+                  ),
+                ),
       },
       parent,
     );
     schedules.forEach((s, i) => {
-      const input = JSON.stringify(
+      const event = JSON.stringify(
         s.input?.heartbeat ? s.input : { ...s.input, scheduledTime: "<aws.scheduler.scheduled-time>" },
       );
+      const run = target.run;
+      // An ECS target's input is the RunTask overrides: the event reaches the container as an environment variable.
+      const input =
+        run.kind === "lambda"
+          ? event
+          : JSON.stringify({
+              containerOverrides: [
+                { name: FARGATE_CONTAINER, environment: [{ name: run.eventVariable, value: event }] },
+              ],
+            });
       if (input.length > SCHEDULER_INPUT_MAX_CHARS)
         throw new Error(`job ${args.job} schedule ${s.name}: input over ${SCHEDULER_INPUT_MAX_CHARS} chars`);
       new aws.scheduler.Schedule(
@@ -375,9 +600,25 @@ export class MaintenanceJob extends pulumi.ComponentResource {
           flexibleTimeWindow: { mode: "OFF" },
           state: "ENABLED",
           target: {
-            arn: fn.arn,
+            arn: target.arn,
             roleArn: schedulerRole.arn,
             input,
+            ...(run.kind === "fargate"
+              ? {
+                  ecsParameters: {
+                    taskDefinitionArn: run.taskDefinitionArn,
+                    launchType: "FARGATE",
+                    platformVersion: "LATEST",
+                    taskCount: 1,
+                    networkConfiguration: {
+                      subnets: [...run.subnets],
+                      securityGroups: [...run.securityGroups],
+                      // Private subnets: S3 and Secrets Manager are reached through NAT or VPC endpoints.
+                      assignPublicIp: false,
+                    },
+                  },
+                }
+              : {}),
             retryPolicy: {
               maximumRetryAttempts: args.retry.schedulerMaxAttempts,
               maximumEventAgeInSeconds: args.retry.schedulerMaxEventAgeSeconds,
@@ -390,8 +631,8 @@ export class MaintenanceJob extends pulumi.ComponentResource {
     });
 
     this.createAlarms(name, args, fnName, failureQueue, dlqs, schedules, window, ageWatched);
-    this.functionName = fn.name;
-    this.functionArn = fn.arn;
+    this.functionName = target.id;
+    this.functionArn = target.arn;
     this.roleArn = role.arn;
     this.registerOutputs({ functionName: this.functionName, functionArn: this.functionArn });
   }
@@ -400,7 +641,7 @@ export class MaintenanceJob extends pulumi.ComponentResource {
     name: string,
     args: MaintenanceJobArgs,
     fnName: string,
-    failureQueue: aws.sqs.Queue,
+    failureQueue: aws.sqs.Queue | undefined,
     dlqs: aws.sqs.Queue[],
     schedules: JobSchedule[],
     window: number,
@@ -415,44 +656,47 @@ export class MaintenanceJob extends pulumi.ComponentResource {
       dimensions: fnDims,
       stat,
     });
-    this.alarms.errors = metricAlarm(
-      `${name}-errors`,
-      anyInFiveMinutes(
-        failure,
-        "job-errors",
-        `${args.job} failed (Lambda Errors) in ${fnName}.`,
-        lambdaMetric("Errors", "Sum"),
-      ),
-      args.routing,
-      parent,
-    );
-    this.alarms.throttles = metricAlarm(
-      `${name}-throttles`,
-      anyInFiveMinutes(
-        "warning",
-        "job-throttles",
-        `${args.job} was throttled (reserved concurrency ${args.reservedConcurrency}) in ${fnName}.`,
-        lambdaMetric("Throttles", "Sum"),
-      ),
-      args.routing,
-      parent,
-    );
-    this.alarms.duration = metricAlarm(
-      `${name}-duration`,
-      {
-        severity: "warning",
-        page: "job-duration",
-        summary: `${args.job} ran close to its ${args.timeoutSeconds}s timeout (p99 Duration over 80%) in ${fnName}.`,
-        metric: lambdaMetric("Duration", "p99"),
-        periodSeconds: 3600,
-        evaluationPeriods: 1,
-        threshold: Math.round(args.timeoutSeconds * 1000 * 0.8),
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
-      },
-      args.routing,
-      parent,
-    );
+    // Lambda's own metrics; a Fargate job's failures show as its BackupFailed metric, DLQs and heartbeat.
+    if (failureQueue) {
+      this.alarms.errors = metricAlarm(
+        `${name}-errors`,
+        anyInFiveMinutes(
+          failure,
+          "job-errors",
+          `${args.job} failed (Lambda Errors) in ${fnName}.`,
+          lambdaMetric("Errors", "Sum"),
+        ),
+        args.routing,
+        parent,
+      );
+      this.alarms.throttles = metricAlarm(
+        `${name}-throttles`,
+        anyInFiveMinutes(
+          "warning",
+          "job-throttles",
+          `${args.job} was throttled (reserved concurrency ${args.reservedConcurrency}) in ${fnName}.`,
+          lambdaMetric("Throttles", "Sum"),
+        ),
+        args.routing,
+        parent,
+      );
+      this.alarms.duration = metricAlarm(
+        `${name}-duration`,
+        {
+          severity: "warning",
+          page: "job-duration",
+          summary: `${args.job} ran close to its ${args.timeoutSeconds}s timeout (p99 Duration over 80%) in ${fnName}.`,
+          metric: lambdaMetric("Duration", "p99"),
+          periodSeconds: 3600,
+          evaluationPeriods: 1,
+          threshold: Math.round(args.timeoutSeconds * 1000 * 0.8),
+          comparisonOperator: "GreaterThanThreshold",
+          treatMissingData: "notBreaching",
+        },
+        args.routing,
+        parent,
+      );
+    }
     const queueDepth = (
       id: string,
       queue: aws.sqs.Queue,
@@ -481,13 +725,15 @@ export class MaintenanceJob extends pulumi.ComponentResource {
         args.routing,
         parent,
       );
-    this.alarms.failures = queueDepth(
-      `${name}-failures`,
-      failureQueue,
-      "job-failure-queue",
-      `${args.job} invocations failed after all retries (failure queue not empty).`,
-      failure,
-    );
+    if (failureQueue) {
+      this.alarms.failures = queueDepth(
+        `${name}-failures`,
+        failureQueue,
+        "job-failure-queue",
+        `${args.job} invocations failed after all retries (failure queue not empty).`,
+        failure,
+      );
+    }
     schedules.forEach((s, i) => {
       this.alarms[`dlq-${s.name}`] = queueDepth(
         `${name}-${s.name}-dlq`,

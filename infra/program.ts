@@ -4,6 +4,7 @@ import { CertificateMonitor } from "./certificate-monitor";
 import { DatabaseBackups } from "./database-backups";
 import { StackDashboard } from "./dashboard";
 import { LogArchive } from "./log-archive";
+import { dumpDatabases, LogicalBackups } from "./logical-backups";
 import { physicalName } from "./naming";
 import * as pulumi from "@pulumi/pulumi";
 import { EncryptionKeys } from "./encryption-keys";
@@ -86,6 +87,7 @@ export function buildStack(cfg: StackConfig): StackOutputs {
   };
 
   const notes: string[] = [];
+  const dumpJobs: string[] = [];
   if (cfg.backups) {
     const backups = new DatabaseBackups(`${prefix}-backups`, {
       ...jobDefaults,
@@ -100,16 +102,45 @@ export function buildStack(cfg: StackConfig): StackOutputs {
         : {}),
     });
     warnings.push(...backups.warnings, ...backups.jobWarnings());
-    const r = cfg.backups.retention;
+    const r = cfg.backups.retention ?? {};
     const policy = Object.entries(r)
       .map(([k, v]) => `${k}=${v}`)
       .join(" ");
+    const dumps = dumpDatabases(cfg.backups);
+    if (dumps.length > 0) {
+      const logical = new LogicalBackups(`${prefix}-dumps`, {
+        ...jobDefaults,
+        stack: cfg.stack,
+        namePrefix: prefix,
+        region: cfg.region,
+        timezone: cfg.app.timezone,
+        config: cfg.backups,
+        kmsKeyArn: keys.arn("backups"),
+        protect: cfg.isProd,
+      });
+      warnings.push(...logical.warnings);
+      dumpJobs.push(...logical.lambdaJobs);
+    }
     for (const b of backups.summary) {
-      notes.push(
-        b.steadyStateSnapshots === null
-          ? `database ${b.database} (${b.kind}): NO AUTOMATED BACKUP`
-          : `database ${b.database} (${b.kind}): ${b.schedules.join("; ")}; retention ${policy} floor ${cfg.backups.keepLastFloor}; steady state ~${b.steadyStateSnapshots} snapshots${cfg.backups.copyToDr ? ` (and as many DR copies in ${cfg.encryption.drRegion})` : ""}`,
-      );
+      const dump = dumps.find((d) => d.name === b.database);
+      if (dump) {
+        const tiers = Object.entries(dump.dump.tiers)
+          .map(
+            ([tier, t]) =>
+              `${tier} ${t!.expression} ${dump.dump.timezone ?? cfg.app.timezone} kept ${t!.retention}d${t!.objectLock ? ` (Object Lock ${t!.objectLock})` : ""}`,
+          )
+          .join("; ");
+        notes.push(
+          `database ${b.database} (${b.kind}): logical dump on ${dump.dump.runsOn}: ${tiers}; verified hourly, RPO ${dump.dump.rpoHours ?? cfg.backups.rpoHours}h`,
+        );
+      }
+      if (b.steadyStateSnapshots !== null) {
+        notes.push(
+          `database ${b.database} (${b.kind}): ${b.schedules.join("; ")}; retention ${policy} floor ${cfg.backups.keepLastFloor}; steady state ~${b.steadyStateSnapshots} snapshots${cfg.backups.copyToDr ? ` (and as many DR copies in ${cfg.encryption.drRegion})` : ""}`,
+        );
+      } else if (!dump) {
+        notes.push(`database ${b.database} (${b.kind}): NO AUTOMATED BACKUP`);
+      }
     }
   }
 
@@ -176,6 +207,7 @@ export function buildStack(cfg: StackConfig): StackOutputs {
     ...(hasRds ? ["backup", "backup-verify"] : []),
     ...(cfg.certificates?.endpoints.length ? ["cert-check"] : []),
     ...(cfg.logs ? ["log-archive"] : []),
+    ...dumpJobs,
   ].map((job) => ({ job, functionName: physicalName("lambdaFunction", prefix, job) }));
   new StackDashboard(`${prefix}-dashboard`, {
     namePrefix: prefix,

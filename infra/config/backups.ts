@@ -1,7 +1,9 @@
 // Config section `maintenance:backups`: databases, backup schedules, restic-style retention, RPO and pruning limits.
 import { z } from "zod";
 import { parseDuration } from "../../lambdas/backup/retention";
-import { scheduleEntry } from "./rules";
+import { arn, scheduleExpression, scheduleEntry, timezone } from "./rules";
+import { checkFargateSize } from "../aws-limits";
+import { maxIntervalSeconds } from "../schedule";
 
 const duration = z.string().superRefine((value, ctx) => {
   try {
@@ -10,6 +12,109 @@ const duration = z.string().superRefine((value, ctx) => {
     ctx.addIssue({ code: "custom", message: (e as Error).message });
   }
 });
+
+/** Dump tiers, the runbooks' grandfather-father-son names; each is an object-key prefix and a lifecycle rule. */
+export const DUMP_TIERS = ["daily", "weekly", "monthly", "yearly"] as const;
+export type DumpTier = (typeof DUMP_TIERS)[number];
+
+/**
+ * How long a tier's dumps live, as `<n>d`, `<n>w` or `<n>y` (S3 lifecycle counts whole days: a year is 365.25 days
+ * rounded up, so 7y is 2557 days, the same as CloudWatch's 7-year retention).
+ */
+export const tierRetention = z
+  .string()
+  .regex(/^[1-9]\d{0,4}[dwy]$/, "must be <number><unit> with unit d, w or y, e.g. 30d, 12w, 7y")
+  .transform((v) => {
+    const n = Number(v.slice(0, -1));
+    const unit = v.at(-1);
+    return unit === "d" ? n : unit === "w" ? n * 7 : Math.ceil(n * 365.25);
+  });
+
+const dumpTier = z
+  .object({
+    /** When this tier's dump runs (EventBridge Scheduler cron/rate), in the dump's timezone. */
+    expression: scheduleExpression,
+    retention: tierRetention,
+    /**
+     * Lock this tier's dumps (Object Lock) for their whole retention; they go to the stack's vault bucket, whose
+     * default retention is the tier's. COMPLIANCE: nobody, root included, can delete them early.
+     */
+    objectLock: z.enum(["COMPLIANCE", "GOVERNANCE"]).optional(),
+  })
+  .strict();
+
+const subnetId = z
+  .string()
+  .regex(/^subnet-[0-9a-f]{8,17}$/, "must be a subnet id (subnet-0123456789abcdef0)");
+const securityGroupId = z
+  .string()
+  .regex(/^sg-[0-9a-f]{8,17}$/, "must be a security group id (sg-0123456789abcdef0)");
+
+/** A logical dump (pg_dump / mysqldump) of one database, as the runbooks back up. */
+export const dumpEntry = z
+  .object({
+    connection: z
+      .object({
+        host: z.string().regex(/^[A-Za-z0-9.-]{1,253}$/, "must be a host name or IP address"),
+        /** @default 5432 for postgres, 3306 for mysql */
+        port: z.int().min(1).max(65_535).optional(),
+        /** The database (schema) name on the server, e.g. skillswap_db. */
+        database: z.string().min(1).max(128),
+        user: z.string().min(1).max(128),
+        /** Secrets Manager secret holding the password (plain, or JSON with `password`): the ARN only, never the value. */
+        passwordSecretArn: arn("secretsmanager"),
+        /** libpq sslmode for postgres. @default "require" for supabase, "prefer" otherwise */
+        sslMode: z.enum(["disable", "prefer", "require", "verify-full"]).optional(),
+      })
+      .strict(),
+    /** Private databases: the job runs in these subnets with these security groups (which must reach S3 and Secrets Manager). */
+    network: z
+      .object({
+        subnetIds: z.array(subnetId).min(1).max(16),
+        securityGroupIds: z.array(securityGroupId).min(1).max(5),
+      })
+      .strict()
+      .optional(),
+    /**
+     * `lambda` for dumps that finish well within Lambda's 15 minutes; `fargate` for larger ones. Both run the same
+     * image and code. @default "lambda"
+     */
+    runsOn: z.enum(["lambda", "fargate"]).default("lambda"),
+    /** @default the app's timezone */
+    timezone: timezone.optional(),
+    /** Newest verified dump older than this pages (critical). @default backups.rpoHours */
+    rpoHours: z
+      .number()
+      .positive()
+      .max(24 * 400)
+      .optional(),
+    tiers: z.partialRecord(z.enum(DUMP_TIERS), dumpTier),
+    /** Lambda: timeout of one dump in seconds (max 900). Fargate: the task's size. */
+    timeoutSeconds: z.int().min(60).max(900).default(900),
+    memoryMb: z.int().min(512).max(10_240).default(1024),
+    fargate: z
+      .object({
+        cpu: z.int(),
+        memoryMb: z.int(),
+      })
+      .strict()
+      .default({ cpu: 1024, memoryMb: 2048 })
+      .superRefine((f, ctx) => {
+        const problem = checkFargateSize(f.cpu, f.memoryMb);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    const tiers = Object.keys(d.tiers);
+    if (tiers.length === 0)
+      ctx.addIssue({
+        code: "custom",
+        path: ["tiers"],
+        message: `needs at least one of ${DUMP_TIERS.join(", ")}`,
+      });
+  });
+export type DumpEntry = z.infer<typeof dumpEntry>;
 
 export const databaseEntry = z
   .object({
@@ -24,9 +129,18 @@ export const databaseEntry = z
       .optional(),
     /** Free text for reviewers: where a self-hosted database lives. */
     location: z.string().optional(),
+    /** Logical dumps into the stack's backups bucket (any kind; the only automated backup for self-hosted and supabase). */
+    dump: dumpEntry.optional(),
   })
   .strict()
   .superRefine((d, ctx) => {
+    if (d.kind === "self-hosted" && d.dump && !d.dump.network)
+      ctx.addIssue({
+        code: "custom",
+        path: ["dump", "network"],
+        message:
+          "required for a self-hosted database: the subnets and security groups from which the dump job reaches it",
+      });
     const rds = d.kind === "rds-instance" || d.kind === "aurora-cluster";
     if (rds && !d.identifier)
       ctx.addIssue({ code: "custom", path: ["identifier"], message: `required for kind ${d.kind}` });
@@ -42,7 +156,9 @@ export type DatabaseEntry = z.infer<typeof databaseEntry>;
 export const backupsSection = z
   .object({
     databases: z.array(databaseEntry).min(1),
-    schedules: z.array(scheduleEntry).min(1),
+    /** RDS snapshot schedules (required when a database is on RDS). */
+    schedules: z.array(scheduleEntry).min(1).optional(),
+    /** RDS snapshot retention, restic `forget` semantics (required when a database is on RDS). */
     retention: z
       .object({
         keepLast: z.int().min(0).optional(),
@@ -51,8 +167,9 @@ export const backupsSection = z
         keepWithinMonthly: duration.optional(),
         keepWithinYearly: duration.optional(),
       })
-      .strict(),
-    /** Newest backup older than this pages (critical). */
+      .strict()
+      .optional(),
+    /** Newest backup (snapshot or verified dump) older than this pages (critical). */
     rpoHours: z
       .number()
       .positive()
@@ -66,7 +183,7 @@ export const backupsSection = z
     /** RDS manual snapshots allowed per region (100 by default; raise through Service Quotas, then set it here). */
     snapshotQuota: z.int().min(1).default(100),
     /** Copy snapshots to encryption.drRegion. */
-    copyToDr: z.boolean().default(false),
+    copyToDr: z.boolean().optional(),
   })
   .strict()
   .superRefine((b, ctx) => {
@@ -80,8 +197,68 @@ export const backupsSection = z
         });
       names.add(d.name);
     }
+    const rds = b.databases.some((d) => d.kind === "rds-instance" || d.kind === "aurora-cluster");
+    for (const key of ["schedules", "retention"] as const) {
+      if (rds && b[key] === undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: "required when a database is on RDS (snapshots)",
+        });
+    }
+    // The vault bucket has one default retention: every locked tier must share it.
+    const locks = new Map<string, string>();
+    for (const [i, d] of b.databases.entries()) {
+      for (const [tier, t] of Object.entries(d.dump?.tiers ?? {})) {
+        if (!t?.objectLock) continue;
+        const lock = `${t.objectLock} ${t.retention} days`;
+        const first = locks.values().next().value;
+        if (first !== undefined && first !== lock)
+          ctx.addIssue({
+            code: "custom",
+            path: ["databases", i, "dump", "tiers", tier, "objectLock"],
+            message: `every Object Lock tier goes to one vault bucket with one default retention; this one is ${lock}, another is ${first}`,
+          });
+        locks.set(`${d.name}/${tier}`, lock);
+      }
+    }
+    const rdsOnly = ["schedules", "retention", "copyToDr"] as const;
+    if (!rds) {
+      for (const key of rdsOnly) {
+        if (b[key] !== undefined && b[key] !== false)
+          ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message:
+              "applies to RDS snapshots only and no database here is on RDS; dumps take their schedules and retention from databases[].dump.tiers",
+          });
+      }
+    }
+    // The RPO alarm must not fire between two dumps that both ran on time.
+    const from = new Date(Date.UTC(2030, 0, 1));
+    for (const [i, d] of b.databases.entries()) {
+      if (!d.dump) continue;
+      const tiers = Object.entries(d.dump.tiers).filter(([, t]) => t !== undefined);
+      if (tiers.length === 0) continue;
+      let gap = Number.POSITIVE_INFINITY;
+      try {
+        for (const [, t] of tiers)
+          gap = Math.min(gap, maxIntervalSeconds(t!.expression, d.dump.timezone ?? "UTC", from));
+      } catch {
+        continue; // a bad expression is reported by its own field
+      }
+      const rpo = d.dump.rpoHours ?? b.rpoHours;
+      const needed = Math.ceil((gap + d.dump.timeoutSeconds) / 3600);
+      if (rpo * 3600 < gap + d.dump.timeoutSeconds)
+        ctx.addIssue({
+          code: "custom",
+          path: ["databases", i, "dump", "rpoHours"],
+          message: `${rpo}h is shorter than the longest gap between this database's dumps plus a run (${needed}h); dump more often or set dump.rpoHours to at least ${needed}`,
+        });
+    }
     const r = b.retention;
     if (
+      r &&
       r.keepLast === undefined &&
       !r.keepWithinDaily &&
       !r.keepWithinWeekly &&

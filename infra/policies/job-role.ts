@@ -11,7 +11,8 @@ export interface JobStatement {
 
 export interface JobPolicyContext {
   readonly logGroupArn: string;
-  readonly failureQueueArn: string;
+  /** Lambda jobs' async failure destination (Fargate jobs have none). */
+  readonly failureQueueArn?: string;
   readonly messagingKeyArn: string;
   /** SSM parameter recording the last success, for jobs watched through SecondsSinceLastSuccess. */
   readonly lastSuccessParameterArn?: string;
@@ -65,19 +66,23 @@ export function jobPolicyDocument(
       Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
       Resource: [ctx.logGroupArn, `${ctx.logGroupArn}:log-stream:*`],
     },
-    {
-      Sid: "SendToOwnFailureQueue",
-      Effect: "Allow",
-      Action: "sqs:SendMessage",
-      Resource: ctx.failureQueueArn,
-    },
-    {
-      Sid: "UseMessagingKeyForFailureQueue",
-      Effect: "Allow",
-      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
-      Resource: ctx.messagingKeyArn,
-    },
   ];
+  if (ctx.failureQueueArn) {
+    base.push(
+      {
+        Sid: "SendToOwnFailureQueue",
+        Effect: "Allow",
+        Action: "sqs:SendMessage",
+        Resource: ctx.failureQueueArn,
+      },
+      {
+        Sid: "UseMessagingKeyForFailureQueue",
+        Effect: "Allow",
+        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+        Resource: ctx.messagingKeyArn,
+      },
+    );
+  }
   if (ctx.lastSuccessParameterArn) {
     base.push({
       Sid: "RecordLastSuccess",
@@ -122,6 +127,66 @@ export function schedulerPolicyDocument(
       Effect: "Allow",
       Action: ["kms:GenerateDataKey", "kms:Decrypt"],
       Resource: messagingKeyArn,
+    },
+  ]);
+}
+
+/** A Fargate job's scheduler role: run only this task family on this cluster, pass only its two roles, own DLQs. */
+export function fargateSchedulerPolicyDocument(ctx: {
+  readonly taskFamilyArn: string;
+  readonly clusterArn: string;
+  readonly passRoleArns: readonly string[];
+  readonly dlqArns: readonly string[];
+  readonly messagingKeyArn: string;
+}): PolicyDocument {
+  return policy([
+    {
+      Sid: "RunOnlyThisTaskOnThisCluster",
+      Effect: "Allow",
+      Action: "ecs:RunTask",
+      // Any revision of the family: the schedule names the current one.
+      Resource: `${ctx.taskFamilyArn}:*`,
+      Condition: { ArnEquals: { "ecs:cluster": ctx.clusterArn } },
+    },
+    {
+      // https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role (ECS targets)
+      Sid: "PassOnlyThisTasksRolesToEcs",
+      Effect: "Allow",
+      Action: "iam:PassRole",
+      Resource: [...ctx.passRoleArns],
+      Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+    },
+    { Sid: "DeadLetterToOwnQueues", Effect: "Allow", Action: "sqs:SendMessage", Resource: [...ctx.dlqArns] },
+    {
+      Sid: "UseMessagingKeyForDlqs",
+      Effect: "Allow",
+      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+      Resource: ctx.messagingKeyArn,
+    },
+  ]);
+}
+
+/** A Fargate task's execution role: pull only the job's image, write only the job's log group. */
+export function taskExecutionPolicyDocument(repositoryArn: string, logGroupArn: string): PolicyDocument {
+  return policy([
+    {
+      // GetAuthorizationToken has no resource-level permissions: https://docs.aws.amazon.com/AmazonECR/latest/userguide/security_iam_id-based-policy-examples.html
+      Sid: "EcrLogin",
+      Effect: "Allow",
+      Action: "ecr:GetAuthorizationToken",
+      Resource: "*",
+    },
+    {
+      Sid: "PullOnlyTheJobImage",
+      Effect: "Allow",
+      Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+      Resource: repositoryArn,
+    },
+    {
+      Sid: "WriteOwnLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: [logGroupArn, `${logGroupArn}:log-stream:*`],
     },
   ]);
 }

@@ -1,5 +1,9 @@
-// JOB_CONFIG and event schemas of the logical dump job (one database per job; Lambda or Fargate, same code).
+// JOB_CONFIG and event schemas of the logical dump job (one database per job; Lambda or Fargate, same code) and of
+// the verification job (every dump database of a stack).
 import { z } from "zod";
+
+export const TIERS = ["daily", "weekly", "monthly", "yearly"] as const;
+const tier = z.enum(TIERS);
 
 export const dumpConfigSchema = z
   .object({
@@ -11,7 +15,12 @@ export const dumpConfigSchema = z
     user: z.string().min(1),
     /** The password is read from Secrets Manager at run time; only its ARN is configuration. */
     passwordSecretArn: z.string().startsWith("arn:", "must be a Secrets Manager secret ARN"),
+    /** libpq sslmode (postgres only). */
+    sslMode: z.enum(["disable", "prefer", "require", "verify-full"]).optional(),
+    /** The backups bucket: dumps stream into its `.incoming/` prefix and land here unless their tier is locked. */
     bucket: z.string().min(3),
+    /** Tiers whose dumps land in another bucket (the Object Lock vault), copied from the staging object. */
+    tierBuckets: z.partialRecord(tier, z.string().min(3)).default({}),
     kmsKeyArn: z.string().startsWith("arn:"),
   })
   .strict();
@@ -19,10 +28,35 @@ export type DumpConfig = z.infer<typeof dumpConfigSchema>;
 
 export const dumpEventSchema = z
   .object({
-    tier: z.enum(["daily", "weekly", "monthly", "yearly"]),
+    tier,
     scheduledTime: z.iso.datetime({
       offset: true,
       error: "must be an ISO-8601 time such as 2027-01-01T02:00:00Z",
     }),
   })
+  .strict();
+export type DumpEvent = z.infer<typeof dumpEventSchema>;
+
+export const verifyConfigSchema = z
+  .object({
+    /** Every bucket dumps may land in (the backups bucket and, when a tier is locked, the vault). */
+    buckets: z.array(z.string().min(3)).min(1),
+    databases: z
+      .array(
+        z
+          .object({
+            database: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/),
+            engine: z.enum(["postgres", "mysql"]),
+          })
+          .strict(),
+      )
+      .min(1),
+    /** Dumps tried per database, newest first, before the run gives up on finding a good one. */
+    maxCandidates: z.int().min(1).max(20).default(3),
+  })
+  .strict();
+export type VerifyConfig = z.infer<typeof verifyConfigSchema>;
+
+export const verifyEventSchema = z
+  .object({ scheduledTime: z.iso.datetime({ offset: true }).optional() })
   .strict();

@@ -22,7 +22,10 @@ export interface DumpCommand {
 }
 
 export interface DumpTarget {
+  /** Where the dump lands. */
   readonly bucket: string;
+  /** Where it streams to first (`.incoming/<key>`); @default bucket. The vault takes copies only, never uploads. */
+  readonly stagingBucket?: string;
   /** `<tier>/<database>/<UTC slot timestamp>.dump.gz`: the same slot always names the same object. */
   readonly key: string;
   readonly kmsKeyArn: string;
@@ -48,7 +51,7 @@ export function dumpKey(tier: string, database: string, slot: Date): string {
 /** pg_dump in custom format or mysqldump in one transaction; the password travels in the environment. */
 export function dumpCommand(
   engine: "postgres" | "mysql",
-  c: { host: string; port: number; database: string; user: string; password: string },
+  c: { host: string; port: number; database: string; user: string; password: string; sslMode?: string },
 ): DumpCommand {
   if (engine === "postgres") {
     return {
@@ -61,7 +64,7 @@ export function dumpCommand(
         `--username=${c.user}`,
         c.database,
       ],
-      env: { PGPASSWORD: c.password },
+      env: { PGPASSWORD: c.password, ...(c.sslMode ? { PGSSLMODE: c.sslMode } : {}) },
     };
   }
   return {
@@ -108,6 +111,7 @@ export async function dumpToS3(
   if (await exists(deps.s3, target.bucket, target.key)) return { status: "exists", key: target.key };
   const started = now();
   const incoming = `.incoming/${target.key}`;
+  const staging = target.stagingBucket ?? target.bucket;
   const child = spawn(dump.command, [...dump.args], {
     env: { PATH: process.env.PATH ?? "", ...dump.env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -143,7 +147,7 @@ export async function dumpToS3(
   const upload = new Upload({
     client: deps.s3,
     params: {
-      Bucket: target.bucket,
+      Bucket: staging,
       Key: incoming,
       Body: body,
       ServerSideEncryption: "aws:kms",
@@ -171,7 +175,7 @@ export async function dumpToS3(
       new CopyObjectCommand({
         Bucket: target.bucket,
         Key: target.key,
-        CopySource: `${target.bucket}/${encodeURIComponent(incoming).replace(/%2F/g, "/")}`,
+        CopySource: `${staging}/${encodeURIComponent(incoming).replace(/%2F/g, "/")}`,
         MetadataDirective: "REPLACE",
         Metadata: { sha256, bytes: String(bytes), "dump-seconds": String(seconds) },
         TaggingDirective: "REPLACE",
@@ -181,7 +185,7 @@ export async function dumpToS3(
         ContentType: "application/gzip",
       }),
     );
-    await deps.s3.send(new DeleteObjectCommand({ Bucket: target.bucket, Key: incoming }));
+    await deps.s3.send(new DeleteObjectCommand({ Bucket: staging, Key: incoming }));
     return { status: "uploaded", key: target.key, bytes, sha256, seconds };
   } catch (e) {
     child.kill("SIGTERM");
@@ -196,6 +200,8 @@ async function fail(
   incoming: string,
   error: string,
 ): Promise<DumpResult> {
-  await s3.send(new DeleteObjectCommand({ Bucket: target.bucket, Key: incoming })).catch(() => undefined);
+  await s3
+    .send(new DeleteObjectCommand({ Bucket: target.stagingBucket ?? target.bucket, Key: incoming }))
+    .catch(() => undefined);
   return { status: "failed", key: target.key, error };
 }

@@ -26,7 +26,7 @@ export function passwordFrom(secret: string): string {
 
 export async function runDump(
   event: { tier: string; scheduledTime: string },
-  config: DumpConfig,
+  config: Omit<DumpConfig, "tierBuckets"> & { tierBuckets?: DumpConfig["tierBuckets"] },
   deps: { s3: S3Client; secrets: Pick<SecretsManagerClient, "send">; log: Log; metrics: DumpMetrics },
 ): Promise<DumpResult> {
   const secret = await deps.secrets.send(new GetSecretValueCommand({ SecretId: config.passwordSecretArn }));
@@ -39,11 +39,14 @@ export async function runDump(
     database: config.databaseName,
     user: config.user,
     password: passwordFrom(secret.SecretString),
+    ...(config.sslMode ? { sslMode: config.sslMode } : {}),
   });
+  const bucket = config.tierBuckets?.[event.tier as keyof DumpConfig["tierBuckets"]] ?? config.bucket;
   const result = await dumpToS3(
     command,
     {
-      bucket: config.bucket,
+      bucket,
+      ...(bucket !== config.bucket ? { stagingBucket: config.bucket } : {}),
       key,
       kmsKeyArn: config.kmsKeyArn,
       tags: { tier: event.tier, database: config.database },

@@ -8,10 +8,16 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import {
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
+  PutObjectTaggingCommand,
   paginateListObjectsV2,
   type S3Client,
+  type Tag,
 } from "@aws-sdk/client-s3";
+
+/** Tag a verification leaves on a dump (`ok` or `failed`), so hourly runs download each dump once, not every hour. */
+export const VERIFIED_TAG = "verified";
 
 export interface DumpVerdict {
   readonly database: string;
@@ -25,33 +31,35 @@ export interface DumpVerdict {
 /** Newest first: keys end in the slot's UTC timestamp, so key order is time order within a tier. */
 async function dumpsOf(
   s3: S3Client,
-  bucket: string,
+  buckets: readonly string[],
   database: string,
-): Promise<{ key: string; at: number }[]> {
-  const out: { key: string; at: number }[] = [];
-  for (const tier of ["daily", "weekly", "monthly", "yearly"]) {
-    for await (const page of paginateListObjectsV2(
-      { client: s3 },
-      { Bucket: bucket, Prefix: `${tier}/${database}/` },
-    )) {
-      for (const o of page.Contents ?? []) {
-        const m = /(\d{8})T(\d{6})Z\.dump\.gz$/.exec(o.Key ?? "");
-        if (!m) continue;
-        const [d, t] = [m[1]!, m[2]!];
-        out.push({
-          key: o.Key!,
-          at: Date.UTC(
-            +d.slice(0, 4),
-            +d.slice(4, 6) - 1,
-            +d.slice(6, 8),
-            +t.slice(0, 2),
-            +t.slice(2, 4),
-            +t.slice(4, 6),
-          ),
-        });
+): Promise<{ bucket: string; key: string; at: number }[]> {
+  const out: { bucket: string; key: string; at: number }[] = [];
+  for (const bucket of buckets)
+    for (const tier of ["daily", "weekly", "monthly", "yearly"]) {
+      for await (const page of paginateListObjectsV2(
+        { client: s3 },
+        { Bucket: bucket, Prefix: `${tier}/${database}/` },
+      )) {
+        for (const o of page.Contents ?? []) {
+          const m = /(\d{8})T(\d{6})Z\.dump\.gz$/.exec(o.Key ?? "");
+          if (!m) continue;
+          const [d, t] = [m[1]!, m[2]!];
+          out.push({
+            bucket,
+            key: o.Key!,
+            at: Date.UTC(
+              +d.slice(0, 4),
+              +d.slice(4, 6) - 1,
+              +d.slice(6, 8),
+              +t.slice(0, 2),
+              +t.slice(2, 4),
+              +t.slice(4, 6),
+            ),
+          });
+        }
       }
     }
-  }
   return out.sort((a, b) => b.at - a.at);
 }
 
@@ -105,28 +113,63 @@ async function readDump(
   return { sha256: hash.digest("hex"), readable: await readable };
 }
 
+/** Checks one dump: its recorded verdict if an earlier run left one, else download, hash and read it, then record. */
+async function checkDump(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  engine: "postgres" | "mysql",
+): Promise<string | null> {
+  const tagging = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
+  const tags: Tag[] = tagging.TagSet ?? [];
+  const recorded = tags.find((t) => t.Key === VERIFIED_TAG)?.Value;
+  if (recorded === "ok") return null;
+  if (recorded === "failed") return "failed an earlier verification";
+  let problem: string | null;
+  try {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    const { sha256, readable } = await readDump(s3, bucket, key, engine);
+    problem =
+      head.Metadata?.sha256 !== sha256
+        ? `sha256 mismatch (metadata ${head.Metadata?.sha256 ?? "missing"}, actual ${sha256})`
+        : readable;
+  } catch (e) {
+    // A read error (throttling, a network fault) is not recorded: the next run tries again.
+    return (e as Error).message;
+  }
+  // A readability problem may be the reader's (a missing pg_restore), so only verdicts about the bytes are kept.
+  const verdict = problem === null ? "ok" : problem.startsWith("sha256 mismatch") ? "failed" : null;
+  if (verdict === null) return problem;
+  // Keep the tier tag the lifecycle rules filter on; only add the verdict.
+  await s3.send(
+    new PutObjectTaggingCommand({
+      Bucket: bucket,
+      Key: key,
+      Tagging: {
+        TagSet: [...tags.filter((t) => t.Key !== VERIFIED_TAG), { Key: VERIFIED_TAG, Value: verdict }],
+      },
+    }),
+  );
+  return problem;
+}
+
 /** Walks back from the newest dump until one verifies; reports the newest's problem if it did not. */
 export async function verifyDumps(
   s3: S3Client,
-  bucket: string,
+  buckets: string | readonly string[],
   database: string,
   engine: "postgres" | "mysql",
   now: Date,
   maxCandidates = 3,
 ): Promise<DumpVerdict> {
-  const dumps = await dumpsOf(s3, bucket, database);
+  const dumps = await dumpsOf(s3, typeof buckets === "string" ? [buckets] : buckets, database);
   if (dumps.length === 0)
     return { database, key: null, ok: false, problem: "no dump found", newestGoodAgeSeconds: null };
   let firstProblem: string | undefined;
   for (const d of dumps.slice(0, maxCandidates)) {
     let problem: string | null;
     try {
-      const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: d.key }));
-      const { sha256, readable } = await readDump(s3, bucket, d.key, engine);
-      problem =
-        head.Metadata?.sha256 !== sha256
-          ? `sha256 mismatch (metadata ${head.Metadata?.sha256 ?? "missing"}, actual ${sha256})`
-          : readable;
+      problem = await checkDump(s3, d.bucket, d.key, engine);
     } catch (e) {
       problem = (e as Error).message;
     }

@@ -145,6 +145,16 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         };
       case "aws:index/getRegion:getRegion":
         return { name: region, region, id: region, description: region, endpoint: `${region}.amazonaws.com` };
+      case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+        return {
+          id: account,
+          registryId: args.inputs.registryId ?? account,
+          userName: "AWS",
+          password: "offline-ecr-token",
+          authorizationToken: "offline-ecr-token",
+          proxyEndpoint: `https://${account}.dkr.ecr.${region}.amazonaws.com`,
+          expiresAt: "2030-01-01T00:00:00Z",
+        };
       case "aws:index/getPartition:getPartition":
         return { partition, id: partition, dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
       default:

@@ -1,0 +1,381 @@
+// Logical dumps (pg_dump / mysqldump) of a stack's databases, as the runbooks back up: one image for Lambda and
+// Fargate, a dump job per database with a schedule per tier, a bucket whose lifecycle rules expire each tier (and a
+// vault under Object Lock for locked tiers), an hourly verification job, and per-database RPO/verification/failure
+// alarms.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { metricAlarm } from "./alarm";
+import type { BackupsConfig, DumpEntry, DumpTier } from "./config/backups";
+import { DUMP_COMMANDS, DumpImage } from "./dump-image";
+import { type JobDefaults, jobDefaultsOf, type JobStatementInput, MaintenanceJob } from "./maintenance-job";
+import type { LifecycleRule } from "./policies/lifecycle";
+import { RetainedBucket } from "./retained-bucket";
+
+/** A database that has a dump block. */
+export interface DumpDatabase {
+  readonly name: string;
+  readonly engine: "postgres" | "mysql";
+  readonly kind: string;
+  readonly dump: DumpEntry;
+}
+
+export const dumpDatabases = (cfg: BackupsConfig): DumpDatabase[] =>
+  cfg.databases.flatMap((d) =>
+    d.dump ? [{ name: d.name, engine: d.engine, kind: d.kind, dump: d.dump }] : [],
+  );
+
+const tiersOf = (d: DumpDatabase) =>
+  Object.entries(d.dump.tiers) as [DumpTier, NonNullable<DumpEntry["tiers"][DumpTier]>][];
+
+/** Days before long-lived tiers move to Glacier Instant Retrieval (still readable at once by verification and restores). */
+export const GLACIER_IR_AFTER_DAYS = 90;
+/** Expired dumps stay recoverable as noncurrent versions this long (a mistaken lifecycle change can be undone). */
+export const NONCURRENT_DAYS = 7;
+
+/**
+ * The lifecycle rules of the backups bucket and the vault: one rule per database and tier, matching the tier's key
+ * prefix and tier tag, expiring at the tier's retention; tiers kept a year or more move to Glacier IR after 90 days.
+ * Staging objects (`.incoming/`) of crashed runs go after a day.
+ */
+export function dumpLifecycleRules(databases: readonly DumpDatabase[]): {
+  bucket: LifecycleRule[];
+  vault: LifecycleRule[];
+} {
+  const bucket: LifecycleRule[] = [
+    {
+      id: "incoming",
+      prefix: ".incoming/",
+      expirationDays: 1,
+      noncurrentVersionExpirationDays: 1,
+      abortIncompleteMultipartUploadDays: 1,
+    },
+  ];
+  const vault: LifecycleRule[] = [];
+  for (const d of databases) {
+    for (const [tier, t] of tiersOf(d)) {
+      const rule: LifecycleRule = {
+        id: `${d.name}-${tier}`,
+        prefix: `${tier}/${d.name}/`,
+        tags: { tier },
+        ...(t.retention >= 365
+          ? { transitions: [{ days: GLACIER_IR_AFTER_DAYS, storageClass: "GLACIER_IR" as const }] }
+          : {}),
+        expirationDays: t.retention,
+        // In the vault the version is locked until its retention ends; it goes the day after.
+        noncurrentVersionExpirationDays: t.objectLock ? 1 : NONCURRENT_DAYS,
+        abortIncompleteMultipartUploadDays: 1,
+      };
+      (t.objectLock ? vault : bucket).push(rule);
+    }
+  }
+  return { bucket, vault };
+}
+
+/** The vault's default retention: every locked tier shares it (the config schema enforces that). */
+export function vaultLock(databases: readonly DumpDatabase[]) {
+  for (const d of databases)
+    for (const [, t] of tiersOf(d)) if (t.objectLock) return { mode: t.objectLock, days: t.retention };
+  return undefined;
+}
+
+interface Buckets {
+  readonly bucketArn: pulumi.Input<string>;
+  readonly vaultArn?: pulumi.Input<string>;
+  readonly kmsKeyArn: pulumi.Input<string>;
+}
+
+/** Exactly what one database's dump job may do: read its password, stage under .incoming, land its own tiers. */
+export function dumpStatements(d: DumpDatabase, b: Buckets): JobStatementInput[] {
+  const landing = tiersOf(d).map(
+    ([tier, t]) => pulumi.interpolate`${t.objectLock ? b.vaultArn! : b.bucketArn}/${tier}/${d.name}/*`,
+  );
+  const buckets = [b.bucketArn, ...(tiersOf(d).some(([, t]) => t.objectLock) ? [b.vaultArn!] : [])];
+  return [
+    {
+      sid: "ReadDatabasePassword",
+      actions: ["secretsmanager:GetSecretValue"],
+      resources: [d.dump.connection.passwordSecretArn],
+    },
+    {
+      sid: "StageOwnDumps",
+      actions: ["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+      resources: [pulumi.interpolate`${b.bucketArn}/.incoming/*/${d.name}/*`],
+    },
+    // CopyObject with tags needs PutObjectTagging; HeadObject (is this slot done?) needs GetObject.
+    {
+      sid: "LandOwnDumps",
+      actions: ["s3:PutObject", "s3:PutObjectTagging", "s3:GetObject"],
+      resources: landing,
+    },
+    // Without ListBucket a missing object answers 403, not 404, and the job could not tell "not yet" from "denied".
+    { sid: "TellMissingFromDenied", actions: ["s3:ListBucket"], resources: buckets },
+    {
+      sid: "EncryptWithBackupsKey",
+      actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+      resources: [b.kmsKeyArn],
+    },
+  ];
+}
+
+/** The verification job: list, read and mark (verified=ok|failed tag) the dumps of the stack's databases. */
+export function verifyStatements(databases: readonly DumpDatabase[], b: Buckets): JobStatementInput[] {
+  const objects = databases.flatMap((d) =>
+    tiersOf(d).map(
+      ([tier, t]) => pulumi.interpolate`${t.objectLock ? b.vaultArn! : b.bucketArn}/${tier}/${d.name}/*`,
+    ),
+  );
+  return [
+    {
+      sid: "ListDumps",
+      actions: ["s3:ListBucket"],
+      resources: [b.bucketArn, ...(b.vaultArn ? [b.vaultArn] : [])],
+    },
+    {
+      sid: "ReadAndMarkDumps",
+      actions: ["s3:GetObject", "s3:GetObjectTagging", "s3:PutObjectTagging"],
+      resources: objects,
+    },
+    { sid: "DecryptWithBackupsKey", actions: ["kms:Decrypt"], resources: [b.kmsKeyArn] },
+  ];
+}
+
+export interface LogicalBackupsArgs extends JobDefaults {
+  readonly stack: string;
+  readonly namePrefix: string;
+  readonly region: string;
+  /** Default timezone of the dump schedules (the app's). */
+  readonly timezone: string;
+  readonly config: BackupsConfig;
+  readonly kmsKeyArn: pulumi.Input<string>;
+  /** prod: protect the buckets and the image repository from `pulumi destroy`. */
+  readonly protect: boolean;
+}
+
+export class LogicalBackups extends pulumi.ComponentResource {
+  readonly warnings: string[] = [];
+  readonly bucketName: pulumi.Output<string>;
+  readonly vaultName?: pulumi.Output<string>;
+  /** Lambda function names of the dump and verify jobs (Fargate jobs have none), for the dashboard. */
+  readonly lambdaJobs: string[] = [];
+
+  constructor(name: string, args: LogicalBackupsArgs, opts?: pulumi.ComponentResourceOptions) {
+    const databases = dumpDatabases(args.config);
+    if (databases.length === 0) throw new Error("LogicalBackups: no database has a dump block");
+    const rules = dumpLifecycleRules(databases);
+    const lock = vaultLock(databases);
+    super("maintenance:backups:LogicalBackups", name, {}, opts);
+    const parent = { parent: this };
+
+    const image = new DumpImage(
+      `${name}-image`,
+      { namePrefix: args.namePrefix, protect: args.protect, tags: args.tags },
+      parent,
+    );
+    const bucket = new RetainedBucket(
+      `${name}-bucket`,
+      {
+        namePrefix: args.namePrefix,
+        purpose: "dumps",
+        kmsKeyArn: args.kmsKeyArn,
+        lifecycleRules: rules.bucket,
+        protect: args.protect,
+        tags: args.tags,
+      },
+      parent,
+    );
+    const vault = lock
+      ? new RetainedBucket(
+          `${name}-vault`,
+          {
+            namePrefix: args.namePrefix,
+            purpose: "dump-vault",
+            kmsKeyArn: args.kmsKeyArn,
+            lifecycleRules: rules.vault,
+            objectLock: lock,
+            protect: args.protect,
+            tags: args.tags,
+          },
+          parent,
+        )
+      : undefined;
+    this.bucketName = bucket.bucketName;
+    if (vault) this.vaultName = vault.bucketName;
+    const buckets: Buckets = {
+      bucketArn: bucket.bucketArn,
+      ...(vault ? { vaultArn: vault.bucketArn } : {}),
+      kmsKeyArn: args.kmsKeyArn,
+    };
+
+    const cluster = databases.some((d) => d.dump.runsOn === "fargate")
+      ? new aws.ecs.Cluster(
+          `${name}-cluster`,
+          {
+            name: `${args.namePrefix}-dumps`,
+            settings: [{ name: "containerInsights", value: "disabled" }],
+            tags: args.tags,
+          },
+          parent,
+        )
+      : undefined;
+
+    const common = { stack: args.stack, namePrefix: args.namePrefix, ...jobDefaultsOf(args) };
+    for (const d of databases) {
+      const job = `dump-${d.name}`;
+      const conn = d.dump.connection;
+      const sslMode =
+        conn.sslMode ?? (d.engine === "postgres" && d.kind === "supabase" ? "require" : undefined);
+      const jobConfig = pulumi
+        .all([bucket.bucketName, vault?.bucketName, args.kmsKeyArn])
+        .apply(([b, v, key]) => ({
+          database: d.name,
+          engine: d.engine,
+          host: conn.host,
+          port: conn.port ?? (d.engine === "postgres" ? 5432 : 3306),
+          databaseName: conn.database,
+          user: conn.user,
+          passwordSecretArn: conn.passwordSecretArn,
+          ...(sslMode && d.engine === "postgres" ? { sslMode } : {}),
+          bucket: b,
+          tierBuckets: Object.fromEntries(
+            tiersOf(d)
+              .filter(([, t]) => t.objectLock && v)
+              .map(([tier]) => [tier, v!]),
+          ),
+          kmsKeyArn: key,
+        }));
+      const fargate = d.dump.runsOn === "fargate";
+      const dumpJob = new MaintenanceJob(
+        `${name}-${d.name}`,
+        {
+          ...common,
+          job,
+          description: `${d.engine === "postgres" ? "pg_dump" : "mysqldump"} of ${d.name} into the backups bucket`,
+          memoryMb: d.dump.memoryMb,
+          timeoutSeconds: d.dump.timeoutSeconds,
+          // Dumps of one database never overlap.
+          reservedConcurrency: 1,
+          jobConfig,
+          statements: dumpStatements(d, buckets),
+          schedules: tiersOf(d).map(([tier, t]) => ({
+            name: tier,
+            expression: t.expression,
+            timezone: d.dump.timezone ?? args.timezone,
+            input: { tier },
+          })),
+          heartbeatSeverity: "critical",
+          failureSeverity: "critical",
+          image: {
+            uri: image.uri,
+            commands: fargate ? DUMP_COMMANDS.fargate : DUMP_COMMANDS.lambdaDump,
+            repositoryArn: image.repositoryArn,
+          },
+          ...(d.dump.network ? { network: d.dump.network } : {}),
+          ...(fargate
+            ? {
+                fargate: {
+                  clusterArn: cluster!.arn,
+                  cpu: d.dump.fargate.cpu,
+                  memoryMb: d.dump.fargate.memoryMb,
+                  eventVariable: "JOB_EVENT",
+                },
+              }
+            : {}),
+        },
+        parent,
+      );
+      this.warnings.push(...dumpJob.warnings);
+      if (!fargate) this.lambdaJobs.push(job);
+      metricAlarm(
+        `${name}-${d.name}-failed`,
+        {
+          severity: "critical",
+          page: "dump-failed",
+          summary: `The ${d.engine === "postgres" ? "pg_dump" : "mysqldump"} of database ${d.name} failed; no new dump was stored (the previous ones stay).`,
+          metric: {
+            namespace: `Maintenance/${args.stack}`,
+            metricName: "BackupFailed",
+            dimensions: { service: job, Database: d.name },
+            stat: "Maximum",
+          },
+          periodSeconds: 3600,
+          evaluationPeriods: 1,
+          threshold: 1,
+          comparisonOperator: "GreaterThanOrEqualToThreshold",
+          // A run reports 0 or 1; between runs there is nothing to say (the heartbeat watches for runs that stop).
+          treatMissingData: "notBreaching",
+        },
+        args.routing,
+        parent,
+      );
+    }
+
+    const verifyJob = "dump-verify";
+    new MaintenanceJob(
+      `${name}-verify`,
+      {
+        ...common,
+        job: verifyJob,
+        description: `Verifies the newest dump of each of ${args.stack}'s databases (checksum, pg_restore --list / mysqldump footer)`,
+        memoryMb: 1024,
+        timeoutSeconds: 900,
+        reservedConcurrency: 1,
+        jobConfig: pulumi.all([bucket.bucketName, vault?.bucketName]).apply(([b, v]) => ({
+          buckets: v ? [b, v] : [b],
+          databases: databases.map((d) => ({ database: d.name, engine: d.engine })),
+          maxCandidates: 3,
+        })),
+        statements: verifyStatements(databases, buckets),
+        // Hourly, so the age alarm has a datapoint every period; a verified dump is tagged and never downloaded again.
+        schedules: [{ name: "hourly", expression: "cron(20 * * * ? *)", timezone: "UTC", input: {} }],
+        image: { uri: image.uri, commands: DUMP_COMMANDS.lambdaVerify, repositoryArn: image.repositoryArn },
+      },
+      parent,
+    );
+    this.lambdaJobs.push(verifyJob);
+
+    for (const d of databases) {
+      const rpoHours = d.dump.rpoHours ?? args.config.rpoHours;
+      const metric = (metricName: string) => ({
+        namespace: `Maintenance/${args.stack}`,
+        metricName,
+        dimensions: { service: verifyJob, Database: d.name },
+        stat: "Maximum",
+      });
+      metricAlarm(
+        `${name}-${d.name}-age`,
+        {
+          severity: "critical",
+          page: "backup-age",
+          summary: `The newest verified dump of database ${d.name} is older than the RPO of ${rpoHours}h (or there is none).`,
+          metric: metric("NewestGoodDumpAgeSeconds"),
+          periodSeconds: 3600,
+          evaluationPeriods: 3,
+          datapointsToAlarm: 2,
+          threshold: rpoHours * 3600,
+          comparisonOperator: "GreaterThanThreshold",
+          treatMissingData: "breaching",
+        },
+        args.routing,
+        parent,
+      );
+      metricAlarm(
+        `${name}-${d.name}-verification`,
+        {
+          severity: "warning",
+          page: "backup-verification-failed",
+          summary: `Dump verification failed for database ${d.name} (checksum, pg_restore --list or mysqldump footer).`,
+          metric: metric("DumpVerificationFailed"),
+          periodSeconds: 3600,
+          evaluationPeriods: 3,
+          datapointsToAlarm: 2,
+          threshold: 1,
+          comparisonOperator: "GreaterThanOrEqualToThreshold",
+          treatMissingData: "breaching",
+        },
+        args.routing,
+        parent,
+      );
+    }
+    this.registerOutputs({ bucketName: this.bucketName });
+  }
+}
