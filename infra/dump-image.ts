@@ -68,8 +68,8 @@ export class DumpImage extends pulumi.ComponentResource {
       {
         imageName: pulumi.interpolate`${repo.repositoryUrl}:${context.hash.slice(0, 16)}`,
         build: {
-          context: context.dir,
-          dockerfile: context.dockerfile,
+          context: context.relativeDir,
+          dockerfile: context.relativeDockerfile,
           // Lambda and Fargate run it on arm64 (Graviton); Lambda rejects multi-platform manifest lists.
           platform: "linux/arm64",
         },

@@ -1,7 +1,7 @@
 // Bundles lambdas/<job>/handler.ts with esbuild into one minified file whose content hash changes only with the code.
 import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { buildSync } from "esbuild";
 
 const ROOT = join(__dirname, "..");
@@ -70,6 +70,9 @@ export interface ImageContext {
   /** Docker build context: the Dockerfile and one bundled file per entry, nothing else (no node_modules). */
   readonly dir: string;
   readonly dockerfile: string;
+  /** The same two paths relative to the project root (where `pulumi up` runs), so plans do not depend on the clone. */
+  readonly relativeDir: string;
+  readonly relativeDockerfile: string;
   /** SHA-256 over the context's files: the image tag, so the image changes only when its code or Dockerfile does. */
   readonly hash: string;
   readonly files: readonly string[];
@@ -124,7 +127,14 @@ export function imageContext(
     h.update(`${name}.js\0`).update(readFileSync(out)).update("\0");
     files.push(`${name}.js`);
   }
-  const context: ImageContext = { dir, dockerfile, hash: h.digest("hex"), files };
+  const context: ImageContext = {
+    dir,
+    dockerfile,
+    relativeDir: relative(ROOT, dir),
+    relativeDockerfile: relative(ROOT, dockerfile),
+    hash: h.digest("hex"),
+    files,
+  };
   imageCache.set(key, context);
   return context;
 }

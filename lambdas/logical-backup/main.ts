@@ -1,4 +1,4 @@
-// Entry of the dump job on Fargate (`node main.js` in the same image): the event arrives in DUMP_EVENT (a container
+// Entry of the dump job on Fargate (`node main.js` in the same image): the event arrives in JOB_EVENT (a container
 // override set by the EventBridge Scheduler ECS target), the config in JOB_CONFIG; the exit code is the result.
 import { handler } from "./handler";
 
@@ -11,7 +11,7 @@ const SCHEDULER_PLACEHOLDER = /<aws\.scheduler\.[a-z-]+>/;
 export function fargateEvent(raw: string | undefined, now: Date): unknown {
   if (!raw)
     throw new Error(
-      "DUMP_EVENT is not set: the schedule passes {tier, scheduledTime} as a container override",
+      "JOB_EVENT is not set: the schedule passes {tier, scheduledTime} as a container override",
     );
   const event = JSON.parse(raw) as Record<string, unknown>;
   if (typeof event.scheduledTime === "string" && SCHEDULER_PLACEHOLDER.test(event.scheduledTime)) {
@@ -23,7 +23,7 @@ export function fargateEvent(raw: string | undefined, now: Date): unknown {
 
 export async function main(env: NodeJS.ProcessEnv = process.env, now = new Date()): Promise<number> {
   try {
-    const result = await handler(fargateEvent(env.DUMP_EVENT, now));
+    const result = await handler(fargateEvent(env.JOB_EVENT, now));
     console.log(JSON.stringify({ level: "INFO", message: "dump run finished", result }));
     return 0;
   } catch (e) {

@@ -46,6 +46,26 @@ const edit = (from: string, to: string) => {
   return GOOD.replace(from, to);
 };
 
+/** A stack with one self-hosted PostgreSQL dumped daily; `dump` lines replace the defaults given here. */
+const dumpYaml = (dump: Record<string, string> = {}, section = "", base = GOOD) => {
+  const fields: Record<string, string> = {
+    connection:
+      "{ host: db.internal, database: app, user: backup, passwordSecretArn: 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:db-AbCdEf' }",
+    network: "{ subnetIds: [subnet-0123456789abcdef0], securityGroupIds: [sg-0123456789abcdef0] }",
+    tiers: "{ daily: { expression: 'cron(0 2 * * ? *)', retention: 30d } }",
+    ...dump,
+  };
+  const lines = Object.entries(fields)
+    .filter(([, v]) => v !== "")
+    .map(([k, v]) => `          ${k}: ${v}\n`)
+    .join("");
+  return (
+    base +
+    "  maintenance:backups:\n    databases:\n      - name: db\n        kind: self-hosted\n        engine: postgres\n" +
+    `        dump:\n${lines}    rpoHours: 26\n${section}`
+  );
+};
+
 const cases: Array<[string, string, RegExp]> = [
   [
     "unknown top-level key",
@@ -169,6 +189,68 @@ const cases: Array<[string, string, RegExp]> = [
     /maintenance:backups\.retention\.keepWithinDaily: duration "30days" is not <number><unit>/,
   ],
   [
+    "a self-hosted dump without network placement",
+    dumpYaml({ network: "" }),
+    /maintenance:backups\.databases\[0\]\.dump\.network: required for a self-hosted database/,
+  ],
+  [
+    "a dump tier retention that is not a duration",
+    dumpYaml({ tiers: "{ daily: { expression: 'cron(0 2 * * ? *)', retention: 30 days } }" }),
+    /maintenance:backups\.databases\[0\]\.dump\.tiers\.daily\.retention: must be <number><unit> with unit d, w or y/,
+  ],
+  [
+    "an unknown dump tier",
+    dumpYaml({ tiers: "{ hourly: { expression: 'rate(1 hour)', retention: 2d } }" }),
+    /maintenance:backups\.databases\[0\]\.dump\.tiers: unknown key "hourly"/,
+  ],
+  [
+    "no dump tier at all",
+    dumpYaml({ tiers: "{}" }),
+    /maintenance:backups\.databases\[0\]\.dump\.tiers: needs at least one of daily, weekly, monthly, yearly/,
+  ],
+  [
+    "a password in place of its secret ARN",
+    dumpYaml({
+      connection: "{ host: db.internal, database: app, user: backup, passwordSecretArn: hunter2 }",
+    }),
+    /maintenance:backups\.databases\[0\]\.dump\.connection\.passwordSecretArn: must be an ARN of secretsmanager/,
+  ],
+  [
+    "a Fargate size AWS does not offer",
+    dumpYaml({ runsOn: "fargate", fargate: "{ cpu: 1024, memoryMb: 1024 }" }),
+    /maintenance:backups\.databases\[0\]\.dump\.fargate: Fargate cpu 1024 allows memoryMb 2048-8192 in steps of 1024, not 1024/,
+  ],
+  [
+    "an RPO shorter than the gap between dumps",
+    dumpYaml({ rpoHours: "12" }),
+    /maintenance:backups\.databases\[0\]\.dump\.rpoHours: 12h is shorter than the longest gap between this database's dumps plus a run \(25h\)/,
+  ],
+  [
+    "RDS snapshot settings with no RDS database",
+    dumpYaml({}, "    schedules: [{ name: daily, expression: 'cron(0 2 * * ? *)' }]\n"),
+    /maintenance:backups\.schedules: applies to RDS snapshots only and no database here is on RDS/,
+  ],
+  [
+    "locked tiers with different retentions",
+    dumpYaml({
+      tiers:
+        "{ monthly: { expression: 'cron(0 2 1 * ? *)', retention: 1y, objectLock: COMPLIANCE }, yearly: { expression: 'cron(0 3 1 1 ? *)', retention: 7y, objectLock: COMPLIANCE } }",
+    }),
+    /maintenance:backups\.databases\[0\]\.dump\.tiers\.yearly\.objectLock: every Object Lock tier goes to one vault bucket/,
+  ],
+  [
+    "a prod yearly tier without COMPLIANCE lock",
+    dumpYaml(
+      { tiers: "{ yearly: { expression: 'cron(0 3 1 1 ? *)', retention: 7y } }", rpoHours: "9000" },
+      "",
+      edit("environment: nonprod", "environment: prod").replace(
+        "actionsEnabled: false",
+        "actionsEnabled: true",
+      ),
+    ),
+    /maintenance:backups\.databases\[0\]\.dump\.tiers\.yearly\.objectLock: must be COMPLIANCE in a prod stack/,
+  ],
+  [
     "webhook URL pasted into plain config",
     edit("    name: demo", "    name: demo\n    tags:\n      hook: https://hooks.slack.com/services/T/B/X"),
     /maintenance:app: contains what looks like a pager or webhook URL in plain text/,
@@ -179,6 +261,29 @@ describe("stack config validation", () => {
   it("accepts the good fixture (so every case below fails for its own reason)", async () => {
     const { error } = await planYaml(GOOD);
     expect(error).toBeUndefined();
+  });
+
+  it("accepts the good dump fixture: retention units become days and ports default by engine", async () => {
+    const { error, resources } = await planYaml(
+      dumpYaml({
+        tiers:
+          "{ daily: { expression: 'cron(0 2 * * ? *)', retention: 2w }, yearly: { expression: 'cron(0 3 1 1 ? *)', retention: 7y, objectLock: COMPLIANCE } }",
+      }),
+    );
+    expect(error).toBeUndefined();
+    const rules = resources.find((r) => r.name === "demo-dumps-bucket-lifecycle")?.inputs.rules as Array<{
+      id: string;
+      expiration: { days: number };
+    }>;
+    expect(rules.map((r) => [r.id, r.expiration.days])).toEqual([
+      ["incoming", 1],
+      ["db-daily", 14],
+    ]);
+    const fn = resources.find((r) => r.name === "demo-dumps-db-fn")!;
+    const config = JSON.parse(
+      (fn.inputs.environment as { variables: { JOB_CONFIG: string } }).variables.JOB_CONFIG,
+    );
+    expect(config.port).toBe(5432);
   });
 
   it.each(cases)(

@@ -1,4 +1,5 @@
-// The dump image's pieces that exist so far: the ECR lifecycle policy and the Dockerfile's base, tools and command.
+// The dump image's pure pieces: the ECR lifecycle policy, the Dockerfile's base, tools and command, and the build
+// context (only the Dockerfile and the bundles it copies, so every file it names exists and nothing else is sent).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ecrLifecyclePolicy } from "../../infra/policies/ecr-lifecycle";
@@ -35,7 +36,22 @@ describe("dump image", () => {
       .filter((l) => l.trim() && !l.startsWith("#"));
     expect(lines[0]).toBe("FROM public.ecr.aws/lambda/nodejs:22");
     expect(lines.find((l) => l.startsWith("RUN"))).toMatch(/dnf install -y postgresql16 mariadb105/);
-    expect(lines).toContain("COPY dist/logical-backup/index.js ${LAMBDA_TASK_ROOT}/index.js");
+    expect(lines).toContain("COPY index.js verify.js main.js ${LAMBDA_TASK_ROOT}/");
     expect(lines.at(-1)).toBe('CMD ["index.handler"]');
+  });
+
+  it("builds a context holding the Dockerfile and exactly the bundles it copies, hashed by content", () => {
+    const { imageContext } =
+      require("../../infra/lambda-bundle") as typeof import("../../infra/lambda-bundle");
+    const { DUMP_IMAGE_ENTRIES } =
+      require("../../infra/dump-image") as typeof import("../../infra/dump-image");
+    const ctx = imageContext("logical-backup", DUMP_IMAGE_ENTRIES);
+    const { readdirSync } = require("node:fs") as typeof import("node:fs");
+    expect(readdirSync(ctx.dir).sort()).toEqual(["Dockerfile", "index.js", "main.js", "verify.js"]);
+    const copy = readFileSync(ctx.dockerfile, "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("COPY"))!;
+    expect(copy.split(" ").slice(1, -1).sort()).toEqual([...ctx.files].sort());
+    expect(ctx.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 });

@@ -5,7 +5,14 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  ListObjectsV2Command,
+  PutObjectTaggingCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
@@ -248,5 +255,58 @@ describe("logical dumps of real databases", () => {
     const verdict = await verifyDumps(s3, BUCKET, db, "mysql", new Date("2027-03-09T02:30:00Z"));
     expect(verdict).toMatchObject({ ok: false, newestGoodAgeSeconds: null });
     expect(verdict.problem).toMatch(/footer missing/);
+  });
+
+  it("verification: a verified dump is tagged ok (keeping its tier tag) and not downloaded again", async () => {
+    const db = "verify-cache";
+    const key = dumpKey("daily", db, new Date("2027-03-08T20:30:00Z"));
+    expect(
+      (
+        await dumpToS3(
+          dumpCommand("postgres", { ...PG, database: "postgres" }),
+          { ...target(key), tags: { tier: "daily", database: db } },
+          { s3 },
+        )
+      ).status,
+    ).toBe("uploaded");
+    // s3rver drops CopyObject's Tagging header (real S3 applies it): put the tags the copy would have set.
+    await s3.send(
+      new PutObjectTaggingCommand({
+        Bucket: BUCKET,
+        Key: key,
+        Tagging: {
+          TagSet: [
+            { Key: "tier", Value: "daily" },
+            { Key: "database", Value: db },
+          ],
+        },
+      }),
+    );
+    const now = new Date("2027-03-09T02:30:00Z");
+    expect(await verifyDumps(s3, [BUCKET], db, "postgres", now)).toMatchObject({ ok: true, key });
+    const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: key }));
+    expect(tags.TagSet).toEqual([
+      { Key: "tier", Value: "daily" },
+      { Key: "database", Value: db },
+      { Key: "verified", Value: "ok" },
+    ]);
+    const gets: string[] = [];
+    s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        gets.push(String(context.commandName));
+        return next(args);
+      },
+      { step: "initialize", name: "countCommands" },
+    );
+    try {
+      expect(await verifyDumps(s3, [BUCKET], db, "postgres", now)).toMatchObject({
+        ok: true,
+        newestGoodAgeSeconds: 6 * 3600,
+      });
+    } finally {
+      s3.middlewareStack.remove("countCommands");
+    }
+    expect(gets).not.toContain("GetObjectCommand");
+    expect(gets).toContain("GetObjectTaggingCommand");
   });
 });

@@ -161,4 +161,51 @@ describe("dump to S3", () => {
     ]);
     expect(my.env).toEqual({ MYSQL_PWD: "s3cret" });
   });
+
+  it("lands a locked tier in the vault: streamed to the backups bucket's .incoming/, copied across, staging removed", async () => {
+    const VAULT = "vault-test";
+    await s3.send(new CreateBucketCommand({ Bucket: VAULT }));
+    const key = "yearly/app/20270101T023000Z.dump.gz";
+    sent.length = 0;
+    const result = await dumpToS3(
+      node("process.stdout.write('compliance')"),
+      { ...target(key), bucket: VAULT, stagingBucket: BUCKET, tags: { tier: "yearly", database: "app" } },
+      { s3 },
+    );
+    expect(result).toMatchObject({ status: "uploaded", key });
+    const vaultKeys = ((await s3.send(new ListObjectsV2Command({ Bucket: VAULT }))).Contents ?? []).map(
+      (o) => o.Key,
+    );
+    expect(vaultKeys).toEqual([key]);
+    expect((await keys()).filter((k) => k?.includes("20270101"))).toEqual([]);
+    const copy = sent.find((c) => c.name === "CopyObjectCommand")!;
+    expect(copy.input).toMatchObject({
+      Bucket: VAULT,
+      Key: key,
+      CopySource: `${BUCKET}/.incoming/${key}`,
+      Tagging: "tier=yearly&database=app",
+    });
+    expect(
+      sent
+        .filter((c) => c.name === "CreateMultipartUploadCommand" || c.name === "PutObjectCommand")
+        .map((c) => c.input.Bucket),
+    ).toEqual([BUCKET]);
+    // A retry of the slot finds the vault object and writes nothing.
+    expect(
+      await dumpToS3(
+        node("process.stdout.write('again')"),
+        { ...target(key), bucket: VAULT, stagingBucket: BUCKET },
+        { s3 },
+      ),
+    ).toEqual({ status: "exists", key });
+  });
+
+  it("sets libpq's sslmode only when asked (Supabase requires TLS)", () => {
+    const c = { host: "db", port: 5432, database: "app", user: "u", password: "p" };
+    expect(dumpCommand("postgres", { ...c, sslMode: "require" }).env).toEqual({
+      PGPASSWORD: "p",
+      PGSSLMODE: "require",
+    });
+    expect(dumpCommand("postgres", c).env).toEqual({ PGPASSWORD: "p" });
+  });
 });

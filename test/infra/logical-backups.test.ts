@@ -1,0 +1,412 @@
+// Exact assertions on what logical dumps declare: the image (ECR repository, lifecycle, build inputs), the Lambda
+// image configuration, the Fargate task and its Scheduler ECS target, IAM, bucket lifecycle and vault lock, alarms.
+import { loadConfig } from "../../infra/config";
+import { imageContext } from "../../infra/lambda-bundle";
+import { DUMP_IMAGE_ENTRIES } from "../../infra/dump-image";
+import { ecrLifecyclePolicy } from "../../infra/policies/ecr-lifecycle";
+import { buildStack } from "../../infra/program";
+import { demoSource } from "../support/config-source";
+import { findResource, ofType, type RecordedResource, recordProgram } from "../support/pulumi-mocks";
+
+const ACCOUNT = "123456789012";
+const REGION = "eu-west-2";
+const SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:db-AbCdEf`;
+const json = (r: RecordedResource, key: string) => JSON.parse(String(r.inputs[key]));
+
+const backups = {
+  rpoHours: 26,
+  databases: [
+    {
+      name: "pg",
+      kind: "self-hosted",
+      engine: "postgres",
+      dump: {
+        connection: { host: "pg.internal", database: "app_db", user: "backup", passwordSecretArn: SECRET },
+        network: { subnetIds: ["subnet-0123456789abcdef0"], securityGroupIds: ["sg-0123456789abcdef0"] },
+        tiers: {
+          daily: { expression: "cron(0 2 * * ? *)", retention: "30d" },
+          yearly: { expression: "cron(0 3 1 1 ? *)", retention: "7y", objectLock: "COMPLIANCE" },
+        },
+      },
+    },
+    {
+      name: "my",
+      kind: "self-hosted",
+      engine: "mysql",
+      dump: {
+        connection: { host: "10.0.0.9", database: "shop", user: "backup", passwordSecretArn: SECRET },
+        network: { subnetIds: ["subnet-0123456789abcdef1"], securityGroupIds: ["sg-0123456789abcdef1"] },
+        runsOn: "fargate",
+        fargate: { cpu: 512, memoryMb: 2048 },
+        timezone: "Asia/Kolkata",
+        tiers: { daily: { expression: "cron(0 2 * * ? *)", retention: "30d" } },
+      },
+    },
+  ],
+};
+
+let resources: RecordedResource[];
+beforeAll(async () => {
+  resources = await recordProgram(() => buildStack(loadConfig(demoSource({ backups }))), {
+    stack: "demo",
+    region: REGION,
+  });
+});
+
+const REPO = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/demo-logical-backup`;
+
+describe("dump image", () => {
+  it("has a repository that scans on push, keeps tags immutable, and expires images by the lifecycle policy", () => {
+    expect(findResource(resources, "aws:ecr/repository:Repository", "demo-dumps-image-repo").inputs).toEqual({
+      name: "demo-logical-backup",
+      imageTagMutability: "IMMUTABLE",
+      imageScanningConfiguration: { scanOnPush: true },
+      encryptionConfigurations: [{ encryptionType: "AES256" }],
+      forceDelete: false,
+      tags: expect.objectContaining({ stack: "demo", "managed-by": "maintenance-stack" }),
+    });
+    const lifecycle = findResource(
+      resources,
+      "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+      "demo-dumps-image-lifecycle",
+    );
+    expect(lifecycle.inputs.repository).toBe("demo-logical-backup");
+    expect(json(lifecycle, "policy")).toEqual(ecrLifecyclePolicy(10));
+  });
+
+  it("builds the Dockerfile for arm64 from a context of only the bundles, tagged by content hash, pushed with an ECR token", () => {
+    const context = imageContext("logical-backup", DUMP_IMAGE_ENTRIES);
+    expect(context.files).toEqual(["index.js", "main.js", "verify.js"]);
+    expect(findResource(resources, "docker:index/image:Image", "demo-dumps-image-image").inputs).toEqual({
+      imageName: `${REPO}:${context.hash.slice(0, 16)}`,
+      build: {
+        context: "dist/logical-backup-image",
+        dockerfile: "dist/logical-backup-image/Dockerfile",
+        platform: "linux/arm64",
+      },
+      // The ECR token is a secret, so the whole registry block is one in the plan and in state.
+      registry: "[secret]",
+      buildOnPreview: false,
+      skipPush: false,
+    });
+  });
+});
+
+describe("dump on Lambda", () => {
+  it("runs the image's index.handler in the database's subnets, with its config and no secret", () => {
+    const fn = findResource(resources, "aws:lambda/function:Function", "demo-dumps-pg-fn");
+    const { environment, tags, ...rest } = fn.inputs as Record<string, unknown> & {
+      environment: { variables: Record<string, string> };
+    };
+    expect(rest).toEqual({
+      name: "demo-dump-pg",
+      description: "pg_dump of pg into the backups bucket",
+      architectures: ["arm64"],
+      packageType: "Image",
+      imageUri: expect.stringMatching(new RegExp(`^${REPO}:[0-9a-f]{16}@sha256:[0-9a-f]{64}$`)),
+      imageConfig: { commands: ["index.handler"] },
+      memorySize: 1024,
+      timeout: 900,
+      reservedConcurrentExecutions: 1,
+      role: `arn:aws:iam::${ACCOUNT}:role/demo-dump-pg-job`,
+      loggingConfig: { logFormat: "JSON", logGroup: "/aws/lambda/demo-dump-pg" },
+      vpcConfig: { subnetIds: ["subnet-0123456789abcdef0"], securityGroupIds: ["sg-0123456789abcdef0"] },
+    });
+    expect(tags).toBeDefined();
+    const config = JSON.parse(environment.variables.JOB_CONFIG!);
+    expect(config).toEqual({
+      database: "pg",
+      engine: "postgres",
+      host: "pg.internal",
+      port: 5432,
+      databaseName: "app_db",
+      user: "backup",
+      passwordSecretArn: SECRET,
+      bucket: expect.stringMatching(/^demo-dumps-[0-9a-f]{8}$/),
+      tierBuckets: { yearly: expect.stringMatching(/^demo-dump-vault-[0-9a-f]{8}$/) },
+      kmsKeyArn: expect.stringMatching(new RegExp(`^arn:aws:kms:${REGION}:${ACCOUNT}:key/`)),
+    });
+    expect(
+      findResource(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "demo-dumps-pg-vpc-access")
+        .inputs,
+    ).toEqual({
+      role: "demo-dump-pg-job",
+      policyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
+    });
+  });
+
+  it("may read only its password, stage under .incoming, and land only its own tiers (the yearly one in the vault)", () => {
+    const doc = json(
+      findResource(resources, "aws:iam/rolePolicy:RolePolicy", "demo-dumps-pg-role-policy"),
+      "policy",
+    );
+    const declared = doc.Statement.slice(3);
+    const bucket = declared[1].Resource.replace(/\/\.incoming\/\*\/pg\/\*$/, "");
+    expect(bucket).toMatch(/^arn:aws:s3:::demo-dumps-[0-9a-f]{8}$/);
+    const vault = declared[2].Resource[1].replace(/\/yearly\/pg\/\*$/, "");
+    expect(vault).toMatch(/^arn:aws:s3:::demo-dump-vault-[0-9a-f]{8}$/);
+    expect(declared).toEqual([
+      {
+        Sid: "ReadDatabasePassword",
+        Effect: "Allow",
+        Action: ["secretsmanager:GetSecretValue"],
+        Resource: SECRET,
+      },
+      {
+        Sid: "StageOwnDumps",
+        Effect: "Allow",
+        Action: ["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+        Resource: `${bucket}/.incoming/*/pg/*`,
+      },
+      {
+        Sid: "LandOwnDumps",
+        Effect: "Allow",
+        Action: ["s3:PutObject", "s3:PutObjectTagging", "s3:GetObject"],
+        Resource: [`${bucket}/daily/pg/*`, `${vault}/yearly/pg/*`],
+      },
+      { Sid: "TellMissingFromDenied", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucket, vault] },
+      {
+        Sid: "EncryptWithBackupsKey",
+        Effect: "Allow",
+        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+        Resource: expect.stringMatching(/^arn:aws:kms:/),
+      },
+    ]);
+    expect(JSON.stringify(doc)).not.toMatch(/"s3:\*"|"Resource":"\*"/);
+  });
+
+  it("schedules each tier with its tier in the input", () => {
+    const yearly = findResource(resources, "aws:scheduler/schedule:Schedule", "demo-dumps-pg-yearly");
+    expect(yearly.inputs).toMatchObject({
+      scheduleExpression: "cron(0 3 1 1 ? *)",
+      scheduleExpressionTimezone: "UTC",
+      target: {
+        arn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:demo-dump-pg`,
+        input: JSON.stringify({ tier: "yearly", scheduledTime: "<aws.scheduler.scheduled-time>" }),
+      },
+    });
+  });
+});
+
+describe("dump on Fargate", () => {
+  it("declares an arm64 Fargate task running node main.js from the same image, logging to its own group", () => {
+    const task = findResource(resources, "aws:ecs/taskDefinition:TaskDefinition", "demo-dumps-my-task");
+    const { containerDefinitions, tags, ...rest } = task.inputs;
+    expect(rest).toEqual({
+      family: "demo-dump-my",
+      requiresCompatibilities: ["FARGATE"],
+      networkMode: "awsvpc",
+      cpu: "512",
+      memory: "2048",
+      runtimePlatform: { cpuArchitecture: "ARM64", operatingSystemFamily: "LINUX" },
+      executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/demo-dump-my-exec`,
+      taskRoleArn: `arn:aws:iam::${ACCOUNT}:role/demo-dump-my-job`,
+    });
+    expect(tags).toBeDefined();
+    const [container, ...others] = JSON.parse(String(containerDefinitions));
+    expect(others).toEqual([]);
+    expect(container).toEqual({
+      name: "job",
+      image: expect.stringMatching(new RegExp(`^${REPO}:[0-9a-f]{16}@sha256:`)),
+      essential: true,
+      entryPoint: ["/var/lang/bin/node", "/var/task/main.js"],
+      environment: [
+        { name: "JOB_CONFIG", value: expect.stringContaining('"engine":"mysql"') },
+        { name: "POWERTOOLS_METRICS_NAMESPACE", value: "Maintenance/demo" },
+        { name: "POWERTOOLS_SERVICE_NAME", value: "dump-my" },
+      ],
+      readonlyRootFilesystem: true,
+      logConfiguration: {
+        logDriver: "awslogs",
+        options: {
+          "awslogs-group": "/maintenance/demo/dump-my",
+          "awslogs-region": REGION,
+          "awslogs-stream-prefix": "dump-my",
+        },
+      },
+    });
+    expect(ofType(resources, "aws:lambda/function:Function").map((f) => f.name)).not.toContain(
+      "demo-dumps-my-fn",
+    );
+    expect(
+      findResource(resources, "aws:cloudwatch/logGroup:LogGroup", "demo-dumps-my-logs").inputs,
+    ).toMatchObject({
+      name: "/maintenance/demo/dump-my",
+      retentionInDays: 30,
+    });
+  });
+
+  it("is started by an EventBridge Scheduler ECS target with the event as a container override", () => {
+    const daily = findResource(resources, "aws:scheduler/schedule:Schedule", "demo-dumps-my-daily");
+    expect(daily.inputs).toEqual({
+      name: "demo-dump-my-daily",
+      groupName: expect.any(String),
+      description: "dump-my: daily",
+      scheduleExpression: "cron(0 2 * * ? *)",
+      scheduleExpressionTimezone: "Asia/Kolkata",
+      flexibleTimeWindow: { mode: "OFF" },
+      state: "ENABLED",
+      target: {
+        arn: expect.stringMatching(new RegExp(`^arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/demo-dumps$`)),
+        roleArn: `arn:aws:iam::${ACCOUNT}:role/demo-dump-my-scheduler`,
+        input: JSON.stringify({
+          containerOverrides: [
+            {
+              name: "job",
+              environment: [
+                {
+                  name: "JOB_EVENT",
+                  value: JSON.stringify({ tier: "daily", scheduledTime: "<aws.scheduler.scheduled-time>" }),
+                },
+              ],
+            },
+          ],
+        }),
+        ecsParameters: {
+          taskDefinitionArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/demo-dump-my:1`,
+          launchType: "FARGATE",
+          platformVersion: "LATEST",
+          taskCount: 1,
+          networkConfiguration: {
+            subnets: ["subnet-0123456789abcdef1"],
+            securityGroups: ["sg-0123456789abcdef1"],
+            assignPublicIp: false,
+          },
+        },
+        retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
+        deadLetterConfig: { arn: `arn:aws:sqs:${REGION}:${ACCOUNT}:demo-dump-my-daily-dlq` },
+      },
+    });
+  });
+
+  it("lets the scheduler run only this task family on this cluster and pass only the task's two roles", () => {
+    const doc = json(
+      findResource(resources, "aws:iam/rolePolicy:RolePolicy", "demo-dumps-my-scheduler-policy"),
+      "policy",
+    );
+    expect(doc.Statement.slice(0, 2)).toEqual([
+      {
+        Sid: "RunOnlyThisTaskOnThisCluster",
+        Effect: "Allow",
+        Action: "ecs:RunTask",
+        Resource: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/demo-dump-my:*`,
+        Condition: { ArnEquals: { "ecs:cluster": `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/demo-dumps` } },
+      },
+      {
+        Sid: "PassOnlyThisTasksRolesToEcs",
+        Effect: "Allow",
+        Action: "iam:PassRole",
+        Resource: [
+          `arn:aws:iam::${ACCOUNT}:role/demo-dump-my-job`,
+          `arn:aws:iam::${ACCOUNT}:role/demo-dump-my-exec`,
+        ],
+        Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+      },
+    ]);
+    const trust = json(
+      findResource(resources, "aws:iam/role:Role", "demo-dumps-my-role"),
+      "assumeRolePolicy",
+    );
+    expect(trust.Statement[0].Principal).toEqual({ Service: "ecs-tasks.amazonaws.com" });
+  });
+});
+
+describe("dump storage and verification", () => {
+  it("expires each tier by its own lifecycle rule and clears crashed staging objects after a day", () => {
+    const buckets = ofType(resources, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
+    const dumps = buckets.find((b) => b.name === "demo-dumps-bucket-lifecycle")!;
+    expect(dumps.inputs.rules).toEqual([
+      {
+        id: "incoming",
+        status: "Enabled",
+        filter: { prefix: ".incoming/" },
+        expiration: { days: 1 },
+        noncurrentVersionExpiration: { noncurrentDays: 1 },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+      },
+      {
+        id: "pg-daily",
+        status: "Enabled",
+        filter: { and: { prefix: "daily/pg/", tags: { tier: "daily" } } },
+        expiration: { days: 30 },
+        noncurrentVersionExpiration: { noncurrentDays: 7 },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+      },
+      {
+        id: "my-daily",
+        status: "Enabled",
+        filter: { and: { prefix: "daily/my/", tags: { tier: "daily" } } },
+        expiration: { days: 30 },
+        noncurrentVersionExpiration: { noncurrentDays: 7 },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+      },
+    ]);
+    const vault = buckets.find((b) => b.name === "demo-dumps-vault-lifecycle")!;
+    expect(vault.inputs.rules).toEqual([
+      {
+        id: "pg-yearly",
+        status: "Enabled",
+        filter: { and: { prefix: "yearly/pg/", tags: { tier: "yearly" } } },
+        transitions: [{ days: 90, storageClass: "GLACIER_IR" }],
+        expiration: { days: 2557 },
+        noncurrentVersionExpiration: { noncurrentDays: 1 },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+      },
+    ]);
+    expect(
+      findResource(
+        resources,
+        "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+        "demo-dumps-vault-object-lock",
+      ).inputs.rule,
+    ).toEqual({ defaultRetention: { mode: "COMPLIANCE", days: 2557 } });
+    expect(findResource(resources, "aws:s3/bucket:Bucket", "demo-dumps-vault-bucket").inputs).toMatchObject({
+      objectLockEnabled: true,
+      forceDestroy: false,
+    });
+  });
+
+  it("verifies hourly with the image's verify.handler, outside any VPC, reading both buckets", () => {
+    const fn = findResource(resources, "aws:lambda/function:Function", "demo-dumps-verify-fn");
+    expect(fn.inputs).toMatchObject({ packageType: "Image", imageConfig: { commands: ["verify.handler"] } });
+    expect(fn.inputs.vpcConfig).toBeUndefined();
+    const config = JSON.parse(
+      (fn.inputs.environment as { variables: Record<string, string> }).variables.JOB_CONFIG!,
+    );
+    expect(config).toEqual({
+      buckets: [expect.stringMatching(/^demo-dumps-/), expect.stringMatching(/^demo-dump-vault-/)],
+      databases: [
+        { database: "pg", engine: "postgres" },
+        { database: "my", engine: "mysql" },
+      ],
+      maxCandidates: 3,
+    });
+  });
+
+  it("pages when the newest verified dump is older than the RPO or missing, and when a dump fails", () => {
+    const alarm = (name: string) =>
+      findResource(resources, "aws:cloudwatch/metricAlarm:MetricAlarm", `${name}-alarm`).inputs;
+    expect(alarm("demo-dumps-pg-age")).toMatchObject({
+      namespace: "Maintenance/demo",
+      metricName: "NewestGoodDumpAgeSeconds",
+      dimensions: { service: "dump-verify", Database: "pg" },
+      threshold: 26 * 3600,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "breaching",
+      alarmDescription: expect.stringMatching(/^\[CRITICAL\] .*docs\/alarms\/backup-age\.md$/),
+    });
+    expect(alarm("demo-dumps-my-verification")).toMatchObject({
+      metricName: "DumpVerificationFailed",
+      dimensions: { service: "dump-verify", Database: "my" },
+      treatMissingData: "breaching",
+      alarmDescription: expect.stringMatching(/^\[WARNING\] /),
+    });
+    expect(alarm("demo-dumps-my-failed")).toMatchObject({
+      metricName: "BackupFailed",
+      dimensions: { service: "dump-my", Database: "my" },
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      alarmDescription: expect.stringMatching(/^\[CRITICAL\] .*docs\/alarms\/dump-failed\.md$/),
+    });
+  });
+});
