@@ -85,6 +85,66 @@ export function anyInFiveMinutes(
   };
 }
 
+/** "Any failure reported in the hour": the shape of alarms on a job's own 0/1 failure metric (silence is fine). */
+export function anyInAnHour(
+  severity: Severity,
+  page: string,
+  summary: string,
+  metric: MetricSource,
+): AlarmSpec {
+  return {
+    severity,
+    page,
+    summary,
+    metric,
+    periodSeconds: 3600,
+    evaluationPeriods: 1,
+    threshold: 1,
+    comparisonOperator: "GreaterThanOrEqualToThreshold",
+    treatMissingData: "notBreaching",
+  };
+}
+
+/**
+ * The two alarms every kind of backup has, from its verifier's hourly metrics: the newest good backup older than the
+ * RPO pages (critical), verification failing warns; both breach on missing data, since a verifier that stopped
+ * reporting proves nothing. Two of three hours must agree, so one slow run does not page.
+ */
+export function backupHealthAlarms(b: {
+  readonly rpoHours: number;
+  readonly age: MetricSource;
+  readonly ageSummary: string;
+  readonly failed: MetricSource;
+  readonly failedSummary: string;
+}): { age: AlarmSpec; verification: AlarmSpec } {
+  const hourly = {
+    periodSeconds: 3600,
+    evaluationPeriods: 3,
+    datapointsToAlarm: 2,
+    treatMissingData: "breaching",
+  } as const;
+  return {
+    age: {
+      severity: "critical",
+      page: "backup-age",
+      summary: b.ageSummary,
+      metric: b.age,
+      ...hourly,
+      threshold: b.rpoHours * 3600,
+      comparisonOperator: "GreaterThanThreshold",
+    },
+    verification: {
+      severity: "warning",
+      page: "backup-verification-failed",
+      summary: b.failedSummary,
+      metric: b.failed,
+      ...hourly,
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+    },
+  };
+}
+
 /** CloudWatch's limit on AlarmDescription. https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html */
 const DESCRIPTION_MAX = 1024;
 

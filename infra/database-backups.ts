@@ -4,7 +4,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupConfig } from "../lambdas/backup/config";
 import { parseDuration, planRetention, type RetentionPolicy } from "../lambdas/backup/retention";
-import { metricAlarm } from "./alarm";
+import { backupHealthAlarms, metricAlarm } from "./alarm";
 import type { BackupsConfig, DatabaseEntry } from "./config/backups";
 import { type JobDefaults, jobDefaultsOf, type JobStatementInput, MaintenanceJob } from "./maintenance-job";
 import { nextRuns } from "./schedule";
@@ -224,40 +224,15 @@ export class DatabaseBackups extends pulumi.ComponentResource {
         dimensions: { service: "backup-verify", Database: d.name },
         stat,
       });
-      metricAlarm(
-        `${name}-${d.name}-age`,
-        {
-          severity: "critical",
-          page: "backup-age",
-          summary: `The newest backup of database ${d.name} is older than the RPO of ${cfg.rpoHours}h (or no age was reported).`,
-          metric: metric("NewestSnapshotAgeSeconds", "Maximum"),
-          periodSeconds: 3600,
-          evaluationPeriods: 3,
-          datapointsToAlarm: 2,
-          threshold: cfg.rpoHours * 3600,
-          comparisonOperator: "GreaterThanThreshold",
-          treatMissingData: "breaching",
-        },
-        args.routing,
-        parent,
-      );
-      metricAlarm(
-        `${name}-${d.name}-verification`,
-        {
-          severity: "warning",
-          page: "backup-verification-failed",
-          summary: `Backup verification failed for database ${d.name} (encryption, public sharing, age or DR copy).`,
-          metric: metric("VerificationFailed", "Maximum"),
-          periodSeconds: 3600,
-          evaluationPeriods: 3,
-          datapointsToAlarm: 2,
-          threshold: 1,
-          comparisonOperator: "GreaterThanOrEqualToThreshold",
-          treatMissingData: "breaching",
-        },
-        args.routing,
-        parent,
-      );
+      const alarms = backupHealthAlarms({
+        rpoHours: cfg.rpoHours,
+        age: metric("NewestSnapshotAgeSeconds", "Maximum"),
+        ageSummary: `The newest backup of database ${d.name} is older than the RPO of ${cfg.rpoHours}h (or no age was reported).`,
+        failed: metric("VerificationFailed", "Maximum"),
+        failedSummary: `Backup verification failed for database ${d.name} (encryption, public sharing, age or DR copy).`,
+      });
+      metricAlarm(`${name}-${d.name}-age`, alarms.age, args.routing, parent);
+      metricAlarm(`${name}-${d.name}-verification`, alarms.verification, args.routing, parent);
     }
     this.registerOutputs({});
   }

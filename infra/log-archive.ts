@@ -2,7 +2,7 @@
 // (subscription -> Firehose -> S3) for high-volume groups, and alarms on days behind and delivery failures.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { metricAlarm } from "./alarm";
+import { anyInAnHour, metricAlarm } from "./alarm";
 import type { LogsConfig } from "./config/logs";
 import { type JobDefaults, jobDefaultsOf, MaintenanceJob } from "./maintenance-job";
 import { physicalName } from "./naming";
@@ -195,17 +195,12 @@ export class LogArchive extends pulumi.ComponentResource {
       }
       metricAlarm(
         `${id}-export-failed`,
-        {
-          severity: "warning",
-          page: "logs-export-failed",
-          summary: `An export task for ${group} failed or produced no objects.`,
-          metric: metric("ExportTaskFailed", "Sum"),
-          periodSeconds: 3600,
-          evaluationPeriods: 1,
-          threshold: 1,
-          comparisonOperator: "GreaterThanOrEqualToThreshold",
-          treatMissingData: "notBreaching",
-        },
+        anyInAnHour(
+          "warning",
+          "logs-export-failed",
+          `An export task for ${group} failed or produced no objects.`,
+          metric("ExportTaskFailed", "Sum"),
+        ),
         args.routing,
         parent,
       );

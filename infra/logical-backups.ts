@@ -4,7 +4,7 @@
 // alarms.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { metricAlarm } from "./alarm";
+import { anyInAnHour, backupHealthAlarms, metricAlarm } from "./alarm";
 import type { BackupsConfig, DumpEntry, DumpTier } from "./config/backups";
 import { DUMP_COMMANDS, DumpImage } from "./dump-image";
 import { type JobDefaults, jobDefaultsOf, type JobStatementInput, MaintenanceJob } from "./maintenance-job";
@@ -285,25 +285,20 @@ export class LogicalBackups extends pulumi.ComponentResource {
       );
       this.warnings.push(...dumpJob.warnings);
       if (!fargate) this.lambdaJobs.push(job);
+      // A run reports 0 or 1; between runs there is nothing to say (the heartbeat watches for runs that stop).
       metricAlarm(
         `${name}-${d.name}-failed`,
-        {
-          severity: "critical",
-          page: "dump-failed",
-          summary: `The ${d.engine === "postgres" ? "pg_dump" : "mysqldump"} of database ${d.name} failed; no new dump was stored (the previous ones stay).`,
-          metric: {
+        anyInAnHour(
+          "critical",
+          "dump-failed",
+          `The ${d.engine === "postgres" ? "pg_dump" : "mysqldump"} of database ${d.name} failed; no new dump was stored (the previous ones stay).`,
+          {
             namespace: `Maintenance/${args.stack}`,
             metricName: "BackupFailed",
             dimensions: { service: job, Database: d.name },
             stat: "Maximum",
           },
-          periodSeconds: 3600,
-          evaluationPeriods: 1,
-          threshold: 1,
-          comparisonOperator: "GreaterThanOrEqualToThreshold",
-          // A run reports 0 or 1; between runs there is nothing to say (the heartbeat watches for runs that stop).
-          treatMissingData: "notBreaching",
-        },
+        ),
         args.routing,
         parent,
       );
@@ -341,40 +336,15 @@ export class LogicalBackups extends pulumi.ComponentResource {
         dimensions: { service: verifyJob, Database: d.name },
         stat: "Maximum",
       });
-      metricAlarm(
-        `${name}-${d.name}-age`,
-        {
-          severity: "critical",
-          page: "backup-age",
-          summary: `The newest verified dump of database ${d.name} is older than the RPO of ${rpoHours}h (or there is none).`,
-          metric: metric("NewestGoodDumpAgeSeconds"),
-          periodSeconds: 3600,
-          evaluationPeriods: 3,
-          datapointsToAlarm: 2,
-          threshold: rpoHours * 3600,
-          comparisonOperator: "GreaterThanThreshold",
-          treatMissingData: "breaching",
-        },
-        args.routing,
-        parent,
-      );
-      metricAlarm(
-        `${name}-${d.name}-verification`,
-        {
-          severity: "warning",
-          page: "backup-verification-failed",
-          summary: `Dump verification failed for database ${d.name} (checksum, pg_restore --list or mysqldump footer).`,
-          metric: metric("DumpVerificationFailed"),
-          periodSeconds: 3600,
-          evaluationPeriods: 3,
-          datapointsToAlarm: 2,
-          threshold: 1,
-          comparisonOperator: "GreaterThanOrEqualToThreshold",
-          treatMissingData: "breaching",
-        },
-        args.routing,
-        parent,
-      );
+      const alarms = backupHealthAlarms({
+        rpoHours,
+        age: metric("NewestGoodDumpAgeSeconds"),
+        ageSummary: `The newest verified dump of database ${d.name} is older than the RPO of ${rpoHours}h (or there is none).`,
+        failed: metric("DumpVerificationFailed"),
+        failedSummary: `Dump verification failed for database ${d.name} (checksum, pg_restore --list or mysqldump footer).`,
+      });
+      metricAlarm(`${name}-${d.name}-age`, alarms.age, args.routing, parent);
+      metricAlarm(`${name}-${d.name}-verification`, alarms.verification, args.routing, parent);
     }
     this.registerOutputs({ bucketName: this.bucketName });
   }

@@ -36,6 +36,8 @@ const T = {
   role: "aws:iam/role:Role",
   metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
   compositeAlarm: "aws:cloudwatch/compositeAlarm:CompositeAlarm",
+  ecr: "aws:ecr/repository:Repository",
+  taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
 } as const;
 
 const ofType = (rs: readonly PolicyResource[], type: string) => rs.filter((r) => r.type === type);
@@ -216,6 +218,28 @@ export const CHECKS: readonly Check[] = [
               .map((a) => `${p.name}: statement ${String(s.Sid ?? "?")} allows "${String(a)}"`),
           ),
       ),
+  },
+  {
+    name: "container-images-scanned-and-pinned",
+    description:
+      "Every ECR repository scans on push and never moves a tag; every container Lambda and task runs an image pinned by digest.",
+    check: (rs) => [
+      ...ofType(rs, T.ecr).flatMap((r) => [
+        ...(get(r.inputs, "imageScanningConfiguration.scanOnPush") === true
+          ? []
+          : [`${r.name}: scanOnPush is not true`]),
+        ...(r.inputs.imageTagMutability === "IMMUTABLE" ? [] : [`${r.name}: image tags are mutable`]),
+      ]),
+      ...ofType(rs, T.fn)
+        .filter((f) => f.inputs.packageType === "Image" && !String(f.inputs.imageUri).includes("@sha256:"))
+        .map((f) => `${f.name}: imageUri is not pinned by digest`),
+      ...ofType(rs, T.taskDefinition).flatMap((t) => {
+        const containers = parse(t.inputs.containerDefinitions);
+        return (Array.isArray(containers) ? (containers as Record<string, unknown>[]) : [])
+          .filter((c) => !String(c.image).includes("@sha256:"))
+          .map((c) => `${t.name}: container ${String(c.name)} image is not pinned by digest`);
+      }),
+    ],
   },
   {
     name: "prod-alarms-have-actions",

@@ -132,6 +132,49 @@ describe("each policy fails on a resource built to break it", () => {
         });
       }),
     ));
+  it("container-images-scanned-and-pinned", () => {
+    const from = (file: string, mutate: (rs: PolicyResource[]) => PolicyResource[]) => {
+      const rs = load(file).resources.map((r) => ({ ...r, inputs: structuredClone(r.inputs) }));
+      return new Set(runChecks(mutate(rs), { isProd: true }).map((v) => `${v.check}: ${v.violation}`));
+    };
+    const scan = from(
+      "telemed-prod.json",
+      edit("aws:ecr/repository:Repository", (i) => {
+        i.imageScanningConfiguration = { scanOnPush: false };
+      }),
+    );
+    expect(scan).toEqual(
+      new Set(["container-images-scanned-and-pinned: telemed-dumps-image-repo: scanOnPush is not true"]),
+    );
+    const lambda = from("telemed-prod.json", (rs) =>
+      rs.map((r) =>
+        r.type === "aws:lambda/function:Function" && r.inputs.packageType === "Image"
+          ? {
+              ...r,
+              inputs: { ...r.inputs, imageUri: "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:latest" },
+            }
+          : r,
+      ),
+    );
+    expect(lambda).toEqual(
+      new Set([
+        "container-images-scanned-and-pinned: telemed-dumps-telemed-fn: imageUri is not pinned by digest",
+        "container-images-scanned-and-pinned: telemed-dumps-verify-fn: imageUri is not pinned by digest",
+      ]),
+    );
+    const task = from(
+      "skillswap-prod.json",
+      edit("aws:ecs/taskDefinition:TaskDefinition", (i) => {
+        i.containerDefinitions = JSON.stringify([{ name: "job", image: "repo:latest" }]);
+      }),
+    );
+    expect(task).toEqual(
+      new Set([
+        "container-images-scanned-and-pinned: skillswap-dumps-skillswap-task: container job image is not pinned by digest",
+      ]),
+    );
+  });
+
   it("prod-alarms-have-actions", () =>
     breaks(
       "prod-alarms-have-actions",
@@ -181,6 +224,7 @@ describe("each policy fails on a resource built to break it", () => {
         "schedule-timezone-retry-dlq",
         "iam-no-wildcard-action",
         "prod-alarms-have-actions",
+        "container-images-scanned-and-pinned",
         ...bucketCases.map(([c]) => c),
       ].sort(),
     );
