@@ -277,6 +277,7 @@ export class LogicalBackups extends pulumi.ComponentResource {
                   cpu: d.dump.fargate.cpu,
                   memoryMb: d.dump.fargate.memoryMb,
                   eventVariable: "JOB_EVENT",
+                  deadlineSeconds: d.dump.fargate.timeoutMinutes * 60,
                 },
               }
             : {}),

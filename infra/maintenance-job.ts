@@ -93,6 +93,8 @@ export interface FargateRun {
   readonly memoryMb: number;
   /** Environment variable the schedule's input arrives in (a container override). */
   readonly eventVariable: string;
+  /** The task ends itself (as a failure) after this long; passed as JOB_DEADLINE_SECONDS. */
+  readonly deadlineSeconds: number;
 }
 
 export interface MaintenanceJobArgs extends JobDefaults {
@@ -293,7 +295,8 @@ export class MaintenanceJob extends pulumi.ComponentResource {
           parent,
         );
 
-    const window = heartbeatWindowSeconds(args.schedules, args.retry, args.timeoutSeconds, now);
+    const runSeconds = args.fargate ? args.fargate.deadlineSeconds : args.timeoutSeconds;
+    const window = heartbeatWindowSeconds(args.schedules, args.retry, runSeconds, now);
     const ageWatched = window > MAX_WINDOW;
     if (ageWatched && args.fargate) {
       // The age-of-last-success heartbeat is an hourly run of the job itself: too costly as a Fargate task.
@@ -376,6 +379,7 @@ export class MaintenanceJob extends pulumi.ComponentResource {
       POWERTOOLS_SERVICE_NAME: args.job,
       POWERTOOLS_METRICS_NAMESPACE: `Maintenance/${args.stack}`,
       ...(parameter ? { LAST_SUCCESS_PARAMETER: parameter.name } : {}),
+      ...(args.fargate ? { JOB_DEADLINE_SECONDS: String(args.fargate.deadlineSeconds) } : {}),
     };
     const checkedEnv = pulumi.all(environment).apply((env) => {
       const size = envSizeBytes(env);

@@ -96,9 +96,11 @@ export const dumpEntry = z
       .object({
         cpu: z.int(),
         memoryMb: z.int(),
+        /** Fargate has no timeout of its own: the task stops itself (and fails) after this long. */
+        timeoutMinutes: z.int().min(5).max(1440).default(360),
       })
       .strict()
-      .default({ cpu: 1024, memoryMb: 2048 })
+      .default({ cpu: 1024, memoryMb: 2048, timeoutMinutes: 360 })
       .superRefine((f, ctx) => {
         const problem = checkFargateSize(f.cpu, f.memoryMb);
         if (problem) ctx.addIssue({ code: "custom", message: problem });
@@ -248,8 +250,9 @@ export const backupsSection = z
         continue; // a bad expression is reported by its own field
       }
       const rpo = d.dump.rpoHours ?? b.rpoHours;
-      const needed = Math.ceil((gap + d.dump.timeoutSeconds) / 3600);
-      if (rpo * 3600 < gap + d.dump.timeoutSeconds)
+      const run = d.dump.runsOn === "fargate" ? d.dump.fargate.timeoutMinutes * 60 : d.dump.timeoutSeconds;
+      const needed = Math.ceil((gap + run) / 3600);
+      if (rpo * 3600 < gap + run)
         ctx.addIssue({
           code: "custom",
           path: ["databases", i, "dump", "rpoHours"],

@@ -22,6 +22,16 @@ export function fargateEvent(raw: string | undefined, now: Date): unknown {
 }
 
 export async function main(env: NodeJS.ProcessEnv = process.env, now = new Date()): Promise<number> {
+  // Fargate never stops a task by itself: a hung dump must not run (and hold a connection) forever.
+  const deadline = Number(env.JOB_DEADLINE_SECONDS ?? 0);
+  if (deadline > 0) {
+    setTimeout(() => {
+      console.error(
+        JSON.stringify({ level: "ERROR", message: `dump run exceeded its ${deadline}s deadline; stopping` }),
+      );
+      process.exit(1);
+    }, deadline * 1000).unref();
+  }
   try {
     const result = await handler(fargateEvent(env.JOB_EVENT, now));
     console.log(JSON.stringify({ level: "INFO", message: "dump run finished", result }));

@@ -37,7 +37,7 @@ const backups = {
         connection: { host: "10.0.0.9", database: "shop", user: "backup", passwordSecretArn: SECRET },
         network: { subnetIds: ["subnet-0123456789abcdef1"], securityGroupIds: ["sg-0123456789abcdef1"] },
         runsOn: "fargate",
-        fargate: { cpu: 512, memoryMb: 2048 },
+        fargate: { cpu: 512, memoryMb: 2048, timeoutMinutes: 60 },
         timezone: "Asia/Kolkata",
         tiers: { daily: { expression: "cron(0 2 * * ? *)", retention: "30d" } },
       },
@@ -212,6 +212,7 @@ describe("dump on Fargate", () => {
       entryPoint: ["/var/lang/bin/node", "/var/task/main.js"],
       environment: [
         { name: "JOB_CONFIG", value: expect.stringContaining('"engine":"mysql"') },
+        { name: "JOB_DEADLINE_SECONDS", value: "3600" },
         { name: "POWERTOOLS_METRICS_NAMESPACE", value: "Maintenance/demo" },
         { name: "POWERTOOLS_SERVICE_NAME", value: "dump-my" },
       ],

@@ -40,4 +40,31 @@ describe("Fargate entry", () => {
       }),
     ).toThrow();
   });
+
+  it("the bundled main.js stops itself, as a failure, at JOB_DEADLINE_SECONDS", () => {
+    const ctx = imageContext("logical-backup", DUMP_IMAGE_ENTRIES);
+    // A dump that never ends: the password lookup hangs on an endpoint that accepts and never answers.
+    const script = `
+      const net = require("node:net");
+      const server = net.createServer(() => {}).listen(0, "127.0.0.1", () => {
+        const { port } = server.address();
+        const child = require("node:child_process").spawn(process.execPath, [process.argv[1]], {
+          env: { PATH: process.env.PATH, JOB_DEADLINE_SECONDS: "1", AWS_REGION: "eu-west-2",
+            AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "y", AWS_ENDPOINT_URL: "http://127.0.0.1:" + port,
+            JOB_EVENT: JSON.stringify({ tier: "daily", scheduledTime: "2027-03-09T20:30:00Z" }),
+            JOB_CONFIG: JSON.stringify({ database: "db", engine: "postgres", host: "127.0.0.1", port: 1,
+              databaseName: "d", user: "u", passwordSecretArn: "arn:aws:secretsmanager:eu-west-2:1:secret:s",
+              bucket: "bkt", kmsKeyArn: "arn:aws:kms:eu-west-2:1:key/k" }) },
+          stdio: ["ignore", "ignore", "pipe"] });
+        let err = ""; child.stderr.on("data", (d) => (err += d));
+        child.on("close", (code) => { process.stdout.write(JSON.stringify({ code, err })); server.close(); process.exit(0); });
+      });`;
+    const out = spawnSync(process.execPath, ["-e", script, join(ctx.dir, "main.js")], {
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    const { code, err } = JSON.parse(out.stdout) as { code: number; err: string };
+    expect(code).toBe(1);
+    expect(err).toMatch(/exceeded its 1s deadline/);
+  });
 });
