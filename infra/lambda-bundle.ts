@@ -1,6 +1,6 @@
 // Bundles lambdas/<job>/handler.ts with esbuild into one minified file whose content hash changes only with the code.
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { buildSync } from "esbuild";
 
@@ -94,39 +94,59 @@ export function imageContext(
   const cached = imageCache.get(key);
   if (cached) return cached;
   const dir = join(outRoot, `${job}-image`);
-  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const source = join(ROOT, "lambdas", job, "Dockerfile");
-  const dockerfile = join(dir, "Dockerfile");
-  copyFileSync(source, dockerfile);
-  const h = createHash("sha256");
-  h.update(`Dockerfile\0`).update(readFileSync(dockerfile)).update("\0");
-  const files: string[] = [];
-  for (const [name, file] of Object.entries(entries).sort(([a], [b]) => (a < b ? -1 : 1))) {
+  // Built in memory and written by atomic rename, so concurrent plans or test workers never see a half-written file.
+  const contents = new Map<string, Buffer>([
+    ["Dockerfile", readFileSync(join(ROOT, "lambdas", job, "Dockerfile"))],
+  ]);
+  for (const [name, file] of Object.entries(entries)) {
     const entry = join(ROOT, "lambdas", job, file);
     try {
       statSync(entry);
     } catch {
       throw new Error(`image entry ${name} of job "${job}": expected ${entry}`);
     }
-    const out = join(dir, `${name}.js`);
-    buildSync({
+    const result = buildSync({
       absWorkingDir: ROOT,
       entryPoints: [entry],
-      outfile: out,
+      outfile: join(dir, `${name}.js`),
+      write: false,
       bundle: true,
       platform: "node",
-      // The image's base is the Lambda Node.js 22 runtime (see the Dockerfile).
-      target: "node22",
+      // The image's base is the Lambda Node.js 24 runtime (see the Dockerfile), as for the zip jobs.
+      target: "node24",
       format: "cjs",
       minify: true,
       legalComments: "none",
       sourcemap: false,
       logLevel: "silent",
     });
-    h.update(`${name}.js\0`).update(readFileSync(out)).update("\0");
-    files.push(`${name}.js`);
+    contents.set(`${name}.js`, Buffer.from(result.outputFiles[0]!.contents));
   }
+  const h = createHash("sha256");
+  const names = [...contents.keys()].sort();
+  for (const n of names) {
+    const data = contents.get(n)!;
+    h.update(`${n}\0`).update(data).update("\0");
+    const path = join(dir, n);
+    let same = false;
+    try {
+      same = readFileSync(path).equals(data);
+    } catch {
+      // not there yet
+    }
+    if (!same) {
+      const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+      writeFileSync(tmp, data);
+      renameSync(tmp, path);
+    }
+  }
+  // Nothing else goes into the build context.
+  for (const stray of readdirSync(dir)) {
+    if (!contents.has(stray) && !stray.endsWith(".tmp")) rmSync(join(dir, stray), { force: true });
+  }
+  const dockerfile = join(dir, "Dockerfile");
+  const files = names.filter((n) => n !== "Dockerfile");
   const context: ImageContext = {
     dir,
     dockerfile,
