@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
 import { appSection, encryptionSection, jobsSection, pagingSection } from "./config/base";
-import { backupsSection } from "./config/backups";
+import { backupsSection, dumpRpoProblem } from "./config/backups";
 import { certificatesSection } from "./config/certificates";
 import { logsSection } from "./config/logs";
 import { monitoringSection } from "./config/monitoring";
@@ -190,6 +190,8 @@ export function loadConfig(source: ConfigSource): StackConfig {
       );
     }
     for (const [i, d] of (cfg.backups?.databases ?? []).entries()) {
+      const rpo = d.dump && dumpRpoProblem(d.dump, cfg.backups!.rpoHours, cfg.app.timezone);
+      if (rpo) problems.push(`${NAMESPACE}:backups.databases[${i}].dump.rpoHours: ${rpo}`);
       const yearly = d.dump?.tiers.yearly;
       if (cfg.app.environment === "prod" && yearly && yearly.objectLock !== "COMPLIANCE")
         problems.push(

@@ -101,10 +101,11 @@ export function dumpStatements(d: DumpDatabase, b: Buckets): JobStatementInput[]
       actions: ["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
       resources: [pulumi.interpolate`${b.bucketArn}/.incoming/*/${d.name}/*`],
     },
-    // CopyObject with tags needs PutObjectTagging; HeadObject (is this slot done?) needs GetObject.
+    // CopyObject with tags needs PutObjectTagging; HeadObject (is this slot done?) needs GetObject; dumps over 5 GB
+    // land by multipart copy, which an error aborts.
     {
       sid: "LandOwnDumps",
-      actions: ["s3:PutObject", "s3:PutObjectTagging", "s3:GetObject"],
+      actions: ["s3:PutObject", "s3:PutObjectTagging", "s3:GetObject", "s3:AbortMultipartUpload"],
       resources: landing,
     },
     // Without ListBucket a missing object answers 403, not 404, and the job could not tell "not yet" from "denied".

@@ -5,6 +5,25 @@ import { arn, scheduleExpression, scheduleEntry, timezone } from "./rules";
 import { checkFargateSize } from "../aws-limits";
 import { maxIntervalSeconds } from "../schedule";
 
+/**
+ * Problems with a database's dump RPO: the alarm must not fire between two dumps that both ran on time, so the RPO
+ * covers the longest gap between the dump schedules (in their timezone) plus the longest a run may take.
+ */
+export function dumpRpoProblem(dump: DumpEntry, sectionRpoHours: number, appTimezone: string): string | null {
+  const tiers = Object.values(dump.tiers).filter((t) => t !== undefined);
+  if (tiers.length === 0) return null;
+  const from = new Date(Date.UTC(2030, 0, 1));
+  let gap = Number.POSITIVE_INFINITY;
+  for (const t of tiers)
+    gap = Math.min(gap, maxIntervalSeconds(t.expression, dump.timezone ?? appTimezone, from));
+  const rpo = dump.rpoHours ?? sectionRpoHours;
+  const run = dump.runsOn === "fargate" ? dump.fargate.timeoutMinutes * 60 : dump.timeoutSeconds;
+  const needed = Math.ceil((gap + run) / 3600);
+  return rpo * 3600 < gap + run
+    ? `${rpo}h is shorter than the longest gap between this database's dumps plus a run (${needed}h); dump more often or set dump.rpoHours to at least ${needed}`
+    : null;
+}
+
 const duration = z.string().superRefine((value, ctx) => {
   try {
     parseDuration(value);
@@ -108,6 +127,13 @@ export const dumpEntry = z
   })
   .strict()
   .superRefine((d, ctx) => {
+    if (d.runsOn === "fargate" && !d.network)
+      ctx.addIssue({
+        code: "custom",
+        path: ["network"],
+        message:
+          "required with runsOn: fargate (a Fargate task runs in your subnets, with your security groups)",
+      });
     const tiers = Object.keys(d.tiers);
     if (tiers.length === 0)
       ctx.addIssue({
@@ -136,6 +162,12 @@ export const databaseEntry = z
   })
   .strict()
   .superRefine((d, ctx) => {
+    if (d.engine === "mysql" && d.dump?.connection.sslMode)
+      ctx.addIssue({
+        code: "custom",
+        path: ["dump", "connection", "sslMode"],
+        message: "is libpq's setting, for postgres only; the mysqldump client takes no sslMode here",
+      });
     if (d.kind === "self-hosted" && d.dump && !d.dump.network)
       ctx.addIssue({
         code: "custom",
@@ -235,29 +267,6 @@ export const backupsSection = z
               "applies to RDS snapshots only and no database here is on RDS; dumps take their schedules and retention from databases[].dump.tiers",
           });
       }
-    }
-    // The RPO alarm must not fire between two dumps that both ran on time.
-    const from = new Date(Date.UTC(2030, 0, 1));
-    for (const [i, d] of b.databases.entries()) {
-      if (!d.dump) continue;
-      const tiers = Object.entries(d.dump.tiers).filter(([, t]) => t !== undefined);
-      if (tiers.length === 0) continue;
-      let gap = Number.POSITIVE_INFINITY;
-      try {
-        for (const [, t] of tiers)
-          gap = Math.min(gap, maxIntervalSeconds(t!.expression, d.dump.timezone ?? "UTC", from));
-      } catch {
-        continue; // a bad expression is reported by its own field
-      }
-      const rpo = d.dump.rpoHours ?? b.rpoHours;
-      const run = d.dump.runsOn === "fargate" ? d.dump.fargate.timeoutMinutes * 60 : d.dump.timeoutSeconds;
-      const needed = Math.ceil((gap + run) / 3600);
-      if (rpo * 3600 < gap + run)
-        ctx.addIssue({
-          code: "custom",
-          path: ["databases", i, "dump", "rpoHours"],
-          message: `${rpo}h is shorter than the longest gap between this database's dumps plus a run (${needed}h); dump more often or set dump.rpoHours to at least ${needed}`,
-        });
     }
     const r = b.retention;
     if (

@@ -6,11 +6,15 @@ import { PassThrough, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   HeadObjectCommand,
   NotFound,
   type S3Client,
+  UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 
@@ -105,7 +109,7 @@ async function exists(s3: Pick<S3Client, "send">, bucket: string, key: string): 
 export async function dumpToS3(
   dump: DumpCommand,
   target: DumpTarget,
-  deps: { s3: S3Client; now?: () => number; partSizeBytes?: number },
+  deps: { s3: S3Client; now?: () => number; partSizeBytes?: number; maxSingleCopyBytes?: number },
 ): Promise<DumpResult> {
   const now = deps.now ?? Date.now;
   if (await exists(deps.s3, target.bucket, target.key)) return { status: "exists", key: target.key };
@@ -171,19 +175,18 @@ export async function dumpToS3(
     if (rawBytes === 0) return await fail(deps.s3, target, incoming, `${dump.command} wrote nothing`);
     const sha256 = hash.digest("hex");
     const seconds = Math.round((now() - started) / 10) / 100;
-    await deps.s3.send(
-      new CopyObjectCommand({
-        Bucket: target.bucket,
-        Key: target.key,
-        CopySource: `${staging}/${encodeURIComponent(incoming).replace(/%2F/g, "/")}`,
-        MetadataDirective: "REPLACE",
-        Metadata: { sha256, bytes: String(bytes), "dump-seconds": String(seconds) },
-        TaggingDirective: "REPLACE",
-        Tagging: new URLSearchParams(target.tags as Record<string, string>).toString(),
-        ServerSideEncryption: "aws:kms",
-        SSEKMSKeyId: target.kmsKeyArn,
-        ContentType: "application/gzip",
-      }),
+    await copyToFinal(
+      deps.s3,
+      {
+        bucket: target.bucket,
+        key: target.key,
+        copySource: `${staging}/${encodeURIComponent(incoming).replace(/%2F/g, "/")}`,
+        bytes,
+        metadata: { sha256, bytes: String(bytes), "dump-seconds": String(seconds) },
+        tagging: new URLSearchParams(target.tags as Record<string, string>).toString(),
+        kmsKeyArn: target.kmsKeyArn,
+      },
+      deps.maxSingleCopyBytes,
     );
     await deps.s3.send(new DeleteObjectCommand({ Bucket: staging, Key: incoming }));
     return { status: "uploaded", key: target.key, bytes, sha256, seconds };
@@ -204,4 +207,86 @@ async function fail(
     .send(new DeleteObjectCommand({ Bucket: target.stagingBucket ?? target.bucket, Key: incoming }))
     .catch(() => undefined);
   return { status: "failed", key: target.key, error };
+}
+
+/** CopyObject copies at most 5 GB in one request. https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html */
+export const MAX_SINGLE_COPY_BYTES = 5 * 1024 ** 3;
+/** Part size of a multipart copy: 512 MiB parts reach S3's 5 TiB object limit within its 10,000 parts. */
+export const COPY_PART_BYTES = 512 * 1024 ** 2;
+
+export interface FinalCopy {
+  readonly bucket: string;
+  readonly key: string;
+  /** `<bucket>/<url-encoded key>` of the staging object. */
+  readonly copySource: string;
+  readonly bytes: number;
+  readonly metadata: Record<string, string>;
+  readonly tagging: string;
+  readonly kmsKeyArn: string;
+}
+
+/**
+ * Copies the staging object to its final key with the dump's metadata and tags: one CopyObject up to 5 GB, a
+ * multipart copy (UploadPartCopy by byte range) beyond, aborted on any error so no partial object is ever left.
+ */
+export async function copyToFinal(
+  s3: Pick<S3Client, "send">,
+  c: FinalCopy,
+  maxSingleCopyBytes = MAX_SINGLE_COPY_BYTES,
+  partBytes = COPY_PART_BYTES,
+): Promise<void> {
+  const common = {
+    Bucket: c.bucket,
+    Key: c.key,
+    Metadata: c.metadata,
+    Tagging: c.tagging,
+    ServerSideEncryption: "aws:kms" as const,
+    SSEKMSKeyId: c.kmsKeyArn,
+    ContentType: "application/gzip",
+  };
+  if (c.bytes <= maxSingleCopyBytes) {
+    await s3.send(
+      new CopyObjectCommand({
+        ...common,
+        CopySource: c.copySource,
+        MetadataDirective: "REPLACE",
+        TaggingDirective: "REPLACE",
+      }),
+    );
+    return;
+  }
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand(common));
+  if (!UploadId) throw new Error(`multipart copy of ${c.key}: S3 returned no upload id`);
+  try {
+    const parts: { ETag: string; PartNumber: number }[] = [];
+    for (let start = 0, n = 1; start < c.bytes; start += partBytes, n++) {
+      const end = Math.min(start + partBytes, c.bytes) - 1;
+      const out = await s3.send(
+        new UploadPartCopyCommand({
+          Bucket: c.bucket,
+          Key: c.key,
+          UploadId,
+          PartNumber: n,
+          CopySource: c.copySource,
+          CopySourceRange: `bytes=${start}-${end}`,
+        }),
+      );
+      const etag = out.CopyPartResult?.ETag;
+      if (!etag) throw new Error(`multipart copy of ${c.key}: part ${n} has no ETag`);
+      parts.push({ ETag: etag, PartNumber: n });
+    }
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: c.bucket,
+        Key: c.key,
+        UploadId,
+        MultipartUpload: { Parts: parts },
+      }),
+    );
+  } catch (e) {
+    await s3
+      .send(new AbortMultipartUploadCommand({ Bucket: c.bucket, Key: c.key, UploadId }))
+      .catch(() => undefined);
+    throw e;
+  }
 }

@@ -21,6 +21,35 @@ export function fargateEvent(raw: string | undefined, now: Date): unknown {
   return event;
 }
 
+/**
+ * A BackupFailed=1 datapoint in CloudWatch embedded metric format, for failures the handler never reported (a
+ * deadline, bad config, a crash before the dump): on Fargate no Lambda Errors metric exists to page instead.
+ */
+export function failureMetricLine(env: NodeJS.ProcessEnv, now: Date): string {
+  let database = "unknown";
+  try {
+    const config = JSON.parse(env.JOB_CONFIG ?? "{}") as { database?: unknown };
+    if (typeof config.database === "string") database = config.database;
+  } catch {
+    // an unparsable JOB_CONFIG is itself the failure being reported
+  }
+  return JSON.stringify({
+    _aws: {
+      Timestamp: now.getTime(),
+      CloudWatchMetrics: [
+        {
+          Namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? "Maintenance",
+          Dimensions: [["service", "Database"]],
+          Metrics: [{ Name: "BackupFailed", Unit: "Count" }],
+        },
+      ],
+    },
+    service: env.POWERTOOLS_SERVICE_NAME ?? "logical-backup",
+    Database: database,
+    BackupFailed: 1,
+  });
+}
+
 export async function main(env: NodeJS.ProcessEnv = process.env, now = new Date()): Promise<number> {
   // Fargate never stops a task by itself: a hung dump must not run (and hold a connection) forever.
   const deadline = Number(env.JOB_DEADLINE_SECONDS ?? 0);
@@ -29,6 +58,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, now = new Date(
       console.error(
         JSON.stringify({ level: "ERROR", message: `dump run exceeded its ${deadline}s deadline; stopping` }),
       );
+      console.log(failureMetricLine(env, new Date()));
       process.exit(1);
     }, deadline * 1000).unref();
   }
@@ -40,6 +70,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, now = new Date(
     console.error(
       JSON.stringify({ level: "ERROR", message: "dump run failed", error: (e as Error).message }),
     );
+    console.log(failureMetricLine(env, new Date()));
     return 1;
   }
 }

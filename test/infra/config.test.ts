@@ -226,6 +226,24 @@ const cases: Array<[string, string, RegExp]> = [
     /maintenance:backups\.databases\[0\]\.dump\.rpoHours: 12h is shorter than the longest gap between this database's dumps plus a run \(25h\)/,
   ],
   [
+    "an RPO that only fits outside DST (the gap is measured in the app's timezone)",
+    dumpYaml({ rpoHours: "25" }, "", edit("    name: demo", "    name: demo\n    timezone: Europe/London")),
+    /maintenance:backups\.databases\[0\]\.dump\.rpoHours: 25h is shorter than the longest gap between this database's dumps plus a run \(26h\)/,
+  ],
+  [
+    "a Fargate dump without network placement",
+    dumpYaml({ network: "", runsOn: "fargate" }).replace("kind: self-hosted", "kind: supabase"),
+    /maintenance:backups\.databases\[0\]\.dump\.network: required with runsOn: fargate/,
+  ],
+  [
+    "sslMode on a MySQL dump",
+    dumpYaml({
+      connection:
+        "{ host: db.internal, database: app, user: backup, sslMode: require, passwordSecretArn: 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:db-AbCdEf' }",
+    }).replace("engine: postgres", "engine: mysql"),
+    /maintenance:backups\.databases\[0\]\.dump\.connection\.sslMode: is libpq's setting, for postgres only/,
+  ],
+  [
     "RDS snapshot settings with no RDS database",
     dumpYaml({}, "    schedules: [{ name: daily, expression: 'cron(0 2 * * ? *)' }]\n"),
     /maintenance:backups\.schedules: applies to RDS snapshots only and no database here is on RDS/,
@@ -260,6 +278,11 @@ const cases: Array<[string, string, RegExp]> = [
 describe("stack config validation", () => {
   it("accepts the good fixture (so every case below fails for its own reason)", async () => {
     const { error } = await planYaml(GOOD);
+    expect(error).toBeUndefined();
+  });
+
+  it("accepts an RPO of 25h for a daily dump when the app's timezone has no DST", async () => {
+    const { error } = await planYaml(dumpYaml({ rpoHours: "25" }));
     expect(error).toBeUndefined();
   });
 

@@ -161,7 +161,7 @@ describe("dump on Lambda", () => {
       {
         Sid: "LandOwnDumps",
         Effect: "Allow",
-        Action: ["s3:PutObject", "s3:PutObjectTagging", "s3:GetObject"],
+        Action: ["s3:PutObject", "s3:PutObjectTagging", "s3:GetObject", "s3:AbortMultipartUpload"],
         Resource: [`${bucket}/daily/pg/*`, `${vault}/yearly/pg/*`],
       },
       { Sid: "TellMissingFromDenied", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucket, vault] },

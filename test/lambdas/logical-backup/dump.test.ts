@@ -209,3 +209,86 @@ describe("dump to S3", () => {
     expect(dumpCommand("postgres", c).env).toEqual({ PGPASSWORD: "p" });
   });
 });
+
+describe("copy to the final key", () => {
+  const { mockClient } = require("aws-sdk-client-mock") as typeof import("aws-sdk-client-mock");
+  const {
+    AbortMultipartUploadCommand,
+    CompleteMultipartUploadCommand,
+    CopyObjectCommand,
+    CreateMultipartUploadCommand,
+    UploadPartCopyCommand,
+  } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+  const { copyToFinal } =
+    require("../../../lambdas/logical-backup/dump") as typeof import("../../../lambdas/logical-backup/dump");
+  const copy = {
+    bucket: "vault",
+    key: "yearly/app/20270101T023000Z.dump.gz",
+    copySource: "dumps/.incoming/yearly/app/20270101T023000Z.dump.gz",
+    bytes: 25,
+    metadata: { sha256: "ab", bytes: "25", "dump-seconds": "1" },
+    tagging: "tier=yearly",
+    kmsKeyArn: "arn:aws:kms:eu-west-2:123456789012:key/b",
+  };
+
+  it("uses one CopyObject up to the single-copy limit", async () => {
+    const client = new S3Client({ region: "eu-west-2" });
+    const mock = mockClient(client);
+    mock.on(CopyObjectCommand).resolves({});
+    await copyToFinal(client, copy, 25, 10);
+    expect(mock.commandCalls(CopyObjectCommand)).toHaveLength(1);
+    expect(mock.commandCalls(CreateMultipartUploadCommand)).toHaveLength(0);
+  });
+
+  it("copies larger dumps by byte ranges with the metadata and tags set once, at the start", async () => {
+    const client = new S3Client({ region: "eu-west-2" });
+    const mock = mockClient(client);
+    mock.on(CreateMultipartUploadCommand).resolves({ UploadId: "u1" });
+    mock.on(UploadPartCopyCommand).callsFake((input: { PartNumber: number }) => ({
+      CopyPartResult: { ETag: `"e${input.PartNumber}"` },
+    }));
+    mock.on(CompleteMultipartUploadCommand).resolves({});
+    await copyToFinal(client, copy, 24, 10);
+    expect(mock.commandCalls(CopyObjectCommand)).toHaveLength(0);
+    expect(mock.commandCalls(CreateMultipartUploadCommand)[0]!.args[0].input).toEqual({
+      Bucket: "vault",
+      Key: copy.key,
+      Metadata: copy.metadata,
+      Tagging: "tier=yearly",
+      ServerSideEncryption: "aws:kms",
+      SSEKMSKeyId: copy.kmsKeyArn,
+      ContentType: "application/gzip",
+    });
+    expect(
+      mock
+        .commandCalls(UploadPartCopyCommand)
+        .map((c) => [c.args[0].input.PartNumber, c.args[0].input.CopySourceRange]),
+    ).toEqual([
+      [1, "bytes=0-9"],
+      [2, "bytes=10-19"],
+      [3, "bytes=20-24"],
+    ]);
+    expect(mock.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input.MultipartUpload).toEqual({
+      Parts: [
+        { ETag: '"e1"', PartNumber: 1 },
+        { ETag: '"e2"', PartNumber: 2 },
+        { ETag: '"e3"', PartNumber: 3 },
+      ],
+    });
+  });
+
+  it("aborts the multipart copy when a part fails, so no partial object lands", async () => {
+    const client = new S3Client({ region: "eu-west-2" });
+    const mock = mockClient(client);
+    mock.on(CreateMultipartUploadCommand).resolves({ UploadId: "u2" });
+    mock.on(UploadPartCopyCommand).rejects(new Error("SlowDown"));
+    mock.on(AbortMultipartUploadCommand).resolves({});
+    await expect(copyToFinal(client, copy, 24, 10)).rejects.toThrow("SlowDown");
+    expect(mock.commandCalls(AbortMultipartUploadCommand)[0]!.args[0].input).toEqual({
+      Bucket: "vault",
+      Key: copy.key,
+      UploadId: "u2",
+    });
+    expect(mock.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
+  });
+});

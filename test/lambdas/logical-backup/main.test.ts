@@ -33,6 +33,22 @@ describe("Fargate entry", () => {
     });
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/JOB_CONFIG is not set/);
+    // The failure is a BackupFailed datapoint too (Fargate has no Lambda Errors metric to page on).
+    const emf = JSON.parse(run.stdout.trim().split("\n").at(-1)!);
+    expect(emf).toMatchObject({
+      _aws: {
+        CloudWatchMetrics: [
+          {
+            Namespace: "Maintenance",
+            Dimensions: [["service", "Database"]],
+            Metrics: [{ Name: "BackupFailed", Unit: "Count" }],
+          },
+        ],
+      },
+      service: "logical-backup",
+      Database: "unknown",
+      BackupFailed: 1,
+    });
     expect(() =>
       execFileSync(process.execPath, [join(ctx.dir, "main.js")], {
         env: { PATH: process.env.PATH },
@@ -66,5 +82,35 @@ describe("Fargate entry", () => {
     const { code, err } = JSON.parse(out.stdout) as { code: number; err: string };
     expect(code).toBe(1);
     expect(err).toMatch(/exceeded its 1s deadline/);
+  });
+
+  it("reports a failure as BackupFailed for the job's service and database", () => {
+    const { failureMetricLine } =
+      require("../../../lambdas/logical-backup/main") as typeof import("../../../lambdas/logical-backup/main");
+    const line = JSON.parse(
+      failureMetricLine(
+        {
+          POWERTOOLS_METRICS_NAMESPACE: "Maintenance/skillswap-prod",
+          POWERTOOLS_SERVICE_NAME: "dump-skillswap",
+          JOB_CONFIG: JSON.stringify({ database: "skillswap" }),
+        },
+        new Date("2027-03-09T20:30:00Z"),
+      ),
+    );
+    expect(line).toEqual({
+      _aws: {
+        Timestamp: Date.parse("2027-03-09T20:30:00Z"),
+        CloudWatchMetrics: [
+          {
+            Namespace: "Maintenance/skillswap-prod",
+            Dimensions: [["service", "Database"]],
+            Metrics: [{ Name: "BackupFailed", Unit: "Count" }],
+          },
+        ],
+      },
+      service: "dump-skillswap",
+      Database: "skillswap",
+      BackupFailed: 1,
+    });
   });
 });
