@@ -86,8 +86,35 @@ async function readDump(
     child.stderr.on("data", (d: Buffer) => {
       stderr += d.toString();
     });
-    plain.pipe(child.stdin);
-    child.stdin.on("error", () => undefined);
+    // pg_restore --list reads the table of contents at the start and exits; the rest must still be read and hashed,
+    // so once the reader is gone the bytes are dropped instead of stalling the download.
+    let gone = false;
+    const markGone = () => {
+      gone = true;
+    };
+    child.stdin.on("error", markGone);
+    child.stdin.once("close", markGone);
+    child.once("close", markGone);
+    plain.pipe(
+      new Writable({
+        write(chunk: Buffer, _e, cb) {
+          if (gone || child.stdin.write(chunk)) return cb();
+          const go = () => {
+            child.stdin.off("drain", go);
+            child.stdin.off("close", go);
+            child.off("close", go);
+            cb();
+          };
+          child.stdin.once("drain", go);
+          child.stdin.once("close", go);
+          child.once("close", go);
+        },
+        final(cb) {
+          if (!gone) child.stdin.end();
+          cb();
+        },
+      }),
+    );
     readable = new Promise((resolve) =>
       child.once("close", (code) =>
         resolve(code === 0 ? null : `pg_restore --list failed: ${stderr.trim().slice(0, 300)}`),

@@ -309,4 +309,22 @@ describe("logical dumps of real databases", () => {
     expect(gets).not.toContain("GetObjectCommand");
     expect(gets).toContain("GetObjectTaggingCommand");
   });
+
+  it("verification: a large PostgreSQL dump (pg_restore --list stops reading early) is still hashed to the end", async () => {
+    const db = `verify_big_${suffix}`;
+    psql("postgres", `CREATE DATABASE ${db}`);
+    // ~200k rows of md5 text: several MB even after pg_dump's own compression, far beyond pg_restore's TOC read.
+    psql(
+      db,
+      "CREATE TABLE t AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) AS v FROM generate_series(1, 200000) g",
+    );
+    const name = "verify-big";
+    const key = dumpKey("daily", name, new Date("2027-03-08T20:30:00Z"));
+    const result = await dumpToS3(dumpCommand("postgres", { ...PG, database: db }), target(key), { s3 });
+    expect(result).toMatchObject({ status: "uploaded" });
+    expect((result as { bytes: number }).bytes).toBeGreaterThan(2 * 1024 * 1024);
+    const verdict = await verifyDumps(s3, [BUCKET], name, "postgres", new Date("2027-03-09T02:30:00Z"));
+    expect(verdict).toEqual({ database: name, key, ok: true, newestGoodAgeSeconds: 6 * 3600 });
+    psql("postgres", `DROP DATABASE ${db}`);
+  }, 60_000);
 });
