@@ -160,8 +160,14 @@ export async function dumpToS3(
     partSize: deps.partSizeBytes ?? 8 * 1024 * 1024,
     queueSize: 2,
   });
+  let uploadError: Error | undefined;
   try {
     const uploaded = upload.done();
+    // An upload that fails mid-stream stops reading the body: end the pipeline too, or it waits forever.
+    uploaded.catch((e: Error) => {
+      uploadError = e;
+      body.destroy(e);
+    });
     await pipeline(child.stdout, rawCounter, createGzip(), counter, body);
     const code = await exited;
     await uploaded;
@@ -193,7 +199,7 @@ export async function dumpToS3(
   } catch (e) {
     child.kill("SIGTERM");
     await upload.abort().catch(() => undefined);
-    return await fail(deps.s3, target, incoming, (e as Error).message);
+    return await fail(deps.s3, target, incoming, (uploadError ?? (e as Error)).message);
   }
 }
 

@@ -76,6 +76,14 @@ export async function main(env: NodeJS.ProcessEnv = process.env, now = new Date(
 }
 
 if (require.main === module) {
+  // Anything that escapes the handler still ends the task as a reported failure, never a silent crash.
+  const crash = (e: unknown) => {
+    console.error(JSON.stringify({ level: "ERROR", message: "dump run crashed", error: String(e) }));
+    console.log(failureMetricLine(process.env, new Date()));
+    process.exit(1);
+  };
+  process.on("unhandledRejection", crash);
+  process.on("uncaughtException", crash);
   main().then((code) => {
     process.exitCode = code;
   });

@@ -292,3 +292,31 @@ describe("copy to the final key", () => {
     expect(mock.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
   });
 });
+
+describe("an upload that fails mid-stream", () => {
+  it("ends the run as a failure (no hang), stops the tool and aborts the multipart upload", async () => {
+    const { mockClient } = require("aws-sdk-client-mock") as typeof import("aws-sdk-client-mock");
+    const s3m = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+    const client = new S3Client({
+      region: "eu-west-2",
+      credentials: { accessKeyId: "a", secretAccessKey: "b" },
+    });
+    const mock = mockClient(client);
+    mock.on(s3m.HeadObjectCommand).rejects(Object.assign(new Error("NotFound"), { name: "NotFound" }));
+    mock.on(s3m.CreateMultipartUploadCommand).resolves({ UploadId: "u" });
+    mock.on(s3m.UploadPartCommand).rejects(new Error("InternalError: We encountered an internal error"));
+    mock.on(s3m.AbortMultipartUploadCommand).resolves({});
+    mock.on(s3m.DeleteObjectCommand).resolves({});
+    // 40 MB of incompressible bytes: far more than the parts in flight, so the body backs up when uploads stop.
+    const big = node(
+      "const c=require('node:crypto');let n=0;(function w(){while(n<40){n++;if(!process.stdout.write(c.randomBytes(1<<20)))return process.stdout.once('drain',w)}})()",
+    );
+    const result = await dumpToS3(big, target("daily/app/20270312T203000Z.dump.gz"), {
+      s3: client,
+      partSizeBytes: 5 * 1024 * 1024,
+    });
+    expect(result).toMatchObject({ status: "failed", error: expect.stringMatching(/internal error/) });
+    expect(mock.commandCalls(s3m.CopyObjectCommand)).toHaveLength(0);
+    expect(mock.commandCalls(s3m.AbortMultipartUploadCommand).length).toBeGreaterThan(0);
+  }, 30_000);
+});
