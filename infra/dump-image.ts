@@ -22,6 +22,24 @@ export const DUMP_COMMANDS = {
   fargate: ["/var/lang/bin/node", "/var/task/main.js"],
 } as const;
 
+/** The repository policy: only Lambda, and only for functions of this account in this region, may pull. */
+export function lambdaPullPolicy(partition: string, region: string, account: string) {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "LambdaPullForThisAccountsFunctions",
+        Effect: "Allow",
+        Principal: { Service: "lambda.amazonaws.com" },
+        Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+        Condition: {
+          StringLike: { "aws:sourceArn": `arn:${partition}:lambda:${region}:${account}:function:*` },
+        },
+      },
+    ],
+  };
+}
+
 export interface DumpImageArgs {
   readonly namePrefix: string;
   /** Tagged images kept (each deploy of changed code pushes one). @default 10 */
@@ -46,8 +64,9 @@ export class DumpImage extends pulumi.ComponentResource {
       `${name}-repo`,
       {
         name: physicalName("ecrRepository", args.namePrefix, "logical-backup"),
-        // Tags are content hashes: a tag never moves to other code.
-        imageTagMutability: "IMMUTABLE",
+        // Tags name the content hash of the build context, but the dnf layer is not byte-reproducible: rebuilding an
+        // older commit (a rollback) must be able to push its tag again. What runs is pinned by digest, not by tag.
+        imageTagMutability: "MUTABLE",
         imageScanningConfiguration: { scanOnPush: true },
         // Code and client tools only, no data: AES256 (ECR's default) needs no key-policy grant for ECR.
         encryptionConfigurations: [{ encryptionType: "AES256" }],
@@ -59,6 +78,22 @@ export class DumpImage extends pulumi.ComponentResource {
     new aws.ecr.LifecyclePolicy(
       `${name}-lifecycle`,
       { repository: repo.name, policy: JSON.stringify(policy) },
+      parent,
+    );
+    // Lambda pulls the image as the Lambda service: allow it for this account's functions only, declared here rather
+    // than added by Lambda itself on first deploy (drift) or refused to a deployer without ecr:SetRepositoryPolicy.
+    // https://docs.aws.amazon.com/lambda/latest/dg/images-create.html#configuration-images-permissions
+    const identity = aws.getCallerIdentityOutput({}, parent);
+    const partition = aws.getPartitionOutput({}, parent);
+    const region = aws.getRegionOutput({}, parent);
+    new aws.ecr.RepositoryPolicy(
+      `${name}-policy`,
+      {
+        repository: repo.name,
+        policy: pulumi
+          .all([partition.partition, region.region, identity.accountId])
+          .apply(([p, r, a]) => JSON.stringify(lambdaPullPolicy(p, r, a))),
+      },
       parent,
     );
     const auth = aws.ecr.getAuthorizationTokenOutput({ registryId: repo.registryId }, parent);

@@ -222,13 +222,12 @@ export const CHECKS: readonly Check[] = [
   {
     name: "container-images-scanned-and-pinned",
     description:
-      "Every ECR repository scans on push and never moves a tag; every container Lambda and task runs an image pinned by digest.",
+      "Every ECR repository scans on push; every container Lambda and task runs an image pinned by digest (tags may move).",
     check: (rs) => [
       ...ofType(rs, T.ecr).flatMap((r) => [
         ...(get(r.inputs, "imageScanningConfiguration.scanOnPush") === true
           ? []
           : [`${r.name}: scanOnPush is not true`]),
-        ...(r.inputs.imageTagMutability === "IMMUTABLE" ? [] : [`${r.name}: image tags are mutable`]),
       ]),
       ...ofType(rs, T.fn)
         .filter((f) => f.inputs.packageType === "Image" && !String(f.inputs.imageUri).includes("@sha256:"))

@@ -75,6 +75,8 @@ export function dumpCommand(
     command: "mysqldump",
     args: [
       "--single-transaction",
+      // Tablespace metadata needs the PROCESS privilege on MySQL 8.0.21+ and a logical restore does not use it.
+      "--no-tablespaces",
       "--routines",
       "--triggers",
       `--host=${c.host}`,

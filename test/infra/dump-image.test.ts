@@ -35,7 +35,7 @@ describe("dump image", () => {
       .split("\n")
       .filter((l) => l.trim() && !l.startsWith("#"));
     expect(lines[0]).toBe("FROM public.ecr.aws/lambda/nodejs:24");
-    expect(lines.find((l) => l.startsWith("RUN"))).toMatch(/dnf install -y postgresql16 mariadb105/);
+    expect(lines.find((l) => l.startsWith("RUN"))).toMatch(/dnf install -y postgresql17 mariadb105/);
     expect(lines).toContain("COPY index.js verify.js main.js ${LAMBDA_TASK_ROOT}/");
     expect(lines.at(-1)).toBe('CMD ["index.handler"]');
   });

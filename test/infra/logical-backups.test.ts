@@ -56,10 +56,10 @@ beforeAll(async () => {
 const REPO = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/demo-logical-backup`;
 
 describe("dump image", () => {
-  it("has a repository that scans on push, keeps tags immutable, and expires images by the lifecycle policy", () => {
+  it("has a repository that scans on push, lets only this account's Lambdas pull, and expires images by the lifecycle policy", () => {
     expect(findResource(resources, "aws:ecr/repository:Repository", "demo-dumps-image-repo").inputs).toEqual({
       name: "demo-logical-backup",
-      imageTagMutability: "IMMUTABLE",
+      imageTagMutability: "MUTABLE",
       imageScanningConfiguration: { scanOnPush: true },
       encryptionConfigurations: [{ encryptionType: "AES256" }],
       forceDelete: false,
@@ -72,6 +72,24 @@ describe("dump image", () => {
     );
     expect(lifecycle.inputs.repository).toBe("demo-logical-backup");
     expect(json(lifecycle, "policy")).toEqual(ecrLifecyclePolicy(10));
+    const policy = findResource(
+      resources,
+      "aws:ecr/repositoryPolicy:RepositoryPolicy",
+      "demo-dumps-image-policy",
+    );
+    expect(policy.inputs.repository).toBe("demo-logical-backup");
+    expect(json(policy, "policy")).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "LambdaPullForThisAccountsFunctions",
+          Effect: "Allow",
+          Principal: { Service: "lambda.amazonaws.com" },
+          Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+          Condition: { StringLike: { "aws:sourceArn": `arn:aws:lambda:${REGION}:${ACCOUNT}:function:*` } },
+        },
+      ],
+    });
   });
 
   it("builds the Dockerfile for arm64 from a context of only the bundles, tagged by content hash, pushed with an ECR token", () => {

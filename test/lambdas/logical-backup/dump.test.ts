@@ -152,6 +152,7 @@ describe("dump to S3", () => {
     });
     expect(my.args).toEqual([
       "--single-transaction",
+      "--no-tablespaces",
       "--routines",
       "--triggers",
       "--host=db",
