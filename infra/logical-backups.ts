@@ -315,7 +315,8 @@ export class LogicalBackups extends pulumi.ComponentResource {
         description: `Verifies the newest dump of each of ${args.stack}'s databases (checksum, pg_restore --list / mysqldump footer)`,
         memoryMb: 1024,
         timeoutSeconds: 900,
-        reservedConcurrency: 1,
+        // One run per database at a time; databases run side by side.
+        reservedConcurrency: databases.length,
         jobConfig: pulumi.all([bucket.bucketName, vault?.bucketName]).apply(([b, v]) => ({
           buckets: v ? [b, v] : [b],
           databases: databases.map((d) => ({ database: d.name, engine: d.engine })),
@@ -323,7 +324,13 @@ export class LogicalBackups extends pulumi.ComponentResource {
         })),
         statements: verifyStatements(databases, buckets),
         // Hourly, so the age alarm has a datapoint every period; a verified dump is tagged and never downloaded again.
-        schedules: [{ name: "hourly", expression: "cron(20 * * * ? *)", timezone: "UTC", input: {} }],
+        // One schedule per database, so a large dump never uses up another database's 15 minutes.
+        schedules: databases.map((d) => ({
+          name: `hourly-${d.name}`,
+          expression: "cron(20 * * * ? *)",
+          timezone: "UTC",
+          input: { database: d.name },
+        })),
         image: { uri: image.uri, commands: DUMP_COMMANDS.lambdaVerify, repositoryArn: image.repositoryArn },
       },
       parent,

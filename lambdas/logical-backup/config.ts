@@ -58,5 +58,12 @@ export const verifyConfigSchema = z
 export type VerifyConfig = z.infer<typeof verifyConfigSchema>;
 
 export const verifyEventSchema = z
-  .object({ scheduledTime: z.iso.datetime({ offset: true }).optional() })
+  .object({
+    scheduledTime: z.iso.datetime({ offset: true }).optional(),
+    /** The database this run verifies (its own schedule); absent: all of them in turn. */
+    database: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,40}$/)
+      .optional(),
+  })
   .strict();

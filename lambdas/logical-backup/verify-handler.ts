@@ -1,9 +1,11 @@
-// Entry of the dump verification job (the same image, `verify.handler`): every dump database's newest dump is checked
-// (checksum, pg_restore --list or the mysqldump footer) and the age of its newest good dump is reported.
+// Entry of the dump verification job (the same image, `verify.handler`): each scheduled run checks one database's
+// newest dump (checksum, pg_restore --list or the mysqldump footer) and reports the age of its newest good dump.
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { S3Client } from "@aws-sdk/client-s3";
 import { defineJob } from "../shared/job";
-import { verifyConfigSchema, verifyEventSchema } from "./config";
+import { toLog } from "../shared/log";
+import type { Log } from "../shared/log";
+import { type VerifyConfig, verifyConfigSchema, verifyEventSchema } from "./config";
 import { type DumpVerdict, verifyDumps } from "./verify";
 
 const s3 = new S3Client({});
@@ -14,46 +16,86 @@ export const VERIFY_METRICS = {
   failed: "DumpVerificationFailed",
 } as const;
 
+/** A database is not started with less than this left before Lambda's deadline (a dump is streamed whole). */
+export const MIN_MS_TO_START = 120_000;
+
+export interface VerifyDeps {
+  readonly s3: S3Client;
+  readonly log: Log;
+  readonly put: (
+    metric: (typeof VERIFY_METRICS)[keyof typeof VERIFY_METRICS],
+    database: string,
+    value: number,
+  ) => void;
+  readonly remainingMs: () => number;
+  readonly now: () => Date;
+}
+
+/**
+ * Verifies the event's database (each has its own hourly schedule, so one large dump never starves another), or all
+ * of them in turn. One database's error never stops the others; with too little time left the rest are skipped,
+ * report nothing, and their age alarms (missing data is breaching) say so.
+ */
+export async function runVerify(
+  event: { database?: string | undefined },
+  config: VerifyConfig,
+  deps: VerifyDeps,
+): Promise<DumpVerdict[]> {
+  const databases = event.database
+    ? config.databases.filter((d) => d.database === event.database)
+    : config.databases;
+  if (databases.length === 0)
+    throw new Error(
+      `event.database "${event.database}" is not one of ${config.databases.map((d) => d.database).join(", ")}`,
+    );
+  const verdicts: DumpVerdict[] = [];
+  for (const d of databases) {
+    if (deps.remainingMs() < MIN_MS_TO_START) {
+      deps.log.warn("not enough time left to verify this database; it reports nothing this run", {
+        database: d.database,
+      });
+      continue;
+    }
+    let v: DumpVerdict;
+    try {
+      v = await verifyDumps(deps.s3, config.buckets, d.database, d.engine, deps.now(), config.maxCandidates);
+    } catch (e) {
+      v = {
+        database: d.database,
+        key: null,
+        ok: false,
+        problem: (e as Error).message,
+        newestGoodAgeSeconds: null,
+      };
+    }
+    deps.put(VERIFY_METRICS.failed, d.database, v.ok ? 0 : 1);
+    // No good dump: no age datapoint, and the age alarm treats missing data as breaching.
+    if (v.newestGoodAgeSeconds !== null) deps.put(VERIFY_METRICS.age, d.database, v.newestGoodAgeSeconds);
+    if (v.ok) deps.log.info("newest dump verified", { ...v });
+    else deps.log.error("dump verification failed", { ...v });
+    verdicts.push(v);
+  }
+  return verdicts;
+}
+
 export const handler = defineJob({
   job: "logical-backup-verify",
   event: verifyEventSchema,
   config: verifyConfigSchema,
-  run: async (_event, ctx): Promise<DumpVerdict[]> => {
-    const verdicts: DumpVerdict[] = [];
-    // One database at a time: each check streams a whole dump; one bad database never stops the others.
-    for (const d of ctx.config.databases) {
-      let v: DumpVerdict;
-      try {
-        v = await verifyDumps(
-          s3,
-          ctx.config.buckets,
-          d.database,
-          d.engine,
-          ctx.now(),
-          ctx.config.maxCandidates,
+  run: (event, ctx) =>
+    runVerify(event, ctx.config, {
+      s3,
+      log: toLog(ctx.logger),
+      put: (metric, database, value) => {
+        const single = ctx.metrics.singleMetric();
+        single.addDimension("Database", database);
+        single.addMetric(
+          metric,
+          metric === VERIFY_METRICS.age ? MetricUnit.Seconds : MetricUnit.Count,
+          value,
         );
-      } catch (e) {
-        v = {
-          database: d.database,
-          key: null,
-          ok: false,
-          problem: (e as Error).message,
-          newestGoodAgeSeconds: null,
-        };
-      }
-      const single = ctx.metrics.singleMetric();
-      single.addDimension("Database", d.database);
-      single.addMetric(VERIFY_METRICS.failed, MetricUnit.Count, v.ok ? 0 : 1);
-      // No good dump: no age datapoint, and the age alarm treats missing data as breaching.
-      if (v.newestGoodAgeSeconds !== null) {
-        const age = ctx.metrics.singleMetric();
-        age.addDimension("Database", d.database);
-        age.addMetric(VERIFY_METRICS.age, MetricUnit.Seconds, v.newestGoodAgeSeconds);
-      }
-      if (v.ok) ctx.logger.info("newest dump verified", { ...v });
-      else ctx.logger.error("dump verification failed", { ...v });
-      verdicts.push(v);
-    }
-    return verdicts;
-  },
+      },
+      remainingMs: ctx.remainingMs,
+      now: ctx.now,
+    }),
 });

@@ -385,9 +385,25 @@ describe("dump storage and verification", () => {
     });
   });
 
-  it("verifies hourly with the image's verify.handler, outside any VPC, reading both buckets", () => {
+  it("verifies each database hourly with the image's verify.handler, outside any VPC, reading both buckets", () => {
     const fn = findResource(resources, "aws:lambda/function:Function", "demo-dumps-verify-fn");
-    expect(fn.inputs).toMatchObject({ packageType: "Image", imageConfig: { commands: ["verify.handler"] } });
+    expect(fn.inputs).toMatchObject({
+      packageType: "Image",
+      imageConfig: { commands: ["verify.handler"] },
+      reservedConcurrentExecutions: 2,
+    });
+    for (const db of ["pg", "my"]) {
+      const schedule = findResource(
+        resources,
+        "aws:scheduler/schedule:Schedule",
+        `demo-dumps-verify-hourly-${db}`,
+      );
+      expect(schedule.inputs).toMatchObject({
+        scheduleExpression: "cron(20 * * * ? *)",
+        scheduleExpressionTimezone: "UTC",
+        target: { input: JSON.stringify({ database: db, scheduledTime: "<aws.scheduler.scheduled-time>" }) },
+      });
+    }
     expect(fn.inputs.vpcConfig).toBeUndefined();
     const config = JSON.parse(
       (fn.inputs.environment as { variables: Record<string, string> }).variables.JOB_CONFIG!,
