@@ -10,6 +10,7 @@ import { DUMP_COMMANDS, DumpImage } from "./dump-image";
 import { type JobDefaults, jobDefaultsOf, type JobStatementInput, MaintenanceJob } from "./maintenance-job";
 import type { LifecycleRule } from "./policies/lifecycle";
 import { RetainedBucket } from "./retained-bucket";
+import { EXPIRE_TAG } from "../lambdas/logical-backup/config";
 
 /** A database that has a dump block. */
 export interface DumpDatabase {
@@ -33,9 +34,11 @@ export const GLACIER_IR_AFTER_DAYS = 90;
 export const NONCURRENT_DAYS = 7;
 
 /**
- * The lifecycle rules of the backups bucket and the vault: one rule per database and tier, matching the tier's key
- * prefix and tier tag, expiring at the tier's retention; tiers kept a year or more move to Glacier IR after 90 days.
- * Staging objects (`.incoming/`) of crashed runs go after a day.
+ * The lifecycle rules of the backups bucket and the vault. Age alone deletes nothing: a tier's dumps expire only once
+ * the verification job has tagged them `expire=true` (past the tier's retention, beyond its newest keepLastFloor, and
+ * only while the newest good dump is fresh: lambdas/logical-backup/expiry.ts). Tiers kept a year or more move to
+ * Glacier Instant Retrieval after 90 days (still readable at once). Staging objects (`.incoming/`) of crashed runs
+ * go after a day.
  */
 export function dumpLifecycleRules(databases: readonly DumpDatabase[]): {
   bucket: LifecycleRule[];
@@ -53,19 +56,26 @@ export function dumpLifecycleRules(databases: readonly DumpDatabase[]): {
   const vault: LifecycleRule[] = [];
   for (const d of databases) {
     for (const [tier, t] of tiersOf(d)) {
-      const rule: LifecycleRule = {
+      const rules = t.objectLock ? vault : bucket;
+      rules.push({
         id: `${d.name}-${tier}`,
         prefix: `${tier}/${d.name}/`,
-        tags: { tier },
-        ...(t.retention >= 365
-          ? { transitions: [{ days: GLACIER_IR_AFTER_DAYS, storageClass: "GLACIER_IR" as const }] }
-          : {}),
-        expirationDays: t.retention,
+        tags: { tier, [EXPIRE_TAG]: "true" },
+        // Tagged only once past retention, so due at the next lifecycle run.
+        expirationDays: 1,
         // In the vault the version is locked until its retention ends; it goes the day after.
         noncurrentVersionExpirationDays: t.objectLock ? 1 : NONCURRENT_DAYS,
         abortIncompleteMultipartUploadDays: 1,
-      };
-      (t.objectLock ? vault : bucket).push(rule);
+      });
+      if (t.retention >= 365) {
+        rules.push({
+          id: `${d.name}-${tier}-archive`,
+          prefix: `${tier}/${d.name}/`,
+          tags: { tier },
+          transitions: [{ days: GLACIER_IR_AFTER_DAYS, storageClass: "GLACIER_IR" }],
+          abortIncompleteMultipartUploadDays: 1,
+        });
+      }
     }
   }
   return { bucket, vault };
@@ -319,8 +329,19 @@ export class LogicalBackups extends pulumi.ComponentResource {
         reservedConcurrency: databases.length,
         jobConfig: pulumi.all([bucket.bucketName, vault?.bucketName]).apply(([b, v]) => ({
           buckets: v ? [b, v] : [b],
-          databases: databases.map((d) => ({ database: d.name, engine: d.engine })),
+          databases: databases.map((d) => ({
+            database: d.name,
+            engine: d.engine,
+            retentionDays: Object.fromEntries(tiersOf(d).map(([tier, t]) => [tier, t.retention])),
+          })),
           maxCandidates: 3,
+          // The RDS pruner's limits apply to dumps too; "fresh" is never stricter than the RPO.
+          expiry: {
+            keepLastFloor: args.config.keepLastFloor,
+            freshnessSeconds: Math.max(args.config.freshnessHours, args.config.rpoHours) * 3600,
+            maxMarksPerRun: args.config.maxDeletesPerRun,
+            dryRun: args.config.dryRun,
+          },
         })),
         statements: verifyStatements(databases, buckets),
         // Hourly, so the age alarm has a datapoint every period; a verified dump is tagged and never downloaded again.

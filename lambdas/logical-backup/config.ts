@@ -3,6 +3,8 @@
 import { z } from "zod";
 
 export const TIERS = ["daily", "weekly", "monthly", "yearly"] as const;
+/** The tag the bucket's lifecycle expiration filters on; only the verification job's expiry rules set it. */
+export const EXPIRE_TAG = "expire";
 const tier = z.enum(TIERS);
 
 export const dumpConfigSchema = z
@@ -47,10 +49,22 @@ export const verifyConfigSchema = z
           .object({
             database: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/),
             engine: z.enum(["postgres", "mysql"]),
+            /** Days each tier's dumps are kept before they may be marked for expiry; tiers not listed never are. */
+            retentionDays: z.partialRecord(tier, z.int().min(1)).default({}),
           })
           .strict(),
       )
       .min(1),
+    /** Rules for marking dumps expire=true (the only way lifecycle deletes one). */
+    expiry: z
+      .object({
+        keepLastFloor: z.int().min(1),
+        freshnessSeconds: z.int().min(3600),
+        maxMarksPerRun: z.int().min(0).max(1000),
+        dryRun: z.boolean(),
+      })
+      .strict()
+      .default({ keepLastFloor: 3, freshnessSeconds: 48 * 3600, maxMarksPerRun: 20, dryRun: false }),
     /** Dumps tried per database, newest first, before the run gives up on finding a good one. */
     maxCandidates: z.int().min(1).max(20).default(3),
   })

@@ -6,7 +6,8 @@ import { defineJob } from "../shared/job";
 import { toLog } from "../shared/log";
 import type { Log } from "../shared/log";
 import { type VerifyConfig, verifyConfigSchema, verifyEventSchema } from "./config";
-import { type DumpVerdict, verifyDumps } from "./verify";
+import { markExpired } from "./expiry";
+import { type DumpVerdict, dumpsOf, verifyDumps } from "./verify";
 
 const s3 = new S3Client({});
 
@@ -14,6 +15,7 @@ const s3 = new S3Client({});
 export const VERIFY_METRICS = {
   age: "NewestGoodDumpAgeSeconds",
   failed: "DumpVerificationFailed",
+  marked: "DumpsMarkedForExpiry",
 } as const;
 
 /** A database is not started with less than this left before Lambda's deadline (a dump is streamed whole). */
@@ -74,6 +76,24 @@ export async function runVerify(
     if (v.ok) deps.log.info("newest dump verified", { ...v });
     else deps.log.error("dump verification failed", { ...v });
     verdicts.push(v);
+    // Then mark what the tiers' retention lets go; a marking error is logged and never fails the verification.
+    try {
+      const dumps = await dumpsOf(deps.s3, config.buckets, d.database);
+      const { marked } = await markExpired(
+        deps.s3,
+        dumps,
+        v.newestGoodAgeSeconds,
+        { ...config.expiry, retentionDays: d.retentionDays },
+        deps.now(),
+        deps.log,
+      );
+      deps.put(VERIFY_METRICS.marked, d.database, marked.length);
+    } catch (e) {
+      deps.log.error("marking dumps for expiry failed", {
+        database: d.database,
+        error: (e as Error).message,
+      });
+    }
   }
   return verdicts;
 }

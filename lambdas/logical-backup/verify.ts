@@ -28,13 +28,21 @@ export interface DumpVerdict {
   readonly newestGoodAgeSeconds: number | null;
 }
 
-/** Newest first: keys end in the slot's UTC timestamp, so key order is time order within a tier. */
-async function dumpsOf(
+export interface StoredDump {
+  readonly bucket: string;
+  readonly key: string;
+  readonly tier: string;
+  /** The slot's time (ms since the epoch), from the key. */
+  readonly at: number;
+}
+
+/** Every dump of a database in the given buckets, newest first (keys end in the slot's UTC timestamp). */
+export async function dumpsOf(
   s3: S3Client,
   buckets: readonly string[],
   database: string,
-): Promise<{ bucket: string; key: string; at: number }[]> {
-  const out: { bucket: string; key: string; at: number }[] = [];
+): Promise<StoredDump[]> {
+  const out: StoredDump[] = [];
   for (const bucket of buckets)
     for (const tier of ["daily", "weekly", "monthly", "yearly"]) {
       for await (const page of paginateListObjectsV2(
@@ -48,6 +56,7 @@ async function dumpsOf(
           out.push({
             bucket,
             key: o.Key!,
+            tier,
             at: Date.UTC(
               +d.slice(0, 4),
               +d.slice(4, 6) - 1,

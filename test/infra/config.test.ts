@@ -294,14 +294,11 @@ describe("stack config validation", () => {
       }),
     );
     expect(error).toBeUndefined();
-    const rules = resources.find((r) => r.name === "demo-dumps-bucket-lifecycle")?.inputs.rules as Array<{
-      id: string;
-      expiration: { days: number };
-    }>;
-    expect(rules.map((r) => [r.id, r.expiration.days])).toEqual([
-      ["incoming", 1],
-      ["db-daily", 14],
-    ]);
+    const verify = resources.find((r) => r.name === "demo-dumps-verify-fn")!;
+    const verifyConfig = JSON.parse(
+      (verify.inputs.environment as { variables: { JOB_CONFIG: string } }).variables.JOB_CONFIG,
+    );
+    expect(verifyConfig.databases[0].retentionDays).toEqual({ daily: 14, yearly: 2557 });
     const fn = resources.find((r) => r.name === "demo-dumps-db-fn")!;
     const config = JSON.parse(
       (fn.inputs.environment as { variables: { JOB_CONFIG: string } }).variables.JOB_CONFIG,

@@ -331,9 +331,17 @@ describe("dump on Fargate", () => {
 });
 
 describe("dump storage and verification", () => {
-  it("expires each tier by its own lifecycle rule and clears crashed staging objects after a day", () => {
+  it("expires a tier's dumps only once tagged expire=true, archives long tiers, clears crashed staging after a day", () => {
     const buckets = ofType(resources, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
     const dumps = buckets.find((b) => b.name === "demo-dumps-bucket-lifecycle")!;
+    const expireRule = (db: string, tier: string, noncurrentDays: number) => ({
+      id: `${db}-${tier}`,
+      status: "Enabled",
+      filter: { and: { prefix: `${tier}/${db}/`, tags: { expire: "true", tier } } },
+      expiration: { days: 1 },
+      noncurrentVersionExpiration: { noncurrentDays: noncurrentDays },
+      abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+    });
     expect(dumps.inputs.rules).toEqual([
       {
         id: "incoming",
@@ -343,32 +351,22 @@ describe("dump storage and verification", () => {
         noncurrentVersionExpiration: { noncurrentDays: 1 },
         abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
       },
-      {
-        id: "pg-daily",
-        status: "Enabled",
-        filter: { and: { prefix: "daily/pg/", tags: { tier: "daily" } } },
-        expiration: { days: 30 },
-        noncurrentVersionExpiration: { noncurrentDays: 7 },
-        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
-      },
-      {
-        id: "my-daily",
-        status: "Enabled",
-        filter: { and: { prefix: "daily/my/", tags: { tier: "daily" } } },
-        expiration: { days: 30 },
-        noncurrentVersionExpiration: { noncurrentDays: 7 },
-        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
-      },
+      expireRule("pg", "daily", 7),
+      expireRule("my", "daily", 7),
     ]);
+    // No rule expires anything by age alone.
+    for (const rule of dumps.inputs.rules as Array<{ id: string; expiration?: unknown; filter: unknown }>) {
+      if (rule.id !== "incoming" && rule.expiration)
+        expect(JSON.stringify(rule.filter)).toContain('"expire":"true"');
+    }
     const vault = buckets.find((b) => b.name === "demo-dumps-vault-lifecycle")!;
     expect(vault.inputs.rules).toEqual([
+      expireRule("pg", "yearly", 1),
       {
-        id: "pg-yearly",
+        id: "pg-yearly-archive",
         status: "Enabled",
         filter: { and: { prefix: "yearly/pg/", tags: { tier: "yearly" } } },
         transitions: [{ days: 90, storageClass: "GLACIER_IR" }],
-        expiration: { days: 2557 },
-        noncurrentVersionExpiration: { noncurrentDays: 1 },
         abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
       },
     ]);
@@ -411,10 +409,12 @@ describe("dump storage and verification", () => {
     expect(config).toEqual({
       buckets: [expect.stringMatching(/^demo-dumps-/), expect.stringMatching(/^demo-dump-vault-/)],
       databases: [
-        { database: "pg", engine: "postgres" },
-        { database: "my", engine: "mysql" },
+        { database: "pg", engine: "postgres", retentionDays: { daily: 30, yearly: 2557 } },
+        { database: "my", engine: "mysql", retentionDays: { daily: 30 } },
       ],
       maxCandidates: 3,
+      // backups.keepLastFloor, max(freshnessHours 48, rpoHours 26), maxDeletesPerRun, dryRun (their defaults).
+      expiry: { keepLastFloor: 3, freshnessSeconds: 48 * 3600, maxMarksPerRun: 20, dryRun: false },
     });
   });
 

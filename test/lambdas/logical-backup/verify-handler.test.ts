@@ -4,6 +4,7 @@ import {
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectTaggingCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
@@ -12,10 +13,11 @@ import { MIN_MS_TO_START, runVerify, VERIFY_METRICS } from "../../../lambdas/log
 const config = {
   buckets: ["dumps"],
   databases: [
-    { database: "pg", engine: "postgres" as const },
-    { database: "my", engine: "mysql" as const },
+    { database: "pg", engine: "postgres" as const, retentionDays: { daily: 30 } },
+    { database: "my", engine: "mysql" as const, retentionDays: {} },
   ],
   maxCandidates: 3,
+  expiry: { keepLastFloor: 3, freshnessSeconds: 48 * 3600, maxMarksPerRun: 20, dryRun: false },
 };
 const now = new Date("2027-03-09T02:20:00Z");
 // In each case the general ListObjectsV2 answer is defined first: aws-sdk-client-mock lets a more specific one
@@ -61,8 +63,13 @@ describe("verification run", () => {
     expect(put).toEqual([
       [VERIFY_METRICS.failed, "pg", 0],
       [VERIFY_METRICS.age, "pg", 24 * 3600 + 20 * 60],
+      [VERIFY_METRICS.marked, "pg", 0],
     ]);
-    expect(VERIFY_METRICS).toEqual({ age: "NewestGoodDumpAgeSeconds", failed: "DumpVerificationFailed" });
+    expect(VERIFY_METRICS).toEqual({
+      age: "NewestGoodDumpAgeSeconds",
+      failed: "DumpVerificationFailed",
+      marked: "DumpsMarkedForExpiry",
+    });
     expect(mock.commandCalls(HeadObjectCommand)).toHaveLength(0);
   });
 
@@ -72,7 +79,10 @@ describe("verification run", () => {
     expect(await runVerify({ database: "my" }, config, deps)).toEqual([
       { database: "my", key: null, ok: false, problem: "no dump found", newestGoodAgeSeconds: null },
     ]);
-    expect(put).toEqual([[VERIFY_METRICS.failed, "my", 1]]);
+    expect(put).toEqual([
+      [VERIFY_METRICS.failed, "my", 1],
+      [VERIFY_METRICS.marked, "my", 0],
+    ]);
   });
 
   it("keeps going when one database's listing fails", async () => {
@@ -86,9 +96,11 @@ describe("verification run", () => {
       ["pg", false, "AccessDenied"],
       ["my", false, "no dump found"],
     ]);
+    // pg's marking could not list either: logged, no count; my has nothing to mark.
     expect(put).toEqual([
       [VERIFY_METRICS.failed, "pg", 1],
       [VERIFY_METRICS.failed, "my", 1],
+      [VERIFY_METRICS.marked, "my", 0],
     ]);
   });
 
@@ -106,5 +118,56 @@ describe("verification run", () => {
     await expect(runVerify({ database: "nope" }, config, deps)).rejects.toThrow(
       'event.database "nope" is not one of pg, my',
     );
+  });
+
+  it("marks daily dumps past 30 days, beyond the newest three, for expiry, keeping their tags", async () => {
+    const { mock, put, deps } = setup();
+    // 40 daily dumps, one a day, the newest at 02:00 today.
+    const keys = Array.from({ length: 40 }, (_, i) => {
+      const at = new Date(Date.UTC(2027, 2, 9 - i, 2));
+      return `daily/pg/${at.toISOString().slice(0, 19).replace(/[-:]/g, "")}Z.dump.gz`;
+    });
+    mock.on(ListObjectsV2Command).resolves({ Contents: [] });
+    mock.on(ListObjectsV2Command, { Bucket: "dumps", Prefix: "daily/pg/" }).resolves({
+      Contents: keys.map((Key) => ({ Key })),
+    });
+    mock.on(GetObjectTaggingCommand).resolves({
+      TagSet: [
+        { Key: "tier", Value: "daily" },
+        { Key: "verified", Value: "ok" },
+      ],
+    });
+    mock.on(PutObjectTaggingCommand).resolves({});
+    await runVerify({ database: "pg" }, config, deps);
+    const marked = mock.commandCalls(PutObjectTaggingCommand).map((c) => c.args[0].input);
+    // Older than 30 days at 2027-03-09 02:20: the dumps of 2027-02-07 02:00 (30 days 20 minutes) and before.
+    expect(marked.map((m) => m.Key)).toEqual(keys.slice(30).reverse());
+    expect(marked[0]!.Tagging).toEqual({
+      TagSet: [
+        { Key: "tier", Value: "daily" },
+        { Key: "verified", Value: "ok" },
+        { Key: "expire", Value: "true" },
+      ],
+    });
+    expect(put.at(-1)).toEqual([VERIFY_METRICS.marked, "pg", 10]);
+  });
+
+  it("marks nothing when the newest good dump is stale, or in dry run", async () => {
+    for (const [label, cfg, newest] of [
+      ["stale", config, "20270305T020000Z"],
+      ["dry run", { ...config, expiry: { ...config.expiry, dryRun: true } }, "20270309T020000Z"],
+    ] as const) {
+      const { mock, put, deps } = setup();
+      const old = Array.from({ length: 10 }, (_, i) => `daily/pg/202612${String(10 + i)}T020000Z.dump.gz`);
+      mock.on(ListObjectsV2Command).resolves({ Contents: [] });
+      mock.on(ListObjectsV2Command, { Bucket: "dumps", Prefix: "daily/pg/" }).resolves({
+        Contents: [`daily/pg/${newest}.dump.gz`, ...old].map((Key) => ({ Key })),
+      });
+      mock.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: "verified", Value: "ok" }] });
+      mock.on(PutObjectTaggingCommand).resolves({});
+      await runVerify({ database: "pg" }, cfg, deps);
+      expect([label, mock.commandCalls(PutObjectTaggingCommand)]).toEqual([label, []]);
+      expect(put.at(-1)).toEqual([VERIFY_METRICS.marked, "pg", 0]);
+    }
   });
 });

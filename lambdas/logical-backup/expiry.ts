@@ -1,0 +1,92 @@
+// Which dumps may go: S3 lifecycle expires only dumps tagged expire=true, and only this module's rules tag them, so
+// age alone never deletes a backup. Per tier the newest `floor` dumps are never marked, nothing younger than the
+// tier's retention is marked, and nothing at all is marked while the database's newest good dump is stale.
+import { GetObjectTaggingCommand, PutObjectTaggingCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { Log } from "../shared/log";
+import { EXPIRE_TAG } from "./config";
+import type { StoredDump } from "./verify";
+
+export interface ExpiryPolicy {
+  /** Retention in days per tier (tiers not listed are never marked). */
+  readonly retentionDays: Readonly<Record<string, number>>;
+  /** Newest dumps per tier that are never marked, whatever their age. */
+  readonly keepLastFloor: number;
+  /** Nothing is marked while the newest good dump is older than this (or there is none). */
+  readonly freshnessSeconds: number;
+  readonly maxMarksPerRun: number;
+  readonly dryRun: boolean;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Pure: the dumps past their tier's retention beyond the newest `floor` of that tier, oldest first. */
+export function expiryCandidates(
+  dumps: readonly StoredDump[],
+  policy: Pick<ExpiryPolicy, "retentionDays" | "keepLastFloor">,
+  now: Date,
+): StoredDump[] {
+  if (!Number.isInteger(policy.keepLastFloor) || policy.keepLastFloor < 1)
+    throw new Error(`keepLastFloor ${policy.keepLastFloor} must be a whole number >= 1`);
+  const out: StoredDump[] = [];
+  const tiers = new Set(dumps.map((d) => d.tier));
+  for (const tier of tiers) {
+    const days = policy.retentionDays[tier];
+    if (days === undefined || !(days >= 1)) continue;
+    const newestFirst = dumps.filter((d) => d.tier === tier).sort((a, b) => b.at - a.at);
+    for (const d of newestFirst.slice(policy.keepLastFloor)) {
+      if (now.getTime() - d.at > days * DAY_MS) out.push(d);
+    }
+  }
+  return out.sort((a, b) => a.at - b.at);
+}
+
+export interface ExpiryResult {
+  readonly marked: string[];
+  /** Why nothing was marked, when the run refused. */
+  readonly refused?: string;
+}
+
+/**
+ * Tags the candidates expire=true (keeping their other tags), at most maxMarksPerRun, unless the run must refuse:
+ * no good dump, or the newest good one older than freshnessSeconds. In dry-run only the log says what would go.
+ */
+export async function markExpired(
+  s3: Pick<S3Client, "send">,
+  dumps: readonly StoredDump[],
+  newestGoodAgeSeconds: number | null,
+  policy: ExpiryPolicy,
+  now: Date,
+  log: Log,
+): Promise<ExpiryResult> {
+  if (newestGoodAgeSeconds === null || newestGoodAgeSeconds > policy.freshnessSeconds) {
+    const refused =
+      newestGoodAgeSeconds === null
+        ? "no dump of this database verifies"
+        : `the newest good dump is ${Math.round(newestGoodAgeSeconds / 3600)}h old, over ${Math.round(policy.freshnessSeconds / 3600)}h`;
+    log.warn("marking no dump for expiry", { refused });
+    return { marked: [], refused };
+  }
+  const candidates = expiryCandidates(dumps, policy, now).slice(0, policy.maxMarksPerRun);
+  const marked: string[] = [];
+  for (const d of candidates) {
+    const tagging = await s3.send(new GetObjectTaggingCommand({ Bucket: d.bucket, Key: d.key }));
+    const tags = tagging.TagSet ?? [];
+    if (tags.some((t) => t.Key === EXPIRE_TAG && t.Value === "true")) continue;
+    if (policy.dryRun) {
+      log.info("dry run: would mark for expiry", { bucket: d.bucket, key: d.key });
+      continue;
+    }
+    await s3.send(
+      new PutObjectTaggingCommand({
+        Bucket: d.bucket,
+        Key: d.key,
+        Tagging: {
+          TagSet: [...tags.filter((t) => t.Key !== EXPIRE_TAG), { Key: EXPIRE_TAG, Value: "true" }],
+        },
+      }),
+    );
+    marked.push(d.key);
+  }
+  if (marked.length) log.info("marked for expiry", { keys: marked });
+  return { marked };
+}
