@@ -256,3 +256,6 @@ export function checkFargateSize(cpu: number, memoryMb: number): string | null {
     ? null
     : `Fargate cpu ${cpu} allows memoryMb ${cpu === 256 ? "512, 1024 or 2048" : `${size.min}-${size.max} in steps of ${size.step}`}, not ${memoryMb}`;
 }
+
+/** S3 Object Lock default retention: at most 100 years. https://docs.aws.amazon.com/AmazonS3/latest/API/API_DefaultRetention.html */
+export const OBJECT_LOCK_MAX_DAYS = 36_500;

@@ -8,6 +8,7 @@ import { certificatesSection } from "./config/certificates";
 import { logsSection } from "./config/logs";
 import { monitoringSection } from "./config/monitoring";
 import { region } from "./config/rules";
+import { heartbeatWindowSeconds, MAX_WINDOW } from "./maintenance-job";
 
 /** Every key of this project lives under `maintenance:` in stacks/Pulumi.<stack>.yaml. */
 export const NAMESPACE = "maintenance";
@@ -192,6 +193,29 @@ export function loadConfig(source: ConfigSource): StackConfig {
     for (const [i, d] of (cfg.backups?.databases ?? []).entries()) {
       const rpo = d.dump && dumpRpoProblem(d.dump, cfg.backups!.rpoHours, cfg.app.timezone);
       if (rpo) problems.push(`${NAMESPACE}:backups.databases[${i}].dump.rpoHours: ${rpo}`);
+      if (d.dump?.runsOn === "fargate") {
+        // The heartbeat alarm must see a success within CloudWatch's 7-day window (a Fargate job has no cheap
+        // hourly age report like the Lambda jobs' heartbeat run).
+        const window = heartbeatWindowSeconds(
+          Object.entries(d.dump.tiers).map(([name, t]) => ({
+            name,
+            expression: t!.expression,
+            timezone: d.dump!.timezone ?? cfg.app.timezone,
+          })),
+          {
+            schedulerMaxAttempts: cfg.jobs.schedulerRetry.maximumRetryAttempts,
+            schedulerMaxEventAgeSeconds: cfg.jobs.schedulerRetry.maximumEventAgeSeconds,
+            lambdaMaxRetries: cfg.jobs.lambdaRetry.maximumRetryAttempts,
+            lambdaMaxEventAgeSeconds: cfg.jobs.lambdaRetry.maximumEventAgeSeconds,
+          },
+          d.dump.fargate.timeoutMinutes * 60,
+          new Date(Date.UTC(2030, 0, 1)),
+        );
+        if (window > MAX_WINDOW)
+          problems.push(
+            `${NAMESPACE}:backups.databases[${i}].dump.tiers: a Fargate dump needs a tier that runs at least about every 6 days (its heartbeat alarm looks back at most 7 days); add a daily or weekly tier, or use runsOn: lambda`,
+          );
+      }
       const yearly = d.dump?.tiers.yearly;
       if (cfg.app.environment === "prod" && yearly && yearly.objectLock !== "COMPLIANCE")
         problems.push(

@@ -175,7 +175,7 @@ export function fargateContainerDefinitions(c: {
 const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)/i;
 const HOUR = 3600;
 /** CloudWatch evaluates at most 7 days of data for one alarm. */
-const MAX_WINDOW = 7 * 86_400;
+export const MAX_WINDOW = 7 * 86_400;
 
 /** When successes must have arrived by: the longest gap between runs plus retries, the run itself and an hour. */
 export function heartbeatWindowSeconds(

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { parseDuration } from "../../lambdas/backup/retention";
 import { arn, scheduleExpression, scheduleEntry, timezone } from "./rules";
-import { checkFargateSize } from "../aws-limits";
+import { checkFargateSize, OBJECT_LOCK_MAX_DAYS } from "../aws-limits";
 import { maxIntervalSeconds } from "../schedule";
 
 /**
@@ -17,10 +17,11 @@ export function dumpRpoProblem(dump: DumpEntry, sectionRpoHours: number, appTime
   for (const t of tiers)
     gap = Math.min(gap, maxIntervalSeconds(t.expression, dump.timezone ?? appTimezone, from));
   const rpo = dump.rpoHours ?? sectionRpoHours;
-  const run = dump.runsOn === "fargate" ? dump.fargate.timeoutMinutes * 60 : dump.timeoutSeconds;
+  // The age is reported by the hourly verification, so a dump is seen up to an hour after it lands.
+  const run = (dump.runsOn === "fargate" ? dump.fargate.timeoutMinutes * 60 : dump.timeoutSeconds) + 3600;
   const needed = Math.ceil((gap + run) / 3600);
   return rpo * 3600 < gap + run
-    ? `${rpo}h is shorter than the longest gap between this database's dumps plus a run (${needed}h); dump more often or set dump.rpoHours to at least ${needed}`
+    ? `${rpo}h is shorter than the longest gap between this database's dumps plus a run and the hourly verification (${needed}h); dump more often or set dump.rpoHours to at least ${needed}`
     : null;
 }
 
@@ -60,7 +61,16 @@ const dumpTier = z
      */
     objectLock: z.enum(["COMPLIANCE", "GOVERNANCE"]).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((t, ctx) => {
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_DefaultRetention.html: at most 100 years (36500 days).
+    if (t.objectLock && t.retention > OBJECT_LOCK_MAX_DAYS)
+      ctx.addIssue({
+        code: "custom",
+        path: ["retention"],
+        message: `Object Lock retains at most ${OBJECT_LOCK_MAX_DAYS} days (100 years), not ${t.retention}`,
+      });
+  });
 
 const subnetId = z
   .string()
@@ -116,7 +126,8 @@ export const dumpEntry = z
         cpu: z.int(),
         memoryMb: z.int(),
         /** Fargate has no timeout of its own: the task stops itself (and fails) after this long. */
-        timeoutMinutes: z.int().min(5).max(1440).default(360),
+        // At most 20 hours: a run's staging upload is aborted by lifecycle one day after it starts.
+        timeoutMinutes: z.int().min(5).max(1200).default(360),
       })
       .strict()
       .default({ cpu: 1024, memoryMb: 2048, timeoutMinutes: 360 })

@@ -196,7 +196,8 @@ export async function dumpToS3(
       },
       deps.maxSingleCopyBytes,
     );
-    await deps.s3.send(new DeleteObjectCommand({ Bucket: staging, Key: incoming }));
+    // The dump has landed: a staging object left behind is removed by lifecycle after a day, not a failed backup.
+    await deps.s3.send(new DeleteObjectCommand({ Bucket: staging, Key: incoming })).catch(() => undefined);
     return { status: "uploaded", key: target.key, bytes, sha256, seconds };
   } catch (e) {
     child.kill("SIGTERM");

@@ -223,12 +223,29 @@ const cases: Array<[string, string, RegExp]> = [
   [
     "an RPO shorter than the gap between dumps",
     dumpYaml({ rpoHours: "12" }),
-    /maintenance:backups\.databases\[0\]\.dump\.rpoHours: 12h is shorter than the longest gap between this database's dumps plus a run \(25h\)/,
+    /maintenance:backups\.databases\[0\]\.dump\.rpoHours: 12h is shorter than the longest gap between this database's dumps plus a run and the hourly verification \(26h\)/,
   ],
   [
     "an RPO that only fits outside DST (the gap is measured in the app's timezone)",
-    dumpYaml({ rpoHours: "25" }, "", edit("    name: demo", "    name: demo\n    timezone: Europe/London")),
-    /maintenance:backups\.databases\[0\]\.dump\.rpoHours: 25h is shorter than the longest gap between this database's dumps plus a run \(26h\)/,
+    dumpYaml({ rpoHours: "26" }, "", edit("    name: demo", "    name: demo\n    timezone: Europe/London")),
+    /maintenance:backups\.databases\[0\]\.dump\.rpoHours: 26h is shorter than the longest gap between this database's dumps plus a run and the hourly verification \(27h\)/,
+  ],
+  [
+    "a Fargate dump with only a monthly tier",
+    dumpYaml({
+      runsOn: "fargate",
+      rpoHours: "800",
+      tiers: "{ monthly: { expression: 'cron(0 2 1 * ? *)', retention: 1y } }",
+    }),
+    /maintenance:backups\.databases\[0\]\.dump\.tiers: a Fargate dump needs a tier that runs at least about every 6 days/,
+  ],
+  [
+    "an Object Lock retention over 100 years",
+    dumpYaml({
+      rpoHours: "9000",
+      tiers: "{ yearly: { expression: 'cron(0 3 1 1 ? *)', retention: 101y, objectLock: COMPLIANCE } }",
+    }),
+    /maintenance:backups\.databases\[0\]\.dump\.tiers\.yearly\.retention: Object Lock retains at most 36500 days \(100 years\), not 36891/,
   ],
   [
     "a Fargate dump without network placement",
@@ -281,8 +298,8 @@ describe("stack config validation", () => {
     expect(error).toBeUndefined();
   });
 
-  it("accepts an RPO of 25h for a daily dump when the app's timezone has no DST", async () => {
-    const { error } = await planYaml(dumpYaml({ rpoHours: "25" }));
+  it("accepts an RPO of 26h for a daily dump when the app's timezone has no DST", async () => {
+    const { error } = await planYaml(dumpYaml({ rpoHours: "26" }));
     expect(error).toBeUndefined();
   });
 
