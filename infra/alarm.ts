@@ -85,24 +85,14 @@ export function anyInFiveMinutes(
   };
 }
 
-/** "Any failure reported in the hour": the shape of alarms on a job's own 0/1 failure metric (silence is fine). */
+/** "Any failure reported in the hour": the same shape over an hour, for jobs' own 0/1 or count failure metrics. */
 export function anyInAnHour(
   severity: Severity,
   page: string,
   summary: string,
   metric: MetricSource,
 ): AlarmSpec {
-  return {
-    severity,
-    page,
-    summary,
-    metric,
-    periodSeconds: 3600,
-    evaluationPeriods: 1,
-    threshold: 1,
-    comparisonOperator: "GreaterThanOrEqualToThreshold",
-    treatMissingData: "notBreaching",
-  };
+  return { ...anyInFiveMinutes(severity, page, summary, metric), periodSeconds: 3600 };
 }
 
 /**

@@ -21,6 +21,19 @@ export interface Bundle {
  */
 export const EXTERNAL_MODULES: readonly string[] = [];
 
+/** One bundle per entry, for the nodejs24.x runtime (zip jobs) and the Lambda Node.js 24 base image alike. */
+const BUILD_OPTIONS = {
+  absWorkingDir: ROOT,
+  bundle: true,
+  platform: "node",
+  target: "node24",
+  format: "cjs",
+  minify: true,
+  legalComments: "none",
+  sourcemap: false,
+  logLevel: "silent",
+} as const;
+
 const cache = new Map<string, Bundle>();
 
 /** Bundles a job once per process; the program calls it at run time, so `pulumi up` and the plan need no build step. */
@@ -41,18 +54,9 @@ export function bundleJob(
   const dir = join(outRoot, job);
   const file = join(dir, "index.js");
   buildSync({
-    absWorkingDir: ROOT,
+    ...BUILD_OPTIONS,
     entryPoints: [entry],
     outfile: file,
-    bundle: true,
-    platform: "node",
-    // nodejs24.x runtime.
-    target: "node24",
-    format: "cjs",
-    minify: true,
-    legalComments: "none",
-    sourcemap: false,
-    logLevel: "silent",
     external: [...(options.external ?? EXTERNAL_MODULES)],
   });
   const content = readFileSync(file);
@@ -107,19 +111,10 @@ export function imageContext(
       throw new Error(`image entry ${name} of job "${job}": expected ${entry}`);
     }
     const result = buildSync({
-      absWorkingDir: ROOT,
+      ...BUILD_OPTIONS,
       entryPoints: [entry],
       outfile: join(dir, `${name}.js`),
       write: false,
-      bundle: true,
-      platform: "node",
-      // The image's base is the Lambda Node.js 24 runtime (see the Dockerfile), as for the zip jobs.
-      target: "node24",
-      format: "cjs",
-      minify: true,
-      legalComments: "none",
-      sourcemap: false,
-      logLevel: "silent",
     });
     contents.set(`${name}.js`, Buffer.from(result.outputFiles[0]!.contents));
   }

@@ -439,8 +439,10 @@ describe("dump storage and verification", () => {
     expect(alarm("demo-dumps-my-failed")).toMatchObject({
       metricName: "BackupFailed",
       dimensions: { service: "dump-my", Database: "my" },
-      threshold: 1,
-      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      period: 3600,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
       alarmDescription: expect.stringMatching(/^\[CRITICAL\] .*docs\/alarms\/dump-failed\.md$/),
     });
   });
