@@ -220,6 +220,23 @@ export const CHECKS: readonly Check[] = [
       ),
   },
   {
+    name: "backup-tiers-expire-only-when-marked",
+    description:
+      "A lifecycle rule that expires a backup tier (a `tier` tag in its filter) also requires `expire=true`, which only the verification job's floor and freshness rules set: age alone never deletes a backup.",
+    check: (rs) =>
+      ofType(rs, T.lifecycle).flatMap((l) =>
+        ((l.inputs.rules as Record<string, unknown>[] | undefined) ?? [])
+          .filter((r) => r.expiration !== undefined)
+          .filter((r) => {
+            const tags = (get(r, "filter.and.tags") ?? {}) as Record<string, unknown>;
+            const single = get(r, "filter.tag") as { key?: string; value?: string } | undefined;
+            const tiered = "tier" in tags || single?.key === "tier";
+            return tiered && tags.expire !== "true";
+          })
+          .map((r) => `${l.name}: rule ${String(r.id)} expires a backup tier by age alone`),
+      ),
+  },
+  {
     name: "container-images-scanned-and-pinned",
     description:
       "Every ECR repository scans on push; every container Lambda and task runs an image pinned by digest (tags may move).",

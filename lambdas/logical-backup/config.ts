@@ -5,6 +5,8 @@ import { z } from "zod";
 export const TIERS = ["daily", "weekly", "monthly", "yearly"] as const;
 /** The tag the bucket's lifecycle expiration filters on; only the verification job's expiry rules set it. */
 export const EXPIRE_TAG = "expire";
+/** A dump an operator tagged keep=true is never marked for expiry (and so never expires), whatever its age. */
+export const KEEP_TAG = "keep";
 const tier = z.enum(TIERS);
 
 export const dumpConfigSchema = z

@@ -3,7 +3,7 @@
 // tier's retention is marked, and nothing at all is marked while the database's newest good dump is stale.
 import { GetObjectTaggingCommand, PutObjectTaggingCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { Log } from "../shared/log";
-import { EXPIRE_TAG } from "./config";
+import { EXPIRE_TAG, KEEP_TAG } from "./config";
 import type { StoredDump } from "./verify";
 
 export interface ExpiryPolicy {
@@ -72,6 +72,10 @@ export async function markExpired(
     const tagging = await s3.send(new GetObjectTaggingCommand({ Bucket: d.bucket, Key: d.key }));
     const tags = tagging.TagSet ?? [];
     if (tags.some((t) => t.Key === EXPIRE_TAG && t.Value === "true")) continue;
+    if (tags.some((t) => t.Key === KEEP_TAG && t.Value === "true")) {
+      log.info("kept by its keep=true tag", { bucket: d.bucket, key: d.key });
+      continue;
+    }
     if (policy.dryRun) {
       log.info("dry run: would mark for expiry", { bucket: d.bucket, key: d.key });
       continue;

@@ -132,6 +132,21 @@ describe("each policy fails on a resource built to break it", () => {
         });
       }),
     ));
+  it("backup-tiers-expire-only-when-marked", () => {
+    const rs = load("telemed-prod.json").resources.map((r) => ({ ...r, inputs: structuredClone(r.inputs) }));
+    const lifecycle = rs.find((r) => r.name === "telemed-dumps-bucket-lifecycle")!;
+    const rule = (
+      lifecycle.inputs.rules as Array<{ id: string; filter: { and: { tags: Record<string, string> } } }>
+    ).find((r) => r.id === "telemed-daily")!;
+    delete rule.filter.and.tags.expire;
+    expect(runChecks(rs, { isProd: true })).toEqual([
+      {
+        check: "backup-tiers-expire-only-when-marked",
+        violation: "telemed-dumps-bucket-lifecycle: rule telemed-daily expires a backup tier by age alone",
+      },
+    ]);
+  });
+
   it("container-images-scanned-and-pinned", () => {
     const from = (file: string, mutate: (rs: PolicyResource[]) => PolicyResource[]) => {
       const rs = load(file).resources.map((r) => ({ ...r, inputs: structuredClone(r.inputs) }));
@@ -225,6 +240,7 @@ describe("each policy fails on a resource built to break it", () => {
         "iam-no-wildcard-action",
         "prod-alarms-have-actions",
         "container-images-scanned-and-pinned",
+        "backup-tiers-expire-only-when-marked",
         ...bucketCases.map(([c]) => c),
       ].sort(),
     );

@@ -170,4 +170,27 @@ describe("verification run", () => {
       expect(put.at(-1)).toEqual([VERIFY_METRICS.marked, "pg", 0]);
     }
   });
+
+  it("never marks a dump an operator tagged keep=true", async () => {
+    const { mock, put, deps } = setup();
+    const keys = Array.from({ length: 8 }, (_, i) => `daily/pg/202701${String(10 + i)}T020000Z.dump.gz`);
+    mock.on(ListObjectsV2Command).resolves({ Contents: [] });
+    mock.on(ListObjectsV2Command, { Bucket: "dumps", Prefix: "daily/pg/" }).resolves({
+      Contents: ["daily/pg/20270309T020000Z.dump.gz", ...keys].map((Key) => ({ Key })),
+    });
+    mock.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: "verified", Value: "ok" }] });
+    mock.on(GetObjectTaggingCommand, { Key: keys[0] }).resolves({
+      TagSet: [
+        { Key: "verified", Value: "ok" },
+        { Key: "keep", Value: "true" },
+      ],
+    });
+    mock.on(PutObjectTaggingCommand).resolves({});
+    await runVerify({ database: "pg" }, config, deps);
+    const marked = mock.commandCalls(PutObjectTaggingCommand).map((c) => c.args[0].input.Key);
+    // Nine dumps, floor three (03-09, 01-17, 01-16): the six older ones are past 30 days; the pinned 01-10 stays.
+    expect(marked).toEqual(keys.slice(1, 6));
+    expect(marked).not.toContain(keys[0]);
+    expect(put.at(-1)).toEqual([VERIFY_METRICS.marked, "pg", 5]);
+  });
 });
