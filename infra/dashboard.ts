@@ -9,6 +9,8 @@ export interface DashboardSpec {
   /** Job name -> Lambda function name. */
   readonly jobs: readonly { readonly job: string; readonly functionName: string }[];
   readonly databases: readonly string[];
+  /** Databases backed up by logical dumps (their jobs are `dump-<name>`, verified by `dump-verify`). */
+  readonly dumpDatabases?: readonly string[];
   readonly endpoints: readonly string[];
   readonly logGroups: readonly string[];
   readonly alarmArns: readonly string[];
@@ -87,6 +89,29 @@ export function dashboardBody(spec: DashboardSpec): { widgets: (Widget & { x: nu
         spec.region,
         spec.databases.map((d) => [ns, "SnapshotsKept", "service", "backup-verify", "Database", d]),
         "Maximum",
+      ),
+    );
+  }
+  const dumps = spec.dumpDatabases ?? [];
+  if (dumps.length) {
+    widgets.push(
+      metricWidget(
+        "Dumps: age of newest verified dump (s)",
+        spec.region,
+        dumps.map((d) => [ns, "NewestGoodDumpAgeSeconds", "service", "dump-verify", "Database", d]),
+        "Maximum",
+      ),
+    );
+    widgets.push(
+      metricWidget(
+        "Dumps: size (bytes, gzip) and failures",
+        spec.region,
+        dumps.flatMap((d) => [
+          [ns, "DumpBytes", "service", `dump-${d}`, "Database", d],
+          [ns, "BackupFailed", "service", `dump-${d}`, "Database", d, { yAxis: "right" }],
+        ]),
+        "Maximum",
+        { period: 86_400 },
       ),
     );
   }

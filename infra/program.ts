@@ -220,6 +220,7 @@ export function buildStack(cfg: StackConfig): StackOutputs {
             .filter((d) => d.kind !== "self-hosted" && d.kind !== "supabase")
             .map((d) => d.name) ?? [])
         : [],
+      dumpDatabases: cfg.backups ? dumpDatabases(cfg.backups).map((d) => d.name) : [],
       endpoints: cfg.certificates?.endpoints.map((e) => `${e.host}:${e.port}`) ?? [],
       logGroups: cfg.logs?.logGroups.filter((g) => g.path === "export").map((g) => g.name) ?? [],
       alarmArns,

@@ -9,6 +9,7 @@ describe("stack dashboard", () => {
       region: "eu-west-2",
       jobs: [{ job: "backup", functionName: "dev-backup" }],
       databases: ["app"],
+      dumpDatabases: ["legacy"],
       endpoints: ["example.com:443"],
       logGroups: ["/dev/app"],
       alarmArns: ["arn:aws:cloudwatch:eu-west-2:123456789012:alarm:x"],
@@ -19,14 +20,23 @@ describe("stack dashboard", () => {
       ["Jobs: duration p99 (ms)", 0, 6],
       ["Backups: age of newest snapshot (s)", 12, 6],
       ["Backups: snapshots kept", 0, 12],
-      ["Certificates: days to expiry", 12, 12],
-      ["Logs: days behind", 0, 18],
-      ["Service alarms", 0, 24],
+      ["Dumps: age of newest verified dump (s)", 12, 12],
+      ["Dumps: size (bytes, gzip) and failures", 0, 18],
+      ["Certificates: days to expiry", 12, 18],
+      ["Logs: days behind", 0, 24],
+      ["Service alarms", 0, 30],
+    ]);
+    expect(body.widgets[5]!.properties.metrics).toEqual([
+      ["Maintenance/dev", "NewestGoodDumpAgeSeconds", "service", "dump-verify", "Database", "legacy"],
+    ]);
+    expect(body.widgets[6]!.properties.metrics).toEqual([
+      ["Maintenance/dev", "DumpBytes", "service", "dump-legacy", "Database", "legacy"],
+      ["Maintenance/dev", "BackupFailed", "service", "dump-legacy", "Database", "legacy", { yAxis: "right" }],
     ]);
     expect(body.widgets[3]!.properties.metrics).toEqual([
       ["Maintenance/dev", "NewestSnapshotAgeSeconds", "service", "backup-verify", "Database", "app"],
     ]);
-    expect(body.widgets[5]!.properties.metrics).toEqual([
+    expect(body.widgets[7]!.properties.metrics).toEqual([
       ["Maintenance/dev", "DaysToExpiry", "service", "cert-check", "Endpoint", "example.com:443"],
     ]);
   });
