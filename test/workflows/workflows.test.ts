@@ -72,6 +72,14 @@ describe("workflows", () => {
     );
   });
 
+  it("set up QEMU before a prod deploy, which builds the arm64 dump image on an x86 runner", () => {
+    const uses = deploy.jobs.prod!.steps.map((s) => s.uses ?? s.run);
+    const qemu = uses.findIndex((u) => u?.startsWith("docker/setup-qemu-action@"));
+    expect(qemu).toBeGreaterThan(-1);
+    expect(deploy.jobs.prod!.steps[qemu]!.with).toEqual({ platforms: "arm64" });
+    expect(qemu).toBeLessThan(uses.findIndex((u) => u?.startsWith("pulumi/actions@")));
+  });
+
   it("pin every action to an exact version", () => {
     for (const w of [pr, deploy]) {
       for (const job of Object.values(w.jobs)) {
