@@ -3,7 +3,7 @@ import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { backupConfigSchema, verifyEventSchema } from "../backup/config";
 import { perRegion } from "../shared/clients";
-import { defineJob } from "../shared/job";
+import { defineJob, putDimensioned } from "../shared/job";
 import { toLog } from "../shared/log";
 import { runVerify } from "./verify";
 
@@ -21,11 +21,14 @@ export const handler = defineJob({
       now: ctx.now,
       metrics: {
         // Each datapoint carries exactly {service, Database}, the dimensions the stack's alarms use.
-        put: (database, name, value, unit) => {
-          const single = ctx.metrics.singleMetric();
-          single.addDimension("Database", database);
-          single.addMetric(name, unit === "Seconds" ? MetricUnit.Seconds : MetricUnit.Count, value);
-        },
+        put: (database, name, value, unit) =>
+          putDimensioned(
+            ctx.metrics,
+            { name: "Database", value: database },
+            name,
+            unit === "Seconds" ? MetricUnit.Seconds : MetricUnit.Count,
+            value,
+          ),
       },
     }),
 });

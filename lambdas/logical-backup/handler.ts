@@ -2,7 +2,7 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { defineJob } from "../shared/job";
+import { defineJob, putDimensioned } from "../shared/job";
 import { toLog } from "../shared/log";
 import { dumpConfigSchema, dumpEventSchema } from "./config";
 import { runDump } from "./run";
@@ -20,10 +20,10 @@ export const handler = defineJob({
       secrets,
       log: toLog(ctx.logger),
       metrics: {
-        put: (name, value) => {
-          const single = ctx.metrics.singleMetric();
-          single.addDimension("Database", ctx.config.database);
-          single.addMetric(
+        put: (name, value) =>
+          putDimensioned(
+            ctx.metrics,
+            { name: "Database", value: ctx.config.database },
             name,
             name === "DumpSeconds"
               ? MetricUnit.Seconds
@@ -31,8 +31,7 @@ export const handler = defineJob({
                 ? MetricUnit.Bytes
                 : MetricUnit.Count,
             value,
-          );
-        },
+          ),
       },
     }),
 });

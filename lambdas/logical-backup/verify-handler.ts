@@ -2,7 +2,7 @@
 // newest dump (checksum, pg_restore --list or the mysqldump footer) and reports the age of its newest good dump.
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { S3Client } from "@aws-sdk/client-s3";
-import { defineJob } from "../shared/job";
+import { defineJob, putDimensioned } from "../shared/job";
 import { toLog } from "../shared/log";
 import type { Log } from "../shared/log";
 import { type VerifyConfig, verifyConfigSchema, verifyEventSchema } from "./config";
@@ -106,15 +106,14 @@ export const handler = defineJob({
     runVerify(event, ctx.config, {
       s3,
       log: toLog(ctx.logger),
-      put: (metric, database, value) => {
-        const single = ctx.metrics.singleMetric();
-        single.addDimension("Database", database);
-        single.addMetric(
+      put: (metric, database, value) =>
+        putDimensioned(
+          ctx.metrics,
+          { name: "Database", value: database },
           metric,
           metric === VERIFY_METRICS.age ? MetricUnit.Seconds : MetricUnit.Count,
           value,
-        );
-      },
+        ),
       remainingMs: ctx.remainingMs,
       now: ctx.now,
     }),

@@ -26,6 +26,22 @@ export interface JobSpec<E extends z.ZodType, C extends z.ZodType, R> {
   run(event: z.infer<E>, ctx: JobContext<z.infer<C>>): Promise<R>;
 }
 
+/**
+ * Publishes one datapoint with exactly {service, <dimension>}, the dimensions the stack's alarms use (a singleMetric
+ * carries the service default dimension and nothing the run added for other metrics).
+ */
+export function putDimensioned(
+  metrics: Metrics,
+  dimension: { readonly name: string; readonly value: string },
+  metric: string,
+  unit: (typeof MetricUnit)[keyof typeof MetricUnit],
+  value: number,
+): void {
+  const single = metrics.singleMetric();
+  single.addDimension(dimension.name, dimension.value);
+  single.addMetric(metric, unit, value);
+}
+
 /** A heartbeat event is sent by the job's daily "heartbeat" schedule; it reports age instead of doing work. */
 const heartbeatEvent = z.object({ heartbeat: z.literal(true) }).strict();
 
