@@ -333,12 +333,15 @@ export class LogicalBackups extends pulumi.ComponentResource {
             database: d.name,
             engine: d.engine,
             retentionDays: Object.fromEntries(tiersOf(d).map(([tier, t]) => [tier, t.retention])),
+            // A database dumped only monthly is "fresh" for a month: never stricter than its own RPO.
+            freshnessSeconds:
+              Math.max(args.config.freshnessHours, d.dump.rpoHours ?? args.config.rpoHours) * 3600,
           })),
           maxCandidates: 3,
-          // The RDS pruner's limits apply to dumps too; "fresh" is never stricter than the RPO.
+          // The RDS pruner's limits apply to dumps too.
           expiry: {
             keepLastFloor: args.config.keepLastFloor,
-            freshnessSeconds: Math.max(args.config.freshnessHours, args.config.rpoHours) * 3600,
+            freshnessSeconds: args.config.freshnessHours * 3600,
             maxMarksPerRun: args.config.maxDeletesPerRun,
             dryRun: args.config.dryRun,
           },

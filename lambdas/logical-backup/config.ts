@@ -53,6 +53,8 @@ export const verifyConfigSchema = z
             engine: z.enum(["postgres", "mysql"]),
             /** Days each tier's dumps are kept before they may be marked for expiry; tiers not listed never are. */
             retentionDays: z.partialRecord(tier, z.int().min(1)).default({}),
+            /** This database's freshness limit for marking (its RPO may be longer than the stack's). */
+            freshnessSeconds: z.int().min(3600).optional(),
           })
           .strict(),
       )

@@ -83,7 +83,11 @@ export async function runVerify(
         deps.s3,
         dumps,
         v.newestGoodAgeSeconds,
-        { ...config.expiry, retentionDays: d.retentionDays },
+        {
+          ...config.expiry,
+          retentionDays: d.retentionDays,
+          freshnessSeconds: d.freshnessSeconds ?? config.expiry.freshnessSeconds,
+        },
         deps.now(),
         deps.log,
       );

@@ -409,11 +409,17 @@ describe("dump storage and verification", () => {
     expect(config).toEqual({
       buckets: [expect.stringMatching(/^demo-dumps-/), expect.stringMatching(/^demo-dump-vault-/)],
       databases: [
-        { database: "pg", engine: "postgres", retentionDays: { daily: 30, yearly: 2557 } },
-        { database: "my", engine: "mysql", retentionDays: { daily: 30 } },
+        // max(freshnessHours 48, the database's RPO 26h).
+        {
+          database: "pg",
+          engine: "postgres",
+          retentionDays: { daily: 30, yearly: 2557 },
+          freshnessSeconds: 48 * 3600,
+        },
+        { database: "my", engine: "mysql", retentionDays: { daily: 30 }, freshnessSeconds: 48 * 3600 },
       ],
       maxCandidates: 3,
-      // backups.keepLastFloor, max(freshnessHours 48, rpoHours 26), maxDeletesPerRun, dryRun (their defaults).
+      // backups.keepLastFloor, freshnessHours, maxDeletesPerRun, dryRun (their defaults).
       expiry: { keepLastFloor: 3, freshnessSeconds: 48 * 3600, maxMarksPerRun: 20, dryRun: false },
     });
   });

@@ -193,4 +193,30 @@ describe("verification run", () => {
     expect(marked).not.toContain(keys[0]);
     expect(put.at(-1)).toEqual([VERIFY_METRICS.marked, "pg", 5]);
   });
+
+  it("judges freshness by the database's own limit (a monthly-only database is fresh for a month)", async () => {
+    const { mock, put, deps } = setup();
+    const monthly = {
+      ...config,
+      databases: [{ ...config.databases[0]!, retentionDays: { monthly: 90 }, freshnessSeconds: 800 * 3600 }],
+    };
+    const keys = ["20270301", "20270201", "20270101", "20261201", "20261101", "20261001"].map(
+      (d) => `monthly/pg/${d}T020000Z.dump.gz`,
+    );
+    mock.on(ListObjectsV2Command).resolves({ Contents: [] });
+    mock.on(ListObjectsV2Command, { Bucket: "dumps", Prefix: "monthly/pg/" }).resolves({
+      Contents: keys.map((Key) => ({ Key })),
+    });
+    mock.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: "verified", Value: "ok" }] });
+    mock.on(PutObjectTaggingCommand).resolves({});
+    await runVerify({ database: "pg" }, monthly, deps);
+    // The newest is 8 days old: over the stack's 48 h, within the database's 800 h. Beyond the floor of three
+    // (March, February, January), December (98 days), November and October are past 90 days.
+    expect(mock.commandCalls(PutObjectTaggingCommand).map((c) => c.args[0].input.Key)).toEqual([
+      keys[5],
+      keys[4],
+      keys[3],
+    ]);
+    expect(put.at(-1)).toEqual([VERIFY_METRICS.marked, "pg", 3]);
+  });
 });
