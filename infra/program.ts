@@ -89,7 +89,8 @@ export function buildStack(cfg: StackConfig): StackOutputs {
   const notes: string[] = [];
   const dumpJobs: string[] = [];
   if (cfg.backups) {
-    const backups = new DatabaseBackups(`${prefix}-backups`, {
+    // Snapshots and dumps of the stack's databases share the job defaults, the config and the backups key.
+    const backupArgs = {
       ...jobDefaults,
       stack: cfg.stack,
       namePrefix: prefix,
@@ -97,6 +98,9 @@ export function buildStack(cfg: StackConfig): StackOutputs {
       timezone: cfg.app.timezone,
       config: cfg.backups,
       kmsKeyArn: keys.arn("backups"),
+    };
+    const backups = new DatabaseBackups(`${prefix}-backups`, {
+      ...backupArgs,
       ...(cfg.backups.copyToDr && cfg.encryption.drRegion && keys.drBackupsKeyArn
         ? { dr: { region: cfg.encryption.drRegion, kmsKeyArn: keys.drBackupsKeyArn } }
         : {}),
@@ -108,16 +112,7 @@ export function buildStack(cfg: StackConfig): StackOutputs {
       .join(" ");
     const dumps = dumpDatabases(cfg.backups);
     if (dumps.length > 0) {
-      const logical = new LogicalBackups(`${prefix}-dumps`, {
-        ...jobDefaults,
-        stack: cfg.stack,
-        namePrefix: prefix,
-        region: cfg.region,
-        timezone: cfg.app.timezone,
-        config: cfg.backups,
-        kmsKeyArn: keys.arn("backups"),
-        protect: cfg.isProd,
-      });
+      const logical = new LogicalBackups(`${prefix}-dumps`, { ...backupArgs, protect: cfg.isProd });
       warnings.push(...logical.warnings);
       dumpJobs.push(...logical.lambdaJobs);
     }
