@@ -162,6 +162,14 @@ export const NAME_RULES = {
     pattern: /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/,
     allowed: "lowercase letters, digits, '._-/' separators",
   },
+  // https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html
+  eventRule: {
+    service: "EventBridge rule",
+    min: 1,
+    max: 64,
+    pattern: /^[.\-_A-Za-z0-9]+$/,
+    allowed: "letters, digits, '._-'",
+  },
   // https://docs.aws.amazon.com/firehose/latest/APIReference/API_CreateDeliveryStream.html
   firehoseStream: {
     service: "Firehose stream",

@@ -140,6 +140,37 @@ type RunTarget =
       readonly passRoleArns: readonly pulumi.Output<string>[];
     };
 
+/** ECS "Task State Change" events of this family's tasks on this cluster that stopped with an error or never started. */
+export function taskFailedEventPattern(clusterArn: string, taskDefinitionArnPrefix: string) {
+  return {
+    source: ["aws.ecs"],
+    "detail-type": ["ECS Task State Change"],
+    detail: {
+      clusterArn: [clusterArn],
+      taskDefinitionArn: [{ prefix: taskDefinitionArnPrefix }],
+      lastStatus: ["STOPPED"],
+      $or: [{ stopCode: ["TaskFailedToStart"] }, { containers: { exitCode: [{ "anything-but": 0 }] } }],
+    },
+  };
+}
+
+/** Only this rule may send to the queue: EventBridge as the service, for this rule's ARN. */
+export function eventsToQueuePolicy(queueArn: string, ruleArn: string) {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "OnlyThisRuleSends",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sqs:SendMessage",
+        Resource: queueArn,
+        Condition: { ArnEquals: { "aws:SourceArn": ruleArn } },
+      },
+    ],
+  };
+}
+
 /** The task definition's one container: the job image, its entry point, env, and logs to the job's log group. */
 export function fargateContainerDefinitions(c: {
   readonly image: string;
@@ -286,14 +317,13 @@ export class MaintenanceJob extends pulumi.ComponentResource {
       messageRetentionSeconds: 1_209_600,
       tags: args.tags,
     });
-    // Lambda's async failure destination; a Fargate task is not invoked asynchronously and has none.
-    const failureQueue = args.fargate
-      ? undefined
-      : new aws.sqs.Queue(
-          `${name}-failures`,
-          queueArgs(physicalName("sqsQueue", args.namePrefix, args.job, "failures")),
-          parent,
-        );
+    // Lambda: the async failure destination. Fargate: ECS "task stopped" events of failed tasks (an OOM kill or a
+    // failed image pull never reaches the job's own code to report it).
+    const failureQueue = new aws.sqs.Queue(
+      `${name}-failures`,
+      queueArgs(physicalName("sqsQueue", args.namePrefix, args.job, "failures")),
+      parent,
+    );
 
     const runSeconds = args.fargate ? args.fargate.deadlineSeconds : args.timeoutSeconds;
     const window = heartbeatWindowSeconds(args.schedules, args.retry, runSeconds, now);
@@ -336,7 +366,8 @@ export class MaintenanceJob extends pulumi.ComponentResource {
         policy: pulumi
           .all([
             logGroup.arn,
-            failureQueue?.arn,
+            // Only a Lambda sends to its failure queue itself (async destination); EventBridge feeds a Fargate one.
+            args.fargate ? undefined : failureQueue.arn,
             args.messagingKmsKeyArn,
             parameter?.arn,
             pulumi.all(
@@ -447,6 +478,40 @@ export class MaintenanceJob extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn: [logGroup, rolePolicy, executionPolicy] },
       );
+      // Failed tasks of this family on this cluster land in the failure queue: a non-zero exit of any container
+      // (an OOM kill is 137) or a task that never started (image pull, ENI, capacity).
+      // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_task_events.html
+      const stopped = new aws.cloudwatch.EventRule(
+        `${name}-task-failed`,
+        {
+          name: physicalName("eventRule", args.namePrefix, args.job, "task-failed"),
+          description: `${args.job}: ECS tasks that stopped with an error or failed to start`,
+          eventPattern: pulumi
+            .all([fargate.clusterArn, region, identity.accountId])
+            .apply(([clusterArn, r, account]) =>
+              JSON.stringify(
+                taskFailedEventPattern(clusterArn, `arn:aws:ecs:${r}:${account}:task-definition/${family}:`),
+              ),
+            ),
+          tags: args.tags,
+        },
+        parent,
+      );
+      new aws.sqs.QueuePolicy(
+        `${name}-failures-policy`,
+        {
+          queueUrl: failureQueue.url,
+          policy: pulumi
+            .all([failureQueue.arn, stopped.arn])
+            .apply(([queueArn, ruleArn]) => JSON.stringify(eventsToQueuePolicy(queueArn, ruleArn))),
+        },
+        parent,
+      );
+      new aws.cloudwatch.EventTarget(
+        `${name}-task-failed-target`,
+        { rule: stopped.name, arn: failureQueue.arn },
+        parent,
+      );
       target = {
         arn: pulumi.output(fargate.clusterArn),
         id: task.family,
@@ -503,7 +568,7 @@ export class MaintenanceJob extends pulumi.ComponentResource {
           functionName: fn.name,
           maximumRetryAttempts: args.retry.lambdaMaxRetries,
           maximumEventAgeInSeconds: args.retry.lambdaMaxEventAgeSeconds,
-          destinationConfig: { onFailure: { destination: failureQueue!.arn } },
+          destinationConfig: { onFailure: { destination: failureQueue.arn } },
         },
         parent,
       );
@@ -645,7 +710,7 @@ export class MaintenanceJob extends pulumi.ComponentResource {
     name: string,
     args: MaintenanceJobArgs,
     fnName: string,
-    failureQueue: aws.sqs.Queue | undefined,
+    failureQueue: aws.sqs.Queue,
     dlqs: aws.sqs.Queue[],
     schedules: JobSchedule[],
     window: number,
@@ -660,8 +725,8 @@ export class MaintenanceJob extends pulumi.ComponentResource {
       dimensions: fnDims,
       stat,
     });
-    // Lambda's own metrics; a Fargate job's failures show as its BackupFailed metric, DLQs and heartbeat.
-    if (failureQueue) {
+    // Lambda's own metrics; a Fargate job's failures show in its failure queue, BackupFailed metric and heartbeat.
+    if (!args.fargate) {
       this.alarms.errors = metricAlarm(
         `${name}-errors`,
         anyInFiveMinutes(
@@ -729,15 +794,15 @@ export class MaintenanceJob extends pulumi.ComponentResource {
         args.routing,
         parent,
       );
-    if (failureQueue) {
-      this.alarms.failures = queueDepth(
-        `${name}-failures`,
-        failureQueue,
-        "job-failure-queue",
-        `${args.job} invocations failed after all retries (failure queue not empty).`,
-        failure,
-      );
-    }
+    this.alarms.failures = queueDepth(
+      `${name}-failures`,
+      failureQueue,
+      "job-failure-queue",
+      args.fargate
+        ? `${args.job} Fargate tasks stopped with an error or failed to start (failure queue not empty).`
+        : `${args.job} invocations failed after all retries (failure queue not empty).`,
+      failure,
+    );
     schedules.forEach((s, i) => {
       this.alarms[`dlq-${s.name}`] = queueDepth(
         `${name}-${s.name}-dlq`,

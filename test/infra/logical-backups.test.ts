@@ -298,6 +298,71 @@ describe("dump on Fargate", () => {
     });
   });
 
+  it("sends ECS events of its failed tasks (non-zero exit, failed start) to its failure queue, which pages", () => {
+    const cluster = `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/demo-dumps`;
+    const rule = findResource(resources, "aws:cloudwatch/eventRule:EventRule", "demo-dumps-my-task-failed");
+    expect(rule.inputs.name).toBe("demo-dump-my-task-failed");
+    expect(json(rule, "eventPattern")).toEqual({
+      source: ["aws.ecs"],
+      "detail-type": ["ECS Task State Change"],
+      detail: {
+        clusterArn: [cluster],
+        taskDefinitionArn: [{ prefix: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/demo-dump-my:` }],
+        lastStatus: ["STOPPED"],
+        $or: [{ stopCode: ["TaskFailedToStart"] }, { containers: { exitCode: [{ "anything-but": 0 }] } }],
+      },
+    });
+    const queueArn = `arn:aws:sqs:${REGION}:${ACCOUNT}:demo-dump-my-failures`;
+    expect(
+      findResource(resources, "aws:cloudwatch/eventTarget:EventTarget", "demo-dumps-my-task-failed-target")
+        .inputs,
+    ).toEqual({
+      rule: "demo-dump-my-task-failed",
+      arn: queueArn,
+    });
+    expect(
+      json(
+        findResource(resources, "aws:sqs/queuePolicy:QueuePolicy", "demo-dumps-my-failures-policy"),
+        "policy",
+      ),
+    ).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "OnlyThisRuleSends",
+          Effect: "Allow",
+          Principal: { Service: "events.amazonaws.com" },
+          Action: "sqs:SendMessage",
+          Resource: queueArn,
+          Condition: {
+            ArnEquals: {
+              "aws:SourceArn": `arn:aws:events:${REGION}:${ACCOUNT}:rule/demo-dump-my-task-failed`,
+            },
+          },
+        },
+      ],
+    });
+    expect(
+      findResource(resources, "aws:cloudwatch/metricAlarm:MetricAlarm", "demo-dumps-my-failures-alarm")
+        .inputs,
+    ).toMatchObject({
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: "demo-dump-my-failures" },
+      alarmDescription: expect.stringMatching(
+        /^\[CRITICAL\] dump-my Fargate tasks stopped with an error or failed to start/,
+      ),
+    });
+    // No Lambda metrics for a Fargate job, and the task role cannot write to the queue (EventBridge does).
+    expect(ofType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.name)).not.toContain(
+      "demo-dumps-my-errors-alarm",
+    );
+    const taskPolicy = json(
+      findResource(resources, "aws:iam/rolePolicy:RolePolicy", "demo-dumps-my-role-policy"),
+      "policy",
+    );
+    expect(taskPolicy.Statement.map((s: { Sid: string }) => s.Sid)).not.toContain("SendToOwnFailureQueue");
+  });
+
   it("lets the scheduler run only this task family on this cluster and pass only the task's two roles", () => {
     const doc = json(
       findResource(resources, "aws:iam/rolePolicy:RolePolicy", "demo-dumps-my-scheduler-policy"),

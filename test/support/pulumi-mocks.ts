@@ -310,6 +310,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         return { arn: `arn:${partition}:route53:::healthcheck/${id}` };
       case "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream":
         return { name: physical, arn: arn("firehose", `deliverystream/${physical}`) };
+      case "aws:cloudwatch/eventRule:EventRule":
+        return { name: physical, arn: arn("events", `rule/${physical}`) };
       case "aws:ecs/cluster:Cluster":
         return { name: physical, arn: arn("ecs", `cluster/${physical}`) };
       case "aws:ecs/taskDefinition:TaskDefinition":
