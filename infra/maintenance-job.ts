@@ -222,6 +222,10 @@ export function heartbeatWindowSeconds(
   return gap + retry.schedulerMaxEventAgeSeconds + retry.lambdaMaxEventAgeSeconds + timeoutSeconds + HOUR;
 }
 
+/** The longest one run may take: Lambda's timeout, or a Fargate task's own deadline. */
+const runSecondsOf = (args: MaintenanceJobArgs) =>
+  args.fargate ? args.fargate.deadlineSeconds : args.timeoutSeconds;
+
 /** Validates everything that would otherwise fail halfway through `pulumi up`, naming the job and the value. */
 export function validateJobArgs(args: MaintenanceJobArgs): void {
   const where = `job ${args.job}`;
@@ -240,6 +244,15 @@ export function validateJobArgs(args: MaintenanceJobArgs): void {
     throw new Error(`${where}: a Fargate job runs a container image; set image`);
   if (args.fargate && !args.network)
     throw new Error(`${where}: a Fargate task needs subnets and security groups (network)`);
+  if (
+    args.fargate &&
+    heartbeatWindowSeconds(args.schedules, args.retry, runSecondsOf(args), new Date()) > MAX_WINDOW
+  ) {
+    // The age-of-last-success heartbeat is an hourly run of the job itself: too costly as a Fargate task.
+    throw new Error(
+      `${where}: a Fargate job needs a schedule that runs at least every ${Math.floor(MAX_WINDOW / 86_400) - 1} days, so its heartbeat alarm can watch it`,
+    );
+  }
   const names = new Set<string>();
   for (const s of args.schedules) {
     if (names.has(s.name)) throw new Error(`${where}: duplicate schedule name "${s.name}"`);
@@ -325,15 +338,8 @@ export class MaintenanceJob extends pulumi.ComponentResource {
       parent,
     );
 
-    const runSeconds = args.fargate ? args.fargate.deadlineSeconds : args.timeoutSeconds;
-    const window = heartbeatWindowSeconds(args.schedules, args.retry, runSeconds, now);
+    const window = heartbeatWindowSeconds(args.schedules, args.retry, runSecondsOf(args), now);
     const ageWatched = window > MAX_WINDOW;
-    if (ageWatched && args.fargate) {
-      // The age-of-last-success heartbeat is an hourly run of the job itself: too costly as a Fargate task.
-      throw new Error(
-        `job ${args.job}: a Fargate job needs a schedule that runs at least every ${Math.floor(MAX_WINDOW / 86_400) - 1} days, so its heartbeat alarm can watch it`,
-      );
-    }
     const parameter = ageWatched
       ? new aws.ssm.Parameter(
           `${name}-last-success`,

@@ -510,6 +510,31 @@ describe("MaintenanceJob", () => {
       /"IST" is not an IANA timezone/,
     ],
     [{ timeoutSeconds: 901 }, /timeoutSeconds 901 must be 1-900/],
+    [
+      {
+        fargate: {
+          clusterArn: "arn:aws:ecs:eu-west-2:1:cluster/c",
+          cpu: 256,
+          memoryMb: 512,
+          eventVariable: "E",
+          deadlineSeconds: 60,
+        },
+      },
+      /job backup: a Fargate job runs a container image; set image/,
+    ],
+    [
+      {
+        image: { uri: "r@sha256:0", commands: ["x"], repositoryArn: "arn:aws:ecr:eu-west-2:1:repository/r" },
+        fargate: {
+          clusterArn: "arn:aws:ecs:eu-west-2:1:cluster/c",
+          cpu: 256,
+          memoryMb: 512,
+          eventVariable: "E",
+          deadlineSeconds: 60,
+        },
+      },
+      /job backup: a Fargate task needs subnets and security groups \(network\)/,
+    ],
   ])("rejects bad job arguments before declaring anything (%#)", async (over, message) => {
     let recorded: RecordedResource[] = [];
     await expect(
@@ -804,5 +829,39 @@ describe("RDS snapshot quota at preview", () => {
       checkSnapshotQuota({ config: { ...config, snapshotQuota: 200 }, timezone: "UTC", region: "ap-south-1" })
         .perRegion,
     ).toBeLessThanOrEqual(200);
+  });
+});
+
+describe("MaintenanceJob on Fargate", () => {
+  it("refuses a schedule its heartbeat alarm could not watch (no hourly heartbeat task), declaring nothing", async () => {
+    let recorded: RecordedResource[] = [];
+    await expect(
+      recordProgram(
+        () =>
+          new MaintenanceJob(
+            "j",
+            jobArgs({
+              schedules: [{ name: "monthly", expression: "cron(0 2 1 * ? *)", timezone: "UTC" }],
+              image: {
+                uri: "r@sha256:0",
+                commands: ["x"],
+                repositoryArn: "arn:aws:ecr:eu-west-2:1:repository/r",
+              },
+              network: {
+                subnetIds: ["subnet-0123456789abcdef0"],
+                securityGroupIds: ["sg-0123456789abcdef0"],
+              },
+              fargate: {
+                clusterArn: "arn:aws:ecs:eu-west-2:1:cluster/c",
+                cpu: 256,
+                memoryMb: 512,
+                eventVariable: "E",
+                deadlineSeconds: 600,
+              },
+            }),
+          ),
+      ).then((r) => (recorded = r)),
+    ).rejects.toThrow(/job backup: a Fargate job needs a schedule that runs at least every 6 days/);
+    expect(recorded.filter((r) => r.custom)).toEqual([]);
   });
 });
