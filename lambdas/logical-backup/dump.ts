@@ -183,7 +183,7 @@ export async function dumpToS3(
     if (rawBytes === 0) return await fail(deps.s3, target, incoming, `${dump.command} wrote nothing`);
     const sha256 = hash.digest("hex");
     const seconds = Math.round((now() - started) / 10) / 100;
-    await copyToFinal(
+    const landed = await copyToFinal(
       deps.s3,
       {
         bucket: target.bucket,
@@ -198,6 +198,8 @@ export async function dumpToS3(
     );
     // The dump has landed: a staging object left behind is removed by lifecycle after a day, not a failed backup.
     await deps.s3.send(new DeleteObjectCommand({ Bucket: staging, Key: incoming })).catch(() => undefined);
+    // Another run of the same slot landed first (a manual run racing the schedule): its object stays, ours goes.
+    if (landed === "exists") return { status: "exists", key: target.key };
     return { status: "uploaded", key: target.key, bytes, sha256, seconds };
   } catch (e) {
     child.kill("SIGTERM");
@@ -234,16 +236,23 @@ export interface FinalCopy {
   readonly kmsKeyArn: string;
 }
 
+const preconditionFailed = (e: unknown) =>
+  (e as { name?: string }).name === "PreconditionFailed" ||
+  (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412;
+
 /**
  * Copies the staging object to its final key with the dump's metadata and tags: one CopyObject up to 5 GB, a
  * multipart copy (UploadPartCopy by byte range) beyond, aborted on any error so no partial object is ever left.
+ * Both write only if the key does not exist yet (`If-None-Match: *`), so two runs of one slot never write two
+ * versions: the loser gets "exists".
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
  */
 export async function copyToFinal(
   s3: Pick<S3Client, "send">,
   c: FinalCopy,
   maxSingleCopyBytes = MAX_SINGLE_COPY_BYTES,
   partBytes = COPY_PART_BYTES,
-): Promise<void> {
+): Promise<"landed" | "exists"> {
   const common = {
     Bucket: c.bucket,
     Key: c.key,
@@ -254,15 +263,21 @@ export async function copyToFinal(
     ContentType: "application/gzip",
   };
   if (c.bytes <= maxSingleCopyBytes) {
-    await s3.send(
-      new CopyObjectCommand({
-        ...common,
-        CopySource: c.copySource,
-        MetadataDirective: "REPLACE",
-        TaggingDirective: "REPLACE",
-      }),
-    );
-    return;
+    try {
+      await s3.send(
+        new CopyObjectCommand({
+          ...common,
+          CopySource: c.copySource,
+          MetadataDirective: "REPLACE",
+          TaggingDirective: "REPLACE",
+          IfNoneMatch: "*",
+        }),
+      );
+    } catch (e) {
+      if (preconditionFailed(e)) return "exists";
+      throw e;
+    }
+    return "landed";
   }
   const { UploadId } = await s3.send(new CreateMultipartUploadCommand(common));
   if (!UploadId) throw new Error(`multipart copy of ${c.key}: S3 returned no upload id`);
@@ -290,12 +305,15 @@ export async function copyToFinal(
         Key: c.key,
         UploadId,
         MultipartUpload: { Parts: parts },
+        IfNoneMatch: "*",
       }),
     );
+    return "landed";
   } catch (e) {
     await s3
       .send(new AbortMultipartUploadCommand({ Bucket: c.bucket, Key: c.key, UploadId }))
       .catch(() => undefined);
+    if (preconditionFailed(e)) return "exists";
     throw e;
   }
 }

@@ -236,8 +236,9 @@ describe("copy to the final key", () => {
     const client = new S3Client({ region: "eu-west-2" });
     const mock = mockClient(client);
     mock.on(CopyObjectCommand).resolves({});
-    await copyToFinal(client, copy, 25, 10);
+    expect(await copyToFinal(client, copy, 25, 10)).toBe("landed");
     expect(mock.commandCalls(CopyObjectCommand)).toHaveLength(1);
+    expect(mock.commandCalls(CopyObjectCommand)[0]!.args[0].input).toMatchObject({ IfNoneMatch: "*" });
     expect(mock.commandCalls(CreateMultipartUploadCommand)).toHaveLength(0);
   });
 
@@ -249,7 +250,7 @@ describe("copy to the final key", () => {
       CopyPartResult: { ETag: `"e${input.PartNumber}"` },
     }));
     mock.on(CompleteMultipartUploadCommand).resolves({});
-    await copyToFinal(client, copy, 24, 10);
+    expect(await copyToFinal(client, copy, 24, 10)).toBe("landed");
     expect(mock.commandCalls(CopyObjectCommand)).toHaveLength(0);
     expect(mock.commandCalls(CreateMultipartUploadCommand)[0]!.args[0].input).toEqual({
       Bucket: "vault",
@@ -269,6 +270,7 @@ describe("copy to the final key", () => {
       [2, "bytes=10-19"],
       [3, "bytes=20-24"],
     ]);
+    expect(mock.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input.IfNoneMatch).toBe("*");
     expect(mock.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input.MultipartUpload).toEqual({
       Parts: [
         { ETag: '"e1"', PartNumber: 1 },
@@ -291,6 +293,26 @@ describe("copy to the final key", () => {
       UploadId: "u2",
     });
     expect(mock.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
+  });
+
+  it("leaves the object another run of the slot landed first (If-None-Match), single or multipart", async () => {
+    const client = new S3Client({ region: "eu-west-2" });
+    const mock = mockClient(client);
+    const precondition = Object.assign(
+      new Error("At least one of the pre-conditions you specified did not hold"),
+      {
+        name: "PreconditionFailed",
+        $metadata: { httpStatusCode: 412 },
+      },
+    );
+    mock.on(CopyObjectCommand).rejects(precondition);
+    expect(await copyToFinal(client, copy, 25, 10)).toBe("exists");
+    mock.on(CreateMultipartUploadCommand).resolves({ UploadId: "u3" });
+    mock.on(UploadPartCopyCommand).resolves({ CopyPartResult: { ETag: '"e"' } });
+    mock.on(CompleteMultipartUploadCommand).rejects(precondition);
+    mock.on(AbortMultipartUploadCommand).resolves({});
+    expect(await copyToFinal(client, copy, 24, 10)).toBe("exists");
+    expect(mock.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
   });
 });
 
