@@ -44,6 +44,13 @@ export function dumpLifecycleRules(databases: readonly DumpDatabase[]): {
   bucket: LifecycleRule[];
   vault: LifecycleRule[];
 } {
+  // Unfinished multipart uploads (a crashed run's staging upload, a >5 GB copy that died) go after a day; S3 takes
+  // this only on a prefix-only rule, so the tier rules below cannot carry it.
+  const abortUploads: LifecycleRule = {
+    id: "abort-uploads",
+    prefix: "",
+    abortIncompleteMultipartUploadDays: 1,
+  };
   const bucket: LifecycleRule[] = [
     {
       id: "incoming",
@@ -52,11 +59,13 @@ export function dumpLifecycleRules(databases: readonly DumpDatabase[]): {
       noncurrentVersionExpirationDays: 1,
       abortIncompleteMultipartUploadDays: 1,
     },
+    abortUploads,
   ];
   const vault: LifecycleRule[] = [];
   for (const d of databases) {
     for (const [tier, t] of tiersOf(d)) {
       const rules = t.objectLock ? vault : bucket;
+      if (t.objectLock && vault.length === 0) vault.push(abortUploads);
       rules.push({
         id: `${d.name}-${tier}`,
         prefix: `${tier}/${d.name}/`,
@@ -65,7 +74,6 @@ export function dumpLifecycleRules(databases: readonly DumpDatabase[]): {
         expirationDays: 1,
         // In the vault the version is locked until its retention ends; it goes the day after.
         noncurrentVersionExpirationDays: t.objectLock ? 1 : NONCURRENT_DAYS,
-        abortIncompleteMultipartUploadDays: 1,
       });
       if (t.retention >= 365) {
         rules.push({
@@ -73,7 +81,6 @@ export function dumpLifecycleRules(databases: readonly DumpDatabase[]): {
           prefix: `${tier}/${d.name}/`,
           tags: { tier },
           transitions: [{ days: GLACIER_IR_AFTER_DAYS, storageClass: "GLACIER_IR" }],
-          abortIncompleteMultipartUploadDays: 1,
         });
       }
     }

@@ -222,19 +222,24 @@ export const CHECKS: readonly Check[] = [
   {
     name: "backup-tiers-expire-only-when-marked",
     description:
-      "A lifecycle rule that expires a backup tier (a `tier` tag in its filter) also requires `expire=true`, which only the verification job's floor and freshness rules set: age alone never deletes a backup.",
+      "In a bucket of backup tiers (a rule filters on a `tier` tag), every expiring rule requires `expire=true`, which only the verification job's floor and freshness rules set; only `.incoming/` staging expires by age. Age alone never deletes a backup.",
     check: (rs) =>
-      ofType(rs, T.lifecycle).flatMap((l) =>
-        ((l.inputs.rules as Record<string, unknown>[] | undefined) ?? [])
+      ofType(rs, T.lifecycle).flatMap((l) => {
+        const rules = (l.inputs.rules as Record<string, unknown>[] | undefined) ?? [];
+        const tagsOf = (r: Record<string, unknown>) => {
+          const single = get(r, "filter.tag") as { key?: string; value?: string } | undefined;
+          return {
+            ...((get(r, "filter.and.tags") ?? {}) as Record<string, unknown>),
+            ...(single?.key ? { [single.key]: single.value } : {}),
+          };
+        };
+        if (!rules.some((r) => "tier" in tagsOf(r))) return [];
+        return rules
           .filter((r) => r.expiration !== undefined)
-          .filter((r) => {
-            const tags = (get(r, "filter.and.tags") ?? {}) as Record<string, unknown>;
-            const single = get(r, "filter.tag") as { key?: string; value?: string } | undefined;
-            const tiered = "tier" in tags || single?.key === "tier";
-            return tiered && tags.expire !== "true";
-          })
-          .map((r) => `${l.name}: rule ${String(r.id)} expires a backup tier by age alone`),
-      ),
+          .filter((r) => tagsOf(r).expire !== "true")
+          .filter((r) => (get(r, "filter.prefix") ?? get(r, "filter.and.prefix")) !== ".incoming/")
+          .map((r) => `${l.name}: rule ${String(r.id)} expires backups by age alone`);
+      }),
   },
   {
     name: "container-images-scanned-and-pinned",

@@ -18,7 +18,7 @@ export interface LifecycleRule {
   readonly transitions?: readonly { readonly days: number; readonly storageClass: StorageClass }[];
   readonly expirationDays?: number;
   readonly noncurrentVersionExpirationDays?: number;
-  /** @default 7 */
+  /** @default 7 for rules without tags; S3 refuses it on a tag-filtered rule (an unfinished upload has no tags). */
   readonly abortIncompleteMultipartUploadDays?: number;
   /** Accept deleting or moving objects before their class's minimum storage duration (paying for the rest). */
   readonly acceptEarlyDeletion?: boolean;
@@ -58,12 +58,18 @@ export function lifecycleProblems(rule: LifecycleRule): string[] {
   whole(rule.expirationDays, "expirationDays");
   whole(rule.noncurrentVersionExpirationDays, "noncurrentVersionExpirationDays");
   whole(rule.abortIncompleteMultipartUploadDays, "abortIncompleteMultipartUploadDays");
+  const tagged = Object.keys(rule.tags ?? {}).length > 0;
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html: "AbortIncompleteMultipartUpload
+  // cannot be specified with Tags" (PutBucketLifecycleConfiguration answers 400).
+  if (tagged && rule.abortIncompleteMultipartUploadDays !== undefined)
+    p.push(`${at}: aborts incomplete uploads but filters on tags; S3 refuses that (use a prefix-only rule)`);
   if (
     !rule.transitions?.length &&
     rule.expirationDays === undefined &&
-    rule.noncurrentVersionExpirationDays === undefined
+    rule.noncurrentVersionExpirationDays === undefined &&
+    rule.abortIncompleteMultipartUploadDays === undefined
   ) {
-    p.push(`${at}: has no transition or expiration; a rule must do something`);
+    p.push(`${at}: has no transition, expiration or upload abort; a rule must do something`);
   }
   const transitions = rule.transitions ?? [];
   let previous: { days: number; storageClass: StorageClass } | undefined;
@@ -154,7 +160,13 @@ export function lifecycleConfigurationRules(rules: readonly LifecycleRule[]) {
       ...(r.noncurrentVersionExpirationDays !== undefined
         ? { noncurrentVersionExpiration: { noncurrentDays: r.noncurrentVersionExpirationDays } }
         : {}),
-      abortIncompleteMultipartUpload: { daysAfterInitiation: r.abortIncompleteMultipartUploadDays ?? 7 },
+      ...(Object.keys(r.tags ?? {}).length === 0
+        ? {
+            abortIncompleteMultipartUpload: {
+              daysAfterInitiation: r.abortIncompleteMultipartUploadDays ?? 7,
+            },
+          }
+        : {}),
     };
   });
 }

@@ -673,7 +673,7 @@ describe("RetainedBucket", () => {
         transitions: [{ days: 1, storageClass: "DEEP_ARCHIVE" }],
         expiration: { days: 2557 },
         noncurrentVersionExpiration: { noncurrentDays: 30 },
-        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+        // No abortIncompleteMultipartUpload: S3 refuses it on a tag-filtered rule.
       },
     ]);
     expect(
@@ -751,7 +751,11 @@ describe("RetainedBucket", () => {
       [{ id: "r", transitions: [{ days: 90, storageClass: "GLACIER" as const }], expirationDays: 60 }],
       /expires at 60 days, not after its last transition/,
     ],
-    [[{ id: "r" }], /has no transition or expiration/],
+    [[{ id: "r" }], /has no transition, expiration or upload abort/],
+    [
+      [{ id: "r", tags: { tier: "daily" }, expirationDays: 30, abortIncompleteMultipartUploadDays: 1 }],
+      /lifecycle rule "r": aborts incomplete uploads but filters on tags; S3 refuses that/,
+    ],
     [[{ id: "r", expirationDays: 0 }], /expirationDays 0 must be a whole number of days >= 1/],
     [
       [

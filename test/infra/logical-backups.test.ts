@@ -405,8 +405,14 @@ describe("dump storage and verification", () => {
       filter: { and: { prefix: `${tier}/${db}/`, tags: { expire: "true", tier } } },
       expiration: { days: 1 },
       noncurrentVersionExpiration: { noncurrentDays: noncurrentDays },
-      abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
     });
+    // S3 refuses an upload abort on a tag-filtered rule: one prefix-only rule per bucket aborts unfinished uploads.
+    const abortUploads = {
+      id: "abort-uploads",
+      status: "Enabled",
+      filter: { prefix: "" },
+      abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+    };
     expect(dumps.inputs.rules).toEqual([
       {
         id: "incoming",
@@ -416,23 +422,30 @@ describe("dump storage and verification", () => {
         noncurrentVersionExpiration: { noncurrentDays: 1 },
         abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
       },
+      abortUploads,
       expireRule("pg", "daily", 7),
       expireRule("my", "daily", 7),
     ]);
-    // No rule expires anything by age alone.
-    for (const rule of dumps.inputs.rules as Array<{ id: string; expiration?: unknown; filter: unknown }>) {
-      if (rule.id !== "incoming" && rule.expiration)
-        expect(JSON.stringify(rule.filter)).toContain('"expire":"true"');
+    for (const rule of [...(dumps.inputs.rules as object[])]) {
+      const r = rule as {
+        id: string;
+        expiration?: unknown;
+        filter: unknown;
+        abortIncompleteMultipartUpload?: unknown;
+      };
+      // No rule expires anything by age alone, and none mixes tags with an upload abort.
+      if (r.id !== "incoming" && r.expiration) expect(JSON.stringify(r.filter)).toContain('"expire":"true"');
+      if (JSON.stringify(r.filter).includes("tags")) expect(r.abortIncompleteMultipartUpload).toBeUndefined();
     }
     const vault = buckets.find((b) => b.name === "demo-dumps-vault-lifecycle")!;
     expect(vault.inputs.rules).toEqual([
+      abortUploads,
       expireRule("pg", "yearly", 1),
       {
         id: "pg-yearly-archive",
         status: "Enabled",
         filter: { and: { prefix: "yearly/pg/", tags: { tier: "yearly" } } },
         transitions: [{ days: 90, storageClass: "GLACIER_IR" }],
-        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
       },
     ]);
     expect(

@@ -139,10 +139,21 @@ describe("each policy fails on a resource built to break it", () => {
       lifecycle.inputs.rules as Array<{ id: string; filter: { and: { tags: Record<string, string> } } }>
     ).find((r) => r.id === "telemed-daily")!;
     delete rule.filter.and.tags.expire;
+    // A plain prefix rule in the same bucket is caught too: only .incoming/ staging may expire by age.
+    (lifecycle.inputs.rules as object[]).push({
+      id: "old-dailies",
+      status: "Enabled",
+      filter: { prefix: "daily/" },
+      expiration: { days: 30 },
+    });
     expect(runChecks(rs, { isProd: true })).toEqual([
       {
         check: "backup-tiers-expire-only-when-marked",
-        violation: "telemed-dumps-bucket-lifecycle: rule telemed-daily expires a backup tier by age alone",
+        violation: "telemed-dumps-bucket-lifecycle: rule telemed-daily expires backups by age alone",
+      },
+      {
+        check: "backup-tiers-expire-only-when-marked",
+        violation: "telemed-dumps-bucket-lifecycle: rule old-dailies expires backups by age alone",
       },
     ]);
   });
