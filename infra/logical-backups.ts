@@ -10,7 +10,24 @@ import { DUMP_COMMANDS, DumpImage } from "./dump-image";
 import { type JobDefaults, jobDefaultsOf, type JobStatementInput, MaintenanceJob } from "./maintenance-job";
 import type { LifecycleRule } from "./policies/lifecycle";
 import { RetainedBucket } from "./retained-bucket";
-import { EXPIRE_TAG } from "../lambdas/logical-backup/config";
+import type { z } from "zod";
+import { dumpConfigSchema, EXPIRE_TAG, verifyConfigSchema } from "../lambdas/logical-backup/config";
+
+/** Whole seconds, at least an hour (the job's schema): `freshnessHours: 1.1` must not become 3960.0000000000005. */
+const hoursToSeconds = (hours: number) => Math.max(3600, Math.round(hours * 3600));
+
+/**
+ * A job's config checked against the job's own schema while planning, so a value the job would refuse at run time
+ * (and then fail every run) fails the preview instead.
+ */
+function checkedConfig<T>(what: string, schema: z.ZodType, value: T): T {
+  const result = schema.safeParse(value);
+  if (!result.success)
+    throw new Error(
+      `${what}: the config it would receive is invalid: ${result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
+  return value;
+}
 
 /** A database that has a dump block. */
 export interface DumpDatabase {
@@ -135,18 +152,20 @@ export function dumpStatements(d: DumpDatabase, b: Buckets): JobStatementInput[]
   ];
 }
 
-/** The verification job: list, read and mark (verified=ok|failed tag) the dumps of the stack's databases. */
+/**
+ * The verification job: list, read and tag (verified, expire) the dumps of the stack's databases, in both buckets, so
+ * dumps written before a tier moved into or out of the vault stay readable and expire.
+ */
 export function verifyStatements(databases: readonly DumpDatabase[], b: Buckets): JobStatementInput[] {
-  const objects = databases.flatMap((d) =>
-    tiersOf(d).map(
-      ([tier, t]) => pulumi.interpolate`${t.objectLock ? b.vaultArn! : b.bucketArn}/${tier}/${d.name}/*`,
-    ),
+  const buckets = [b.bucketArn, ...(b.vaultArn ? [b.vaultArn] : [])];
+  const objects = buckets.flatMap((bucket) =>
+    databases.flatMap((d) => tiersOf(d).map(([tier]) => pulumi.interpolate`${bucket}/${tier}/${d.name}/*`)),
   );
   return [
     {
       sid: "ListDumps",
       actions: ["s3:ListBucket"],
-      resources: [b.bucketArn, ...(b.vaultArn ? [b.vaultArn] : [])],
+      resources: buckets,
     },
     {
       sid: "ReadAndMarkDumps",
@@ -244,23 +263,25 @@ export class LogicalBackups extends pulumi.ComponentResource {
         conn.sslMode ?? (d.engine === "postgres" && d.kind === "supabase" ? "require" : undefined);
       const jobConfig = pulumi
         .all([bucket.bucketName, vault?.bucketName, args.kmsKeyArn])
-        .apply(([b, v, key]) => ({
-          database: d.name,
-          engine: d.engine,
-          host: conn.host,
-          port: conn.port ?? (d.engine === "postgres" ? 5432 : 3306),
-          databaseName: conn.database,
-          user: conn.user,
-          passwordSecretArn: conn.passwordSecretArn,
-          ...(sslMode && d.engine === "postgres" ? { sslMode } : {}),
-          bucket: b,
-          tierBuckets: Object.fromEntries(
-            tiersOf(d)
-              .filter(([, t]) => t.objectLock && v)
-              .map(([tier]) => [tier, v!]),
-          ),
-          kmsKeyArn: key,
-        }));
+        .apply(([b, v, key]) =>
+          checkedConfig(`dump job of ${d.name}`, dumpConfigSchema, {
+            database: d.name,
+            engine: d.engine,
+            host: conn.host,
+            port: conn.port ?? (d.engine === "postgres" ? 5432 : 3306),
+            databaseName: conn.database,
+            user: conn.user,
+            passwordSecretArn: conn.passwordSecretArn,
+            ...(sslMode && d.engine === "postgres" ? { sslMode } : {}),
+            bucket: b,
+            tierBuckets: Object.fromEntries(
+              tiersOf(d)
+                .filter(([, t]) => t.objectLock && v)
+                .map(([tier]) => [tier, v!]),
+            ),
+            kmsKeyArn: key,
+          }),
+        );
       const fargate = d.dump.runsOn === "fargate";
       const dumpJob = new MaintenanceJob(
         `${name}-${d.name}`,
@@ -334,25 +355,28 @@ export class LogicalBackups extends pulumi.ComponentResource {
         timeoutSeconds: 900,
         // One run per database at a time; databases run side by side.
         reservedConcurrency: databases.length,
-        jobConfig: pulumi.all([bucket.bucketName, vault?.bucketName]).apply(([b, v]) => ({
-          buckets: v ? [b, v] : [b],
-          databases: databases.map((d) => ({
-            database: d.name,
-            engine: d.engine,
-            retentionDays: Object.fromEntries(tiersOf(d).map(([tier, t]) => [tier, t.retention])),
-            // A database dumped only monthly is "fresh" for a month: never stricter than its own RPO.
-            freshnessSeconds:
-              Math.max(args.config.freshnessHours, d.dump.rpoHours ?? args.config.rpoHours) * 3600,
-          })),
-          maxCandidates: 3,
-          // The RDS pruner's limits apply to dumps too.
-          expiry: {
-            keepLastFloor: args.config.keepLastFloor,
-            freshnessSeconds: args.config.freshnessHours * 3600,
-            maxMarksPerRun: args.config.maxDeletesPerRun,
-            dryRun: args.config.dryRun,
-          },
-        })),
+        jobConfig: pulumi.all([bucket.bucketName, vault?.bucketName]).apply(([b, v]) =>
+          checkedConfig("dump verification job", verifyConfigSchema, {
+            buckets: v ? [b, v] : [b],
+            databases: databases.map((d) => ({
+              database: d.name,
+              engine: d.engine,
+              retentionDays: Object.fromEntries(tiersOf(d).map(([tier, t]) => [tier, t.retention])),
+              // A database dumped only monthly is "fresh" for a month: never stricter than its own RPO.
+              freshnessSeconds: hoursToSeconds(
+                Math.max(args.config.freshnessHours, d.dump.rpoHours ?? args.config.rpoHours),
+              ),
+            })),
+            maxCandidates: 3,
+            // The RDS pruner's limits apply to dumps too.
+            expiry: {
+              keepLastFloor: args.config.keepLastFloor,
+              freshnessSeconds: hoursToSeconds(args.config.freshnessHours),
+              maxMarksPerRun: args.config.maxDeletesPerRun,
+              dryRun: args.config.dryRun,
+            },
+          }),
+        ),
         statements: verifyStatements(databases, buckets),
         // Hourly, so the age alarm has a datapoint every period; a verified dump is tagged and never downloaded again.
         // One schedule per database, so a large dump never uses up another database's 15 minutes.
@@ -385,6 +409,24 @@ export class LogicalBackups extends pulumi.ComponentResource {
       });
       metricAlarm(`${name}-${d.name}-age`, alarms.age, args.routing, parent);
       metricAlarm(`${name}-${d.name}-verification`, alarms.verification, args.routing, parent);
+      metricAlarm(
+        `${name}-${d.name}-expiry`,
+        {
+          severity: "warning",
+          page: "dump-expiry-failed",
+          summary: `Dumps of database ${d.name} could not be marked for expiry for 3 hours; none expires (storage grows) until this is fixed.`,
+          metric: metric("DumpExpiryFailed"),
+          periodSeconds: 3600,
+          evaluationPeriods: 3,
+          datapointsToAlarm: 3,
+          threshold: 0,
+          comparisonOperator: "GreaterThanThreshold",
+          // No datapoint means no verification run: the age alarm pages for that.
+          treatMissingData: "notBreaching",
+        },
+        args.routing,
+        parent,
+      );
     }
     this.registerOutputs({ bucketName: this.bucketName });
   }

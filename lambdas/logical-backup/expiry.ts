@@ -42,55 +42,73 @@ export function expiryCandidates(
 
 export interface ExpiryResult {
   readonly marked: string[];
+  /** Dumps an operator pinned with keep=true after they were marked: their expire tag was taken off again. */
+  readonly unmarked: string[];
   /** Why nothing was marked, when the run refused. */
   readonly refused?: string;
 }
 
+/** What this run's verification found, which decides whether anything may be marked at all. */
+export interface VerificationState {
+  /** The newest dump verified (false: it failed, or there is none). */
+  readonly ok: boolean;
+  /** Age of the newest good dump, in seconds; null when none is good. */
+  readonly newestGoodAgeSeconds: number | null;
+}
+
 /**
- * Tags the candidates expire=true (keeping their other tags), at most maxMarksPerRun, unless the run must refuse:
- * no good dump, or the newest good one older than freshnessSeconds. In dry-run only the log says what would go.
+ * Tags the candidates expire=true (keeping their other tags), writing at most maxMarksPerRun tags, unless the run
+ * must refuse: the newest dump failed verification, no dump is good, or the newest good one is older than
+ * freshnessSeconds. A dump tagged keep=true is never marked, and loses an expire tag it got before it was pinned.
+ * In dry-run only the log says what would go.
  */
 export async function markExpired(
   s3: Pick<S3Client, "send">,
   dumps: readonly StoredDump[],
-  newestGoodAgeSeconds: number | null,
+  verification: VerificationState,
   policy: ExpiryPolicy,
   now: Date,
   log: Log,
 ): Promise<ExpiryResult> {
-  if (newestGoodAgeSeconds === null || newestGoodAgeSeconds > policy.freshnessSeconds) {
-    const refused =
-      newestGoodAgeSeconds === null
-        ? "no dump of this database verifies"
-        : `the newest good dump is ${Math.round(newestGoodAgeSeconds / 3600)}h old, over ${Math.round(policy.freshnessSeconds / 3600)}h`;
+  const age = verification.newestGoodAgeSeconds;
+  const refused = !verification.ok
+    ? "the newest dump did not verify: nothing goes until it does (or a newer one does)"
+    : age === null
+      ? "no dump of this database verifies"
+      : age > policy.freshnessSeconds
+        ? `the newest good dump is ${Math.round(age / 3600)}h old, over ${Math.round(policy.freshnessSeconds / 3600)}h`
+        : undefined;
+  if (refused) {
     log.warn("marking no dump for expiry", { refused });
-    return { marked: [], refused };
+    return { marked: [], unmarked: [], refused };
   }
-  const candidates = expiryCandidates(dumps, policy, now).slice(0, policy.maxMarksPerRun);
   const marked: string[] = [];
-  for (const d of candidates) {
+  const unmarked: string[] = [];
+  const isTrue = (tags: { Key?: string; Value?: string }[], key: string) =>
+    tags.some((t) => t.Key === key && t.Value === "true");
+  // Every candidate is looked at (a pinned dump loses a stale expire tag whatever the cap); only new marks count.
+  for (const d of expiryCandidates(dumps, policy, now)) {
     const tagging = await s3.send(new GetObjectTaggingCommand({ Bucket: d.bucket, Key: d.key }));
     const tags = tagging.TagSet ?? [];
-    if (tags.some((t) => t.Key === EXPIRE_TAG && t.Value === "true")) continue;
-    if (tags.some((t) => t.Key === KEEP_TAG && t.Value === "true")) {
+    const put = (tagSet: typeof tags) =>
+      s3.send(new PutObjectTaggingCommand({ Bucket: d.bucket, Key: d.key, Tagging: { TagSet: tagSet } }));
+    if (isTrue(tags, KEEP_TAG)) {
+      if (isTrue(tags, EXPIRE_TAG) && !policy.dryRun) {
+        await put(tags.filter((t) => t.Key !== EXPIRE_TAG));
+        unmarked.push(d.key);
+      }
       log.info("kept by its keep=true tag", { bucket: d.bucket, key: d.key });
       continue;
     }
+    if (isTrue(tags, EXPIRE_TAG) || marked.length >= policy.maxMarksPerRun) continue;
     if (policy.dryRun) {
       log.info("dry run: would mark for expiry", { bucket: d.bucket, key: d.key });
       continue;
     }
-    await s3.send(
-      new PutObjectTaggingCommand({
-        Bucket: d.bucket,
-        Key: d.key,
-        Tagging: {
-          TagSet: [...tags.filter((t) => t.Key !== EXPIRE_TAG), { Key: EXPIRE_TAG, Value: "true" }],
-        },
-      }),
-    );
+    await put([...tags.filter((t) => t.Key !== EXPIRE_TAG), { Key: EXPIRE_TAG, Value: "true" }]);
     marked.push(d.key);
   }
   if (marked.length) log.info("marked for expiry", { keys: marked });
-  return { marked };
+  if (unmarked.length) log.warn("pinned by keep=true after marking: expire tag removed", { keys: unmarked });
+  return { marked, unmarked };
 }

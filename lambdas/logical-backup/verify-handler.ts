@@ -16,6 +16,7 @@ export const VERIFY_METRICS = {
   age: "NewestGoodDumpAgeSeconds",
   failed: "DumpVerificationFailed",
   marked: "DumpsMarkedForExpiry",
+  expiryFailed: "DumpExpiryFailed",
 } as const;
 
 /** A database is not started with less than this left before Lambda's deadline (a dump is streamed whole). */
@@ -82,7 +83,7 @@ export async function runVerify(
       const { marked } = await markExpired(
         deps.s3,
         dumps,
-        v.newestGoodAgeSeconds,
+        v,
         {
           ...config.expiry,
           retentionDays: d.retentionDays,
@@ -92,11 +93,14 @@ export async function runVerify(
         deps.log,
       );
       deps.put(VERIFY_METRICS.marked, d.database, marked.length);
+      deps.put(VERIFY_METRICS.expiryFailed, d.database, 0);
     } catch (e) {
+      // Nothing expires while marking fails (storage grows); its own alarm says so.
       deps.log.error("marking dumps for expiry failed", {
         database: d.database,
         error: (e as Error).message,
       });
+      deps.put(VERIFY_METRICS.expiryFailed, d.database, 1);
     }
   }
   return verdicts;

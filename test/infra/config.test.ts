@@ -298,6 +298,17 @@ describe("stack config validation", () => {
     expect(error).toBeUndefined();
   });
 
+  it("turns fractional hours into the whole seconds the verification job's own schema requires", async () => {
+    const { error, resources } = await planYaml(dumpYaml({}, "    freshnessHours: 1.1\n"));
+    expect(error).toBeUndefined();
+    const verify = resources.find((r) => r.name === "demo-dumps-verify-fn")!;
+    const config = JSON.parse(
+      (verify.inputs.environment as { variables: { JOB_CONFIG: string } }).variables.JOB_CONFIG,
+    );
+    expect(config.expiry.freshnessSeconds).toBe(3960);
+    expect(config.databases[0].freshnessSeconds).toBe(26 * 3600);
+  });
+
   it("accepts an RPO of 26h for a daily dump when the app's timezone has no DST", async () => {
     const { error } = await planYaml(dumpYaml({ rpoHours: "26" }));
     expect(error).toBeUndefined();

@@ -84,3 +84,79 @@ describe("expiry candidates", () => {
     );
   });
 });
+
+describe("marking for expiry", () => {
+  const { mockClient } = require("aws-sdk-client-mock") as typeof import("aws-sdk-client-mock");
+  const s3m = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+  const { markExpired } =
+    require("../../../lambdas/logical-backup/expiry") as typeof import("../../../lambdas/logical-backup/expiry");
+  const log = { info: () => {}, warn: () => {}, error: () => {} };
+  const policy = {
+    retentionDays: { daily: 30 },
+    keepLastFloor: 1,
+    freshnessSeconds: 48 * 3600,
+    maxMarksPerRun: 2,
+    dryRun: false,
+  };
+  const old = [40, 41, 42, 43, 44].map((d) => ({ ...dump("daily", d), key: `daily/db/${d}` }));
+  const dumps = [dump("daily", 0), ...old];
+
+  function client(tags: Record<string, { Key: string; Value: string }[]> = {}) {
+    const c = new s3m.S3Client({ region: "eu-west-2" });
+    const mock = mockClient(c);
+    mock.on(s3m.GetObjectTaggingCommand).callsFake((input: { Key: string }) => ({
+      TagSet: tags[input.Key] ?? [{ Key: "tier", Value: "daily" }],
+    }));
+    mock.on(s3m.PutObjectTaggingCommand).resolves({});
+    return { c, mock };
+  }
+
+  it("refuses while the newest dump failed verification, even with a fresh older good one", async () => {
+    const { c, mock } = client();
+    const result = await markExpired(c, dumps, { ok: false, newestGoodAgeSeconds: 3600 }, policy, now, log);
+    expect(result.refused).toMatch(/the newest dump did not verify/);
+    expect(mock.commandCalls(s3m.PutObjectTaggingCommand)).toEqual([]);
+  });
+
+  it("counts only tags it writes against the cap, so pinned or already-marked dumps never stall expiry", async () => {
+    const { c, mock } = client({
+      "daily/db/44": [{ Key: "keep", Value: "true" }],
+      "daily/db/43": [{ Key: "expire", Value: "true" }],
+    });
+    const result = await markExpired(c, dumps, { ok: true, newestGoodAgeSeconds: 3600 }, policy, now, log);
+    expect(result).toEqual({ marked: ["daily/db/42", "daily/db/41"], unmarked: [] });
+    expect(mock.commandCalls(s3m.PutObjectTaggingCommand).map((x) => x.args[0].input.Key)).toEqual([
+      "daily/db/42",
+      "daily/db/41",
+    ]);
+  });
+
+  it("takes the expire tag off a dump pinned with keep=true after it was marked", async () => {
+    const { c, mock } = client({
+      "daily/db/44": [
+        { Key: "tier", Value: "daily" },
+        { Key: "expire", Value: "true" },
+        { Key: "keep", Value: "true" },
+      ],
+    });
+    const result = await markExpired(
+      c,
+      dumps,
+      { ok: true, newestGoodAgeSeconds: 3600 },
+      { ...policy, maxMarksPerRun: 0 },
+      now,
+      log,
+    );
+    expect(result).toEqual({ marked: [], unmarked: ["daily/db/44"] });
+    expect(mock.commandCalls(s3m.PutObjectTaggingCommand)[0]!.args[0].input).toEqual({
+      Bucket: "b",
+      Key: "daily/db/44",
+      Tagging: {
+        TagSet: [
+          { Key: "tier", Value: "daily" },
+          { Key: "keep", Value: "true" },
+        ],
+      },
+    });
+  });
+});

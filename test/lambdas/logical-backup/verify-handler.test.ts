@@ -20,6 +20,8 @@ const config = {
   expiry: { keepLastFloor: 3, freshnessSeconds: 48 * 3600, maxMarksPerRun: 20, dryRun: false },
 };
 const now = new Date("2027-03-09T02:20:00Z");
+const lastMarked = (put: Array<[string, string, number]>) =>
+  put.filter(([m]) => m === VERIFY_METRICS.marked).at(-1);
 // In each case the general ListObjectsV2 answer is defined first: aws-sdk-client-mock lets a more specific one
 // defined after it win.
 
@@ -64,11 +66,13 @@ describe("verification run", () => {
       [VERIFY_METRICS.failed, "pg", 0],
       [VERIFY_METRICS.age, "pg", 24 * 3600 + 20 * 60],
       [VERIFY_METRICS.marked, "pg", 0],
+      [VERIFY_METRICS.expiryFailed, "pg", 0],
     ]);
     expect(VERIFY_METRICS).toEqual({
       age: "NewestGoodDumpAgeSeconds",
       failed: "DumpVerificationFailed",
       marked: "DumpsMarkedForExpiry",
+      expiryFailed: "DumpExpiryFailed",
     });
     expect(mock.commandCalls(HeadObjectCommand)).toHaveLength(0);
   });
@@ -82,6 +86,7 @@ describe("verification run", () => {
     expect(put).toEqual([
       [VERIFY_METRICS.failed, "my", 1],
       [VERIFY_METRICS.marked, "my", 0],
+      [VERIFY_METRICS.expiryFailed, "my", 0],
     ]);
   });
 
@@ -96,11 +101,13 @@ describe("verification run", () => {
       ["pg", false, "AccessDenied"],
       ["my", false, "no dump found"],
     ]);
-    // pg's marking could not list either: logged, no count; my has nothing to mark.
+    // pg's marking could not list either: logged and counted as an expiry failure; my has nothing to mark.
     expect(put).toEqual([
       [VERIFY_METRICS.failed, "pg", 1],
+      [VERIFY_METRICS.expiryFailed, "pg", 1],
       [VERIFY_METRICS.failed, "my", 1],
       [VERIFY_METRICS.marked, "my", 0],
+      [VERIFY_METRICS.expiryFailed, "my", 0],
     ]);
   });
 
@@ -149,7 +156,7 @@ describe("verification run", () => {
         { Key: "expire", Value: "true" },
       ],
     });
-    expect(put.at(-1)).toEqual([VERIFY_METRICS.marked, "pg", 10]);
+    expect(lastMarked(put)).toEqual([VERIFY_METRICS.marked, "pg", 10]);
   });
 
   it("marks nothing when the newest good dump is stale, or in dry run", async () => {
@@ -167,7 +174,7 @@ describe("verification run", () => {
       mock.on(PutObjectTaggingCommand).resolves({});
       await runVerify({ database: "pg" }, cfg, deps);
       expect([label, mock.commandCalls(PutObjectTaggingCommand)]).toEqual([label, []]);
-      expect(put.at(-1)).toEqual([VERIFY_METRICS.marked, "pg", 0]);
+      expect(lastMarked(put)).toEqual([VERIFY_METRICS.marked, "pg", 0]);
     }
   });
 
@@ -191,7 +198,7 @@ describe("verification run", () => {
     // Nine dumps, floor three (03-09, 01-17, 01-16): the six older ones are past 30 days; the pinned 01-10 stays.
     expect(marked).toEqual(keys.slice(1, 6));
     expect(marked).not.toContain(keys[0]);
-    expect(put.at(-1)).toEqual([VERIFY_METRICS.marked, "pg", 5]);
+    expect(lastMarked(put)).toEqual([VERIFY_METRICS.marked, "pg", 5]);
   });
 
   it("judges freshness by the database's own limit (a monthly-only database is fresh for a month)", async () => {
@@ -217,6 +224,6 @@ describe("verification run", () => {
       keys[4],
       keys[3],
     ]);
-    expect(put.at(-1)).toEqual([VERIFY_METRICS.marked, "pg", 3]);
+    expect(lastMarked(put)).toEqual([VERIFY_METRICS.marked, "pg", 3]);
   });
 });
