@@ -136,11 +136,13 @@ export function dumpStatements(d: DumpDatabase, b: Buckets): JobStatementInput[]
       resources: [pulumi.interpolate`${b.bucketArn}/.incoming/*/${d.name}/*`],
     },
     // CopyObject with tags needs PutObjectTagging; HeadObject (is this slot done?) needs GetObject; dumps over 5 GB
-    // land by multipart copy, which an error aborts.
+    // land by multipart copy, which an error aborts. Only the tier and database tags: a dump job can never mark a
+    // dump expire=true (only the verification job's floor and freshness rules do).
     {
       sid: "LandOwnDumps",
       actions: ["s3:PutObject", "s3:PutObjectTagging", "s3:GetObject", "s3:AbortMultipartUpload"],
       resources: landing,
+      conditions: { "ForAllValues:StringEquals": { "s3:RequestObjectTagKeys": ["tier", "database"] } },
     },
     // Without ListBucket a missing object answers 403, not 404, and the job could not tell "not yet" from "denied".
     { sid: "TellMissingFromDenied", actions: ["s3:ListBucket"], resources: buckets },

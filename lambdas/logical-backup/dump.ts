@@ -236,9 +236,19 @@ export interface FinalCopy {
   readonly kmsKeyArn: string;
 }
 
-const preconditionFailed = (e: unknown) =>
-  (e as { name?: string }).name === "PreconditionFailed" ||
-  (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412;
+const statusOf = (e: unknown) => (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+
+/**
+ * The conditional write lost to another writer of the same key: 412 once that object exists, 409
+ * (ConditionalRequestConflict) while it is still being written; then the slot's object is the other run's, if it
+ * landed. Anything else is a real failure.
+ */
+async function lostToAnotherRun(s3: Pick<S3Client, "send">, c: FinalCopy, e: unknown): Promise<boolean> {
+  if ((e as { name?: string }).name === "PreconditionFailed" || statusOf(e) === 412) return true;
+  if ((e as { name?: string }).name === "ConditionalRequestConflict" || statusOf(e) === 409)
+    return exists(s3, c.bucket, c.key);
+  return false;
+}
 
 /**
  * Copies the staging object to its final key with the dump's metadata and tags: one CopyObject up to 5 GB, a
@@ -274,7 +284,7 @@ export async function copyToFinal(
         }),
       );
     } catch (e) {
-      if (preconditionFailed(e)) return "exists";
+      if (await lostToAnotherRun(s3, c, e)) return "exists";
       throw e;
     }
     return "landed";
@@ -313,7 +323,7 @@ export async function copyToFinal(
     await s3
       .send(new AbortMultipartUploadCommand({ Bucket: c.bucket, Key: c.key, UploadId }))
       .catch(() => undefined);
-    if (preconditionFailed(e)) return "exists";
+    if (await lostToAnotherRun(s3, c, e)) return "exists";
     throw e;
   }
 }

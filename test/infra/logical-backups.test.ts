@@ -181,6 +181,7 @@ describe("dump on Lambda", () => {
         Effect: "Allow",
         Action: ["s3:PutObject", "s3:PutObjectTagging", "s3:GetObject", "s3:AbortMultipartUpload"],
         Resource: [`${bucket}/daily/pg/*`, `${vault}/yearly/pg/*`],
+        Condition: { "ForAllValues:StringEquals": { "s3:RequestObjectTagKeys": ["tier", "database"] } },
       },
       { Sid: "TellMissingFromDenied", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucket, vault] },
       {

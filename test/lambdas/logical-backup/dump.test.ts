@@ -314,6 +314,25 @@ describe("copy to the final key", () => {
     expect(await copyToFinal(client, copy, 24, 10)).toBe("exists");
     expect(mock.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
   });
+
+  it("on a 409 conflict (another write in flight) reports exists only if that object landed", async () => {
+    const { HeadObjectCommand: Head } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+    const conflict = Object.assign(new Error("A conflicting operation occurred"), {
+      name: "ConditionalRequestConflict",
+      $metadata: { httpStatusCode: 409 },
+    });
+    const client = new S3Client({ region: "eu-west-2" });
+    const mock = mockClient(client);
+    mock.on(CopyObjectCommand).rejects(conflict);
+    mock.on(Head).resolves({});
+    expect(await copyToFinal(client, copy, 25, 10)).toBe("exists");
+    mock
+      .on(Head)
+      .rejects(
+        Object.assign(new Error("NotFound"), { name: "NotFound", $metadata: { httpStatusCode: 404 } }),
+      );
+    await expect(copyToFinal(client, copy, 25, 10)).rejects.toThrow("A conflicting operation occurred");
+  });
 });
 
 describe("an upload that fails mid-stream", () => {
