@@ -50,6 +50,8 @@ describe("stack dashboard", () => {
       ["Maintenance/dev", "JobSucceeded", "service", "backup-verify"],
       ["Maintenance/dev", "JobSucceeded", "service", "cert-check"],
       ["Maintenance/dev", "JobSucceeded", "service", "log-archive"],
+      ["Maintenance/dev", "JobSucceeded", "service", "dump-app"],
+      ["Maintenance/dev", "JobSucceeded", "service", "dump-verify"],
     ]);
     const alarms = body.widgets.find((w: { type: string }) => w.type === "alarm").properties
       .alarms as string[];
