@@ -189,7 +189,11 @@ async function checkDump(
   return problem;
 }
 
-/** Walks back from the newest dump until one verifies; reports the newest's problem if it did not. */
+/**
+ * Walks back from the newest dump until one verifies; reports the newest's problem if it did not. Then the newest
+ * dump of every other tier is checked too (once each: the verified tag remembers), so a bad monthly or yearly dump
+ * hidden behind a good daily one still fails verification.
+ */
 export async function verifyDumps(
   s3: S3Client,
   buckets: string | readonly string[],
@@ -201,21 +205,37 @@ export async function verifyDumps(
   const dumps = await dumpsOf(s3, typeof buckets === "string" ? [buckets] : buckets, database);
   if (dumps.length === 0)
     return { database, key: null, ok: false, problem: "no dump found", newestGoodAgeSeconds: null };
+  const checked = new Set<string>();
+  const check = async (d: StoredDump): Promise<string | null> => {
+    checked.add(`${d.bucket}/${d.key}`);
+    try {
+      return await checkDump(s3, d.bucket, d.key, engine);
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  let verdict: DumpVerdict | undefined;
   let firstProblem: string | undefined;
   for (const d of dumps.slice(0, maxCandidates)) {
-    let problem: string | null;
-    try {
-      problem = await checkDump(s3, d.bucket, d.key, engine);
-    } catch (e) {
-      problem = (e as Error).message;
-    }
+    const problem = await check(d);
     if (problem === null) {
       const age = Math.round((now.getTime() - d.at) / 1000);
-      return firstProblem === undefined
-        ? { database, key: d.key, ok: true, newestGoodAgeSeconds: age }
-        : { database, key: dumps[0]!.key, ok: false, problem: firstProblem, newestGoodAgeSeconds: age };
+      verdict =
+        firstProblem === undefined
+          ? { database, key: d.key, ok: true, newestGoodAgeSeconds: age }
+          : { database, key: dumps[0]!.key, ok: false, problem: firstProblem, newestGoodAgeSeconds: age };
+      break;
     }
     firstProblem ??= `${d.key}: ${problem}`;
   }
-  return { database, key: dumps[0]!.key, ok: false, problem: firstProblem, newestGoodAgeSeconds: null };
+  verdict ??= { database, key: dumps[0]!.key, ok: false, problem: firstProblem, newestGoodAgeSeconds: null };
+  if (!verdict.ok) return verdict;
+  const newestOfTier = new Map<string, StoredDump>();
+  for (const d of dumps) if (!newestOfTier.has(d.tier)) newestOfTier.set(d.tier, d);
+  for (const d of newestOfTier.values()) {
+    if (checked.has(`${d.bucket}/${d.key}`)) continue;
+    const problem = await check(d);
+    if (problem !== null) return { ...verdict, key: d.key, ok: false, problem: `${d.key}: ${problem}` };
+  }
+  return verdict;
 }

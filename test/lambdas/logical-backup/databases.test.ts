@@ -327,4 +327,25 @@ describe("logical dumps of real databases", () => {
     expect(verdict).toEqual({ database: name, key, ok: true, newestGoodAgeSeconds: 6 * 3600 });
     psql("postgres", `DROP DATABASE ${db}`);
   }, 60_000);
+
+  it("verification: a bad monthly dump hidden behind a good newer daily one still fails", async () => {
+    const db = "verify-tiers";
+    const daily = dumpKey("daily", db, new Date("2027-03-01T02:00:00Z"));
+    expect(
+      (await dumpToS3(dumpCommand("postgres", { ...PG, database: "postgres" }), target(daily), { s3 }))
+        .status,
+    ).toBe("uploaded");
+    const monthly = dumpKey("monthly", db, new Date("2027-03-01T01:30:00Z"));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: monthly,
+        Body: gzipSync(Buffer.from("garbage")),
+        Metadata: { sha256: "0".repeat(64) },
+      }),
+    );
+    const verdict = await verifyDumps(s3, [BUCKET], db, "postgres", new Date("2027-03-01T03:00:00Z"));
+    expect(verdict).toMatchObject({ ok: false, key: monthly, newestGoodAgeSeconds: 3600 });
+    expect(verdict.problem).toMatch(/^monthly\/verify-tiers\/20270301T013000Z\.dump\.gz: sha256 mismatch/);
+  });
 });
