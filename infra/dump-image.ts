@@ -5,6 +5,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { imageContext } from "./lambda-bundle";
 import { physicalName } from "./naming";
+import { lambdaPullPolicy } from "./policies/service-access";
 import { ecrLifecyclePolicy } from "./policies/ecr-lifecycle";
 
 /** The image's entries: the dump handler (Lambda), the verification handler (Lambda), the Fargate entry. */
@@ -21,24 +22,6 @@ export const DUMP_COMMANDS = {
   // The Lambda base image's node; /var/task is LAMBDA_TASK_ROOT, where the Dockerfile copies the bundles.
   fargate: ["/var/lang/bin/node", "/var/task/main.js"],
 } as const;
-
-/** The repository policy: only Lambda, and only for functions of this account in this region, may pull. */
-export function lambdaPullPolicy(partition: string, region: string, account: string) {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "LambdaPullForThisAccountsFunctions",
-        Effect: "Allow",
-        Principal: { Service: "lambda.amazonaws.com" },
-        Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-        Condition: {
-          StringLike: { "aws:sourceArn": `arn:${partition}:lambda:${region}:${account}:function:*` },
-        },
-      },
-    ],
-  };
-}
 
 export interface DumpImageArgs {
   readonly namePrefix: string;

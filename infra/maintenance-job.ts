@@ -11,6 +11,7 @@ import {
 } from "./aws-limits";
 import { bundleJob } from "./lambda-bundle";
 import { physicalName } from "./naming";
+import { eventsToQueuePolicy } from "./policies/service-access";
 import {
   assertStatementsNarrow,
   fargateSchedulerPolicyDocument,
@@ -151,23 +152,6 @@ export function taskFailedEventPattern(clusterArn: string, taskDefinitionArnPref
       lastStatus: ["STOPPED"],
       $or: [{ stopCode: ["TaskFailedToStart"] }, { containers: { exitCode: [{ "anything-but": 0 }] } }],
     },
-  };
-}
-
-/** Only this rule may send to the queue: EventBridge as the service, for this rule's ARN. */
-export function eventsToQueuePolicy(queueArn: string, ruleArn: string) {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "OnlyThisRuleSends",
-        Effect: "Allow",
-        Principal: { Service: "events.amazonaws.com" },
-        Action: "sqs:SendMessage",
-        Resource: queueArn,
-        Condition: { ArnEquals: { "aws:SourceArn": ruleArn } },
-      },
-    ],
   };
 }
 
