@@ -359,16 +359,19 @@ export function backupStatements(ctx: StatementContext): {
       },
     );
   }
-  const keys = [ctx.kmsKeyArn, ...(ctx.dr ? [ctx.dr.kmsKeyArn] : [])];
-  backup.push(
-    // RDS uses the caller's permission to create grants on the backups keys for encrypted snapshots and copies.
-    {
-      sid: "GrantBackupKeysToRds",
-      actions: ["kms:CreateGrant"],
-      resources: keys,
-      conditions: { Bool: { "kms:GrantIsForAWSResource": "true" } },
-    },
-    { sid: "DescribeBackupKeys", actions: ["kms:DescribeKey"], resources: keys },
-  );
+  // A copy re-encrypted under the DR key (KmsKeyId) has RDS create a grant on it with the caller's permission; a
+  // snapshot in the primary region keeps the instance's key and needs none (the permission contract proves both).
+  if (ctx.dr) {
+    const keys = [ctx.dr.kmsKeyArn];
+    backup.push(
+      {
+        sid: "GrantBackupKeysToRds",
+        actions: ["kms:CreateGrant"],
+        resources: keys,
+        conditions: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+      },
+      { sid: "DescribeBackupKeys", actions: ["kms:DescribeKey"], resources: keys },
+    );
+  }
   return { backup, verify };
 }

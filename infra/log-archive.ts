@@ -117,9 +117,12 @@ export class LogArchive extends pulumi.ComponentResource {
           ...(cfg.logGroupPrefixes.length
             ? [
                 {
+                  // DescribeLogGroups has no resource-level permissions (a log-group ARN never matches it); the
+                  // region condition narrows "*". https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
                   sid: "FindLogGroupsByPrefix",
                   actions: ["logs:DescribeLogGroups"],
-                  resources: [logGroupArn("*")],
+                  resources: ["*"],
+                  conditions: { StringEquals: { "aws:RequestedRegion": args.region } },
                 },
                 {
                   sid: "SetRetentionOnMatchedGroups",
@@ -140,6 +143,13 @@ export class LogArchive extends pulumi.ComponentResource {
             sid: "ReadWriteCheckpoints",
             actions: ["s3:GetObject", "s3:PutObject"],
             resources: [pulumi.interpolate`${bucket.bucketArn}/_checkpoints/*`],
+          },
+          {
+            // CreateExportTask checks that the caller may write where the export lands:
+            // https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateExportTask.html
+            sid: "ExportIntoArchivePrefix",
+            actions: ["s3:PutObject"],
+            resources: [pulumi.interpolate`${bucket.bucketArn}/${ARCHIVE_PREFIX}/*`],
           },
           {
             sid: "EncryptCheckpoints",

@@ -369,7 +369,8 @@ export class MaintenanceJob extends pulumi.ComponentResource {
           .apply(([logGroupArn, failureQueueArn, messagingKeyArn, parameterArn, statements]) =>
             JSON.stringify(
               jobPolicyDocument(args.job, statements, {
-                logGroupArn,
+                // The task role never writes logs itself: the execution role's awslogs driver does.
+                ...(args.fargate ? {} : { logGroupArn }),
                 ...(failureQueueArn ? { failureQueueArn } : {}),
                 messagingKeyArn,
                 ...(parameterArn ? { lastSuccessParameterArn: parameterArn } : {}),

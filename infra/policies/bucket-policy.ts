@@ -2,10 +2,11 @@
 import { type PolicyDocument, policy } from "./document";
 
 /**
- * Default encryption already applies the key when a put carries no encryption header, so the denies only trigger
- * when a request *asks* for something else (the pattern in
- * https://docs.aws.amazon.com/AmazonS3/latest/userguide/specifying-kms-encryption.html): an unencrypted or SSE-S3
- * put, or a put naming a different KMS key.
+ * Default encryption applies the bucket's key when a put carries no encryption header (the checkpoint writes, the
+ * Logs export service), so every deny triggers only on a header that is present and asks for something else
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/specifying-kms-encryption.html): an unencrypted or SSE-S3
+ * put, a put naming a different KMS key, or `aws:kms` without naming a key (S3 would use the aws/s3 key). An
+ * `...IfExists` operator would be true when the header is absent and deny the header-less writers.
  */
 export function retainedBucketPolicy(bucketArn: string, kmsKeyArn: string): PolicyDocument {
   return policy([
@@ -34,7 +35,21 @@ export function retainedBucketPolicy(bucketArn: string, kmsKeyArn: string): Poli
       Principal: "*",
       Action: "s3:PutObject",
       Resource: `${bucketArn}/*`,
-      Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": kmsKeyArn } },
+      Condition: {
+        StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": kmsKeyArn },
+        Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
+      },
+    },
+    {
+      Sid: "DenyKmsPutsWithoutTheKey",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:PutObject",
+      Resource: `${bucketArn}/*`,
+      Condition: {
+        StringEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
+        Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "true" },
+      },
     },
   ]);
 }

@@ -10,7 +10,8 @@ export interface JobStatement {
 }
 
 export interface JobPolicyContext {
-  readonly logGroupArn: string;
+  /** A Lambda's own log group; absent for a Fargate task role (the awslogs driver writes with the execution role). */
+  readonly logGroupArn?: string;
   /** Lambda jobs' async failure destination (Fargate jobs have none). */
   readonly failureQueueArn?: string;
   readonly messagingKeyArn: string;
@@ -59,14 +60,16 @@ export function jobPolicyDocument(
   statements: readonly JobStatement[],
   ctx: JobPolicyContext,
 ): PolicyDocument {
-  const base: Statement[] = [
-    {
-      Sid: "WriteOwnLogs",
-      Effect: "Allow",
-      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: [ctx.logGroupArn, `${ctx.logGroupArn}:log-stream:*`],
-    },
-  ];
+  const base: Statement[] = ctx.logGroupArn
+    ? [
+        {
+          Sid: "WriteOwnLogs",
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Resource: [ctx.logGroupArn, `${ctx.logGroupArn}:log-stream:*`],
+        },
+      ]
+    : [];
   if (ctx.failureQueueArn) {
     base.push(
       {

@@ -90,7 +90,8 @@ export function keyPolicy(purpose: KeyPurpose, ctx: AccountContext): PolicyDocum
   switch (purpose) {
     case "logs":
       statements.push(
-        accountUseVia(ctx, ["logs"]),
+        // logs: encrypted log groups; s3: the archive bucket's writers (the export job's checkpoints, Firehose).
+        accountUseVia(ctx, ["logs", "s3"]),
         {
           Sid: "CloudWatchLogsForThisAccountsLogGroups",
           Effect: "Allow",

@@ -642,9 +642,21 @@ describe("RetainedBucket", () => {
         Action: "s3:PutObject",
         Resource: `${arn}/*`,
         Condition: {
-          StringNotEqualsIfExists: {
+          StringNotEquals: {
             "s3:x-amz-server-side-encryption-aws-kms-key-id": `arn:aws:kms:eu-west-2:${ACCOUNT}:key/b`,
           },
+          Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
+        },
+      },
+      {
+        Sid: "DenyKmsPutsWithoutTheKey",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:PutObject",
+        Resource: `${arn}/*`,
+        Condition: {
+          StringEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
+          Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "true" },
         },
       },
     ]);

@@ -20,6 +20,8 @@ export interface RecordedResource {
   readonly inputs: Record<string, unknown>;
   /** The region the resource lands in (its provider's region, or the stack's). */
   readonly region: string;
+  /** The ARN the mock answered with, when the resource has one (not written to plans; the contracts look up by it). */
+  arn?: string;
 }
 
 export interface MockEnvironment {
@@ -186,7 +188,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
       this.errors.push(`${args.type} ${args.name}: ${(e as Error).message}`);
       recorded = {};
     }
-    this.resources.push({
+    const entry: RecordedResource = {
       type: args.type,
       name: args.name,
       parent,
@@ -194,10 +196,12 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
       custom: args.custom ?? true,
       inputs: recorded,
       region,
-    });
+    };
+    this.resources.push(entry);
     const inputs = unwrapSecrets(args.inputs) as State;
     const id = args.custom === false ? undefined : this.idFor(args.type, args.name, inputs);
     const state = { ...inputs, ...this.outputsFor(args.type, args.name, inputs, region, id ?? "") };
+    if (typeof state.arn === "string") entry.arn = state.arn;
     if (args.type === "pulumi:providers:aws") this.providerRegions.set(`${args.name}`, region);
     return { id, state };
   }

@@ -1,0 +1,417 @@
+// Runs every job of a recorded stack as AWS would: the real handler module, the stack's own JOB_CONFIG and schedule
+// inputs from the plan, against the in-memory AWS (and real PostgreSQL/MariaDB for dumps); records every SDK command
+// sent and every EMF datapoint written.
+import { execFileSync } from "node:child_process";
+import * as dns from "node:dns";
+import type { RecordedStack } from "../../scripts/lib/record-stack";
+import type { RecordedResource } from "../support/pulumi-mocks";
+import { issue, startTlsServer } from "../support/tls-fixtures";
+import { AwsWorld, type SdkErrors, type SentCommand } from "./aws-world";
+
+/** One EMF datapoint as CloudWatch would ingest it. */
+export interface EmfDatapoint {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+/** What one job did in one stack. */
+export interface JobRun {
+  readonly stack: string;
+  /** The function name or the task family. */
+  readonly job: string;
+  readonly runsOn: "lambda" | "fargate";
+  readonly region: string;
+  readonly roleArn: string;
+  readonly sent: SentCommand[];
+  readonly emf: EmfDatapoint[];
+  /** Results or errors of each invocation, for a failing test to show. */
+  readonly outcomes: string[];
+}
+
+const LOCAL_DB = {
+  postgres: { host: "127.0.0.1", port: 5432, user: "postgres", password: "postgres", database: "contract" },
+  mysql: { host: "127.0.0.1", port: 3306, user: "backup", password: "backup", database: "contract" },
+} as const;
+
+let databasesReady = false;
+/** A small database in each local server, so the dumps have tables and rows to carry. */
+function ensureLocalDatabases(): void {
+  if (databasesReady) return;
+  const pgEnv = { ...process.env, PGPASSWORD: "postgres" };
+  const pg = (sql: string, db = "postgres") =>
+    execFileSync("psql", ["-h", "127.0.0.1", "-U", "postgres", "-d", db, "-qtAc", sql], {
+      env: pgEnv,
+    }).toString();
+  if (!pg("SELECT 1 FROM pg_database WHERE datname = 'contract'").trim()) pg("CREATE DATABASE contract");
+  pg(
+    "CREATE TABLE IF NOT EXISTS t (id int primary key, v text); INSERT INTO t VALUES (1, 'a') ON CONFLICT DO NOTHING",
+    "contract",
+  );
+  execFileSync("mysql", [
+    "-h",
+    "127.0.0.1",
+    "-ubackup",
+    "-pbackup",
+    "-e",
+    "CREATE DATABASE IF NOT EXISTS contract; CREATE TABLE IF NOT EXISTS contract.t (id int primary key, v text); INSERT IGNORE INTO contract.t VALUES (1, 'a');",
+  ]);
+  databasesReady = true;
+}
+
+/** EMF records in captured stdout: each `_aws.CloudWatchMetrics` directive names its namespace, metrics, dimensions. */
+export function parseEmf(lines: readonly string[]): EmfDatapoint[] {
+  const out: EmfDatapoint[] = [];
+  for (const line of lines) {
+    for (const text of line.split("\n")) {
+      if (!text.includes('"_aws"')) continue;
+      let record: Record<string, any>;
+      try {
+        record = JSON.parse(text);
+      } catch {
+        continue;
+      }
+      for (const d of record._aws?.CloudWatchMetrics ?? []) {
+        for (const set of d.Dimensions as string[][]) {
+          const dimensions = Object.fromEntries(set.map((k) => [k, String(record[k])]));
+          for (const m of d.Metrics as { Name: string }[]) {
+            const v = record[m.Name];
+            for (const value of Array.isArray(v) ? v : [v])
+              out.push({ namespace: d.Namespace, metricName: m.Name, dimensions, value: Number(value) });
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+type Handler = (event: unknown, context?: unknown) => Promise<unknown>;
+
+/**
+ * Loads a module in its own registry with the SDK's one `Client.prototype.send` answered by `world`, so every
+ * client the module builds (module-level, per region, inside lib-storage) is recorded and answered.
+ */
+function loadWithWorld<T>(modulePath: string, world: AwsWorld, sink: SentCommand[]): T {
+  let loaded: T | undefined;
+  jest.isolateModules(() => {
+    const core = require("@smithy/core/client");
+    const s3 = require("@aws-sdk/client-s3");
+    const ssm = require("@aws-sdk/client-ssm");
+    const serde = require("@smithy/core/serde");
+    const meta = (code: number) => ({ $metadata: { httpStatusCode: code } });
+    const errors: SdkErrors = {
+      s3NotFound: () => new s3.NotFound({ message: "Not Found", ...meta(404) }),
+      s3NoSuchKey: () => new s3.NoSuchKey({ message: "The specified key does not exist.", ...meta(404) }),
+      s3PreconditionFailed: () =>
+        Object.assign(
+          new s3.S3ServiceException({ name: "PreconditionFailed", $fault: "client", ...meta(412) }),
+          {},
+        ),
+      ssmParameterNotFound: () => new ssm.ParameterNotFound({ message: "not found", ...meta(400) }),
+      stream: (r) => serde.sdkStreamMixin(r),
+    };
+    core.Client.prototype.send = async function send(this: any, command: any) {
+      const region = String(await this.config.region());
+      const sent: SentCommand = {
+        service: String(this.config.serviceId),
+        region,
+        command: String(command.constructor.name).replace(/Command$/, ""),
+        input: command.input ?? {},
+      };
+      sink.push(sent);
+      try {
+        return await world.answer(sent, errors);
+      } catch (e) {
+        sent.error = (e as Error).name;
+        throw e;
+      }
+    };
+    loaded = require(modulePath) as T;
+  });
+  return loaded!;
+}
+
+const SCHEDULED_TIME = "<aws.scheduler.scheduled-time>";
+
+/** A job found in the plan, with how the scheduler invokes it. */
+interface PlannedJob {
+  readonly name: string;
+  readonly runsOn: "lambda" | "fargate";
+  readonly region: string;
+  readonly roleArn: string;
+  readonly env: Record<string, string>;
+  readonly module: string;
+  readonly timeoutSeconds: number;
+  /** Each schedule's event, as the scheduler passes it (Lambda input, or Fargate's JOB_EVENT override). */
+  readonly events: unknown[];
+}
+
+function lambdaModule(fn: RecordedResource): string {
+  const env = (fn.inputs.environment as { variables: Record<string, string> }).variables;
+  const command = (fn.inputs.imageConfig as { commands?: string[] } | undefined)?.commands?.[0];
+  if (command === "index.handler") return "../../lambdas/logical-backup/handler";
+  if (command === "verify.handler") return "../../lambdas/logical-backup/verify-handler";
+  const service = env.POWERTOOLS_SERVICE_NAME;
+  const known = ["backup", "backup-verify", "cert-check", "log-archive"];
+  if (!service || !known.includes(service))
+    throw new Error(
+      `${fn.name}: no contract scenario for job "${service}"; add it to test/contracts/job-runs.ts`,
+    );
+  return `../../lambdas/${service}/handler`;
+}
+
+/** Every Lambda and Fargate job the stack declares, with its schedules' inputs from the plan. */
+export function plannedJobs(rec: RecordedStack): PlannedJob[] {
+  const resources = rec.resources;
+  const schedules = resources.filter((r) => r.type === "aws:scheduler/schedule:Schedule");
+  const jobs: PlannedJob[] = [];
+  const account = "123456789012";
+  for (const fn of resources.filter((r) => r.type === "aws:lambda/function:Function")) {
+    const name = String(fn.inputs.name);
+    const arn = `arn:aws:lambda:${fn.region}:${account}:function:${name}`;
+    const events = schedules
+      .filter((s) => (s.inputs.target as { arn: string }).arn === arn)
+      .map((s) => JSON.parse(String((s.inputs.target as { input: string }).input)));
+    jobs.push({
+      name,
+      runsOn: "lambda",
+      region: fn.region,
+      roleArn: String(fn.inputs.role),
+      env: (fn.inputs.environment as { variables: Record<string, string> }).variables,
+      module: lambdaModule(fn),
+      timeoutSeconds: Number(fn.inputs.timeout ?? 3),
+      events,
+    });
+  }
+  for (const td of resources.filter((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition")) {
+    const family = String(td.inputs.family);
+    const container = (
+      JSON.parse(String(td.inputs.containerDefinitions)) as {
+        environment: { name: string; value: string }[];
+      }[]
+    )[0]!;
+    const env = Object.fromEntries(container.environment.map((e) => [e.name, e.value]));
+    const events = schedules
+      .filter((s) =>
+        (
+          s.inputs.target as { ecsParameters?: { taskDefinitionArn?: string } }
+        ).ecsParameters?.taskDefinitionArn?.includes(`task-definition/${family}:`),
+      )
+      .map((s) => {
+        const input = JSON.parse(String((s.inputs.target as { input: string }).input)) as {
+          containerOverrides: { environment: { name: string; value: string }[] }[];
+        };
+        const override = input.containerOverrides[0]!.environment.find((e) => e.name === "JOB_EVENT");
+        return JSON.parse(override!.value);
+      });
+    jobs.push({
+      name: family,
+      runsOn: "fargate",
+      region: td.region,
+      roleArn: String(td.inputs.taskRoleArn),
+      env,
+      module: "../../lambdas/logical-backup/main",
+      timeoutSeconds: Number(env.JOB_DEADLINE_SECONDS ?? 3600),
+      events,
+    });
+  }
+  return jobs;
+}
+
+/** Dumps first (verification reads what they wrote), snapshots before their verification. */
+function order(job: PlannedJob): number {
+  if (job.runsOn === "fargate" || job.module.endsWith("logical-backup/handler")) return 0;
+  if (job.module.endsWith("/backup/handler")) return 1;
+  return 2;
+}
+
+function withScheduledTime(event: unknown, at: Date): unknown {
+  return JSON.parse(
+    JSON.stringify(event).replaceAll(SCHEDULED_TIME, at.toISOString().replace(/\.\d{3}Z$/, "Z")),
+  );
+}
+
+/** Points a dump's connection at the local database of its engine; everything else (buckets, keys) stays. */
+function localConnection(config: Record<string, unknown>): Record<string, unknown> {
+  const engine = config.engine as "postgres" | "mysql";
+  const db = LOCAL_DB[engine];
+  const { sslMode: _ignored, ...rest } = config;
+  return { ...rest, host: db.host, port: db.port, user: db.user, databaseName: db.database };
+}
+
+/** Seeds what a long-running stack would have: its log groups, and dumps of every tier past their retention. */
+function seedBefore(job: PlannedJob, world: AwsWorld, config: Record<string, any>): void {
+  if (job.module.endsWith("log-archive/handler")) {
+    const created = world.now().getTime() - 40 * 86_400_000;
+    for (const name of config.logGroups as string[])
+      if (!world.logGroups.some((g) => g.name === name))
+        world.logGroups.push({ name, creationTime: created, retentionInDays: config.retentionDays });
+    for (const prefix of config.logGroupPrefixes as string[])
+      world.logGroups.push({ name: `${prefix}found-by-prefix`, creationTime: created });
+  }
+  if (config.passwordSecretArn)
+    world.secrets.set(
+      config.passwordSecretArn,
+      JSON.stringify({ password: LOCAL_DB[config.engine as "postgres" | "mysql"].password }),
+    );
+}
+
+/** After the dumps: copies of each database's newest dump at slots past every tier's retention, so marking has work. */
+function seedOldDumps(world: AwsWorld, verifyConfig: Record<string, any>): void {
+  for (const d of verifyConfig.databases as { database: string; retentionDays: Record<string, number> }[]) {
+    const newest = [...world.objects.entries()]
+      .filter(([k]) => k.includes(`/${d.database}/`) && !k.includes("/.incoming/"))
+      .pop();
+    if (!newest) continue;
+    const [path, obj] = newest;
+    const bucket = path.slice(0, path.indexOf("/"));
+    for (const [tier, days] of Object.entries(d.retentionDays)) {
+      for (let k = 1; k <= verifyConfig.expiry.keepLastFloor + 2; k++) {
+        const slot = new Date(world.now().getTime() - (days + k) * 86_400_000);
+        const key = `${tier}/${d.database}/${slot.toISOString().slice(0, 19).replace(/[-:]/g, "")}Z.dump.gz`;
+        world.putObject(bucket, key, obj.body, { ...obj.metadata }, [
+          { Key: "tier", Value: tier },
+          { Key: "database", Value: d.database },
+        ]);
+      }
+    }
+  }
+}
+
+/** Fake snapshots of every database, older than any retention, tagged as the job tags its own. */
+function seedOldSnapshots(world: AwsWorld): void {
+  const made = world.snapshots.filter((s) => s.createdAt.getTime() >= world.now().getTime() - 60_000);
+  for (const s of made)
+    for (let k = 1; k <= 40; k++)
+      world.snapshots.push({
+        ...s,
+        id: `${s.id}-old${k}`,
+        createdAt: new Date(s.createdAt.getTime() - k * 10 * 86_400_000),
+      });
+}
+
+/**
+ * Answers TLS for every configured endpoint from one local server whose certificate names them all: the resolver
+ * answers loopback and connections go to the server's port. Installed before the job's module loads (it copies
+ * `node:tls` at import), removed by close().
+ */
+async function localTls(hosts: string[]): Promise<{ close(): Promise<void> }> {
+  const leaf = issue({ commonName: hosts[0] ?? "localhost", altNames: hosts, notAfterDays: 60 });
+  const server = await startTlsServer(leaf);
+  const lookup = jest
+    .spyOn(dns.promises, "lookup")
+    .mockImplementation((async () => [{ address: "127.0.0.1", family: 4 }]) as never);
+  // The real module object: `import * as` would give this file its own copy, which the job's code never sees.
+  const tls = require("node:tls") as typeof import("node:tls");
+  const realConnect = tls.connect;
+  const connect = jest
+    .spyOn(tls, "connect")
+    .mockImplementation(((opts: import("node:tls").ConnectionOptions) =>
+      realConnect({ ...opts, host: "127.0.0.1", port: server.port })) as never);
+  return {
+    close: async () => {
+      lookup.mockRestore();
+      connect.mockRestore();
+      await server.close();
+    },
+  };
+}
+
+/** Runs one job's schedules (and a heartbeat when it has a success parameter) and records what it did. */
+async function runJob(stack: string, job: PlannedJob, world: AwsWorld): Promise<JobRun> {
+  const sent: SentCommand[] = [];
+  const stdout: string[] = [];
+  const outcomes: string[] = [];
+  let config = JSON.parse(job.env.JOB_CONFIG ?? "{}") as Record<string, any>;
+  if (config.passwordSecretArn) config = localConnection(config);
+  seedBefore(job, world, config);
+  if (job.module.endsWith("verify-handler")) seedOldDumps(world, config);
+  const env = {
+    ...job.env,
+    JOB_CONFIG: JSON.stringify(config),
+    AWS_REGION: job.region,
+    AWS_DEFAULT_REGION: job.region,
+  };
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  const write = jest.spyOn(process.stdout, "write").mockImplementation(((chunk: unknown) => {
+    stdout.push(String(chunk));
+    return true;
+  }) as never);
+  const hosts = job.module.endsWith("cert-check/handler")
+    ? (config.endpoints as { host: string }[]).map((e) => e.host)
+    : null;
+  const tlsServer = hosts ? await localTls(hosts) : null;
+  try {
+    const mod = loadWithWorld<{
+      handler?: Handler;
+      main?: (env: NodeJS.ProcessEnv, now: Date) => Promise<number>;
+    }>(job.module, world, sent);
+    const context = { getRemainingTimeInMillis: () => job.timeoutSeconds * 1000 };
+    // The archive runs hourly: a second run reads the checkpoint the first one wrote.
+    const events = job.module.endsWith("log-archive/handler")
+      ? [...job.events, ...job.events]
+      : [...job.events];
+    if (job.env.LAST_SUCCESS_PARAMETER) events.push({ heartbeat: true });
+    const invoke = async (event: unknown, laterMs = 0) => {
+      const at = new Date(world.now().getTime() + laterMs);
+      try {
+        if (job.runsOn === "fargate") {
+          const { JOB_DEADLINE_SECONDS: _deadline, ...env } = process.env;
+          const code = await mod.main!(
+            { ...env, JOB_EVENT: JSON.stringify(withScheduledTime(event, at)) },
+            at,
+          );
+          outcomes.push(`exit ${code}`);
+        } else {
+          outcomes.push(
+            JSON.stringify(await mod.handler!(withScheduledTime(event, at), context)).slice(0, 300),
+          );
+        }
+      } catch (e) {
+        outcomes.push(`error: ${(e as Error).message}`);
+      }
+    };
+    const runAll = async () => {
+      for (const event of events) await invoke(event);
+      if (job.module.endsWith("/backup/handler")) {
+        // A second slot an hour later, with old snapshots of the job's own making to prune.
+        seedOldSnapshots(world);
+        for (const event of job.events) await invoke(event, 3_600_000);
+      }
+    };
+    await runAll();
+  } finally {
+    await tlsServer?.close();
+    write.mockRestore();
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+  return {
+    stack,
+    job: job.name,
+    runsOn: job.runsOn,
+    region: job.region,
+    roleArn: job.roleArn,
+    sent,
+    emf: parseEmf(stdout),
+    outcomes,
+  };
+}
+
+/** Runs every job of the stack in dependency order against one shared in-memory AWS. */
+export async function runStackJobs(
+  rec: RecordedStack,
+  now = new Date(),
+): Promise<{ runs: JobRun[]; world: AwsWorld }> {
+  ensureLocalDatabases();
+  let tick = 0;
+  // Each call moves a second on, so runs of one slot stay distinct and a later run sees an earlier run's objects.
+  const world = new AwsWorld("123456789012", () => new Date(now.getTime() + 1000 * tick++));
+  const runs: JobRun[] = [];
+  for (const job of plannedJobs(rec).sort((a, b) => order(a) - order(b)))
+    runs.push(await runJob(rec.plan.stack, job, world));
+  return { runs, world };
+}
