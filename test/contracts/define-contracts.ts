@@ -1,0 +1,80 @@
+// The contracts between the parts, for every stack: each job's real calls are allowed by the policies AWS would
+// evaluate, every granted action is used, and every alarm on a metric this project publishes is fed.
+import { listStacks } from "../../scripts/lib/stack-files";
+import { type RecordedStack, recordStack } from "../../scripts/lib/record-stack";
+import { type FedAlarm, unfedAlarms } from "./metrics";
+import {
+  deliveryRequests,
+  describeDenial,
+  evaluate,
+  type IamRequest,
+  lambdaPlatformRequests,
+  requestsFor,
+  StackPolicies,
+} from "./permissions";
+import { unusedGrants } from "./least-privilege";
+import { type JobRun, runStackJobs } from "./job-runs";
+
+jest.setTimeout(120_000);
+
+/** Runs the contracts of every stack whose index in `listStacks()` is `shard` modulo `of` (files run in parallel). */
+export function defineContracts(shard: number, of: number): void {
+  describe.each(listStacks().filter((_, i) => i % of === shard))("contracts of stack %s", (stack) => {
+    let rec: RecordedStack;
+    let runs: JobRun[];
+    let requests: { run: JobRun; requests: IamRequest[] }[];
+    let policies: StackPolicies;
+
+    beforeAll(async () => {
+      rec = await recordStack(stack);
+      policies = new StackPolicies(rec);
+      const out = await runStackJobs(rec);
+      runs = out.runs;
+      requests = runs.map((run) => ({
+        run,
+        requests: [
+          ...run.sent.flatMap((c) => requestsFor(c, run.roleArn, policies, out.world)),
+          ...lambdaPlatformRequests(rec, run, policies),
+        ],
+      }));
+    });
+
+    it("runs every job, and each run sends AWS calls or emits metrics", () => {
+      expect(runs.length).toBeGreaterThan(0);
+      for (const r of runs)
+        expect({ job: r.job, calls: r.sent.length + r.emf.length > 0 }).toEqual({ job: r.job, calls: true });
+    });
+
+    it("allows every call each job's code makes, and what Lambda does for it (role, bucket, queue and key policies)", async () => {
+      const denied: string[] = [];
+      for (const { run, requests: rs } of requests) {
+        for (const r of rs) {
+          const d = await evaluate(r, policies);
+          if (d) denied.push(describeDenial(stack, run.job, d));
+        }
+      }
+      expect([...new Set(denied)]).toEqual([]);
+    });
+
+    it("allows what AWS services write into the stack's buckets for it (Logs exports, Firehose)", async () => {
+      const denied: string[] = [];
+      for (const r of deliveryRequests(rec, policies, runs)) {
+        const d = await evaluate(r, policies);
+        if (d) denied.push(describeDenial(stack, r.principal, d));
+      }
+      expect(denied).toEqual([]);
+    });
+
+    it("grants no action that no recorded call uses (least privilege)", () => {
+      const unused = requests.flatMap(({ run, requests: rs }) =>
+        unusedGrants(policies.identityPolicies(run.roleArn), rs).map((u) => `${stack} ${run.job}: ${u}`),
+      );
+      expect(unused).toEqual([]);
+    });
+
+    it("feeds every alarm on a project metric with a datapoint of exactly its namespace, name and dimensions", () => {
+      const unfed: FedAlarm[] = unfedAlarms(rec, runs);
+      expect(unfed.map((a) => `${stack}: ${a.alarm} watches ${a.watches}, but ${a.why}`)).toEqual([]);
+    });
+  });
+}
