@@ -21,17 +21,18 @@ export const handler = defineJob({
       log: toLog(ctx.logger),
       metrics: {
         put: (name, value) =>
-          putDimensioned(
-            ctx.metrics,
-            { name: "Database", value: ctx.config.database },
-            name,
-            name === "DumpSeconds"
-              ? MetricUnit.Seconds
-              : name === "DumpBytes"
-                ? MetricUnit.Bytes
-                : MetricUnit.Count,
-            value,
-          ),
+          putDimensioned(ctx.metrics, { name: "Database", value: ctx.config.database }, [
+            {
+              metric: name,
+              unit:
+                name === "DumpSeconds"
+                  ? MetricUnit.Seconds
+                  : name === "DumpBytes"
+                    ? MetricUnit.Bytes
+                    : MetricUnit.Count,
+              value,
+            },
+          ]),
       },
     }),
 });
