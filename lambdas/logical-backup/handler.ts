@@ -19,6 +19,7 @@ export const handler = defineJob({
       s3,
       secrets,
       log: toLog(ctx.logger),
+      now: ctx.now,
       metrics: {
         put: (name, value) =>
           putDimensioned(ctx.metrics, { name: "Database", value: ctx.config.database }, [
