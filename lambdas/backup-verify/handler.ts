@@ -22,13 +22,9 @@ export const handler = defineJob({
       metrics: {
         // Each datapoint carries exactly {service, Database}, the dimensions the stack's alarms use.
         put: (database, name, value, unit) =>
-          putDimensioned(
-            ctx.metrics,
-            { name: "Database", value: database },
-            name,
-            unit === "Seconds" ? MetricUnit.Seconds : MetricUnit.Count,
-            value,
-          ),
+          putDimensioned(ctx.metrics, { name: "Database", value: database }, [
+            { metric: name, unit: unit === "Seconds" ? MetricUnit.Seconds : MetricUnit.Count, value },
+          ]),
       },
     }),
 });

@@ -1,6 +1,7 @@
 // The backup run: per database, snapshot the slot, start the DR copy, prune both regions safely; one bad database
 // never stops the others, and every pruning decision is logged with its reason.
 import type { Log } from "../shared/log";
+import { refuseFutureSlot } from "../shared/slot";
 import type { RDSClient } from "@aws-sdk/client-rds";
 import type { BackupConfig, BackupEvent, DatabaseRef } from "./config";
 import { planRetention } from "./retention";
@@ -210,6 +211,11 @@ export async function runBackup(
   config: BackupConfig,
   deps: BackupDeps,
 ): Promise<{ databases: DatabaseOutcome[] }> {
+  refuseFutureSlot(
+    event.scheduledTime,
+    deps.now(),
+    "the snapshot would take that slot's name, so the scheduled run of that slot would find it and take none",
+  );
   if ((config.dr === undefined) !== (deps.dr === undefined)) {
     throw new BackupFailedError(
       "DR region configured without a DR client (or the reverse): refusing to run half a backup",

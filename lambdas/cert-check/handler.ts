@@ -1,7 +1,7 @@
 // Lambda entry of the certificate check: check every endpoint and address, emit DaysToExpiry and CheckFailed per endpoint.
 import { promises as dns } from "node:dns";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { defineJob } from "../shared/job";
+import { defineJob, putDimensioned } from "../shared/job";
 import { checkEndpoints, endpointMetrics } from "./check";
 import { certConfigSchema, certEventSchema } from "./config";
 
@@ -18,10 +18,12 @@ export const handler = defineJob({
     const endpoints = event.endpoints ?? ctx.config.endpoints;
     const results = await checkEndpoints(endpoints, { ...ctx.config, resolve: resolveAll, now: ctx.now });
     for (const m of endpointMetrics(results)) {
-      const single = ctx.metrics.singleMetric();
-      single.addDimension("Endpoint", m.endpoint);
-      if (m.daysToExpiry !== null) single.addMetric("DaysToExpiry", MetricUnit.Count, m.daysToExpiry);
-      single.addMetric("CheckFailed", MetricUnit.Count, m.checkFailed);
+      putDimensioned(ctx.metrics, { name: "Endpoint", value: m.endpoint }, [
+        ...(m.daysToExpiry !== null
+          ? [{ metric: "DaysToExpiry", unit: MetricUnit.Count, value: m.daysToExpiry }]
+          : []),
+        { metric: "CheckFailed", unit: MetricUnit.Count, value: m.checkFailed },
+      ]);
     }
     for (const r of results)
       (r.status === "ok" ? ctx.logger.info : ctx.logger.warn).call(ctx.logger, "certificate", { ...r });

@@ -38,6 +38,11 @@ export interface ArchiveConfig {
  */
 export interface Checkpoint {
   readonly logGroup: string;
+  /**
+   * First day of the unbroken run of archived days that ends at lastArchivedDay (it moves up when days beyond the
+   * backfill bound are skipped). Absent in checkpoints written before it was recorded: then unknown.
+   */
+  readonly archivedFrom?: string;
   /** Last day (YYYY-MM-DD, UTC) whose export completed and whose objects were seen in the bucket. */
   readonly lastArchivedDay: string | null;
   /** An export intended or started for `day`, recorded *before* CreateExportTask so a crash leaves a trace. */
@@ -67,6 +72,8 @@ export interface GroupOutcome {
 
 export interface ArchiveResult {
   readonly retentionChanged: { logGroup: string; from: number | null; to: number }[];
+  /** Prefix-matched groups whose longer retention was left alone: shortening it now would delete unarchived logs. */
+  readonly retentionKept: { logGroup: string; current: number | null; wanted: number; reason: string }[];
   readonly groups: GroupOutcome[];
   /** Another export (anyone's) holds the account's single slot; the run stopped and the next one resumes. */
   readonly busy: boolean;
@@ -96,13 +103,19 @@ export function destinationPrefix(prefix: string, logGroup: string, day: string)
 const checkpointKey = (logGroup: string) =>
   `_checkpoints/${logGroup.replace(/^\/+/, "").replace(/\//g, "__")}.json`;
 
-async function readCheckpoint(s3: ExporterDeps["s3"], bucket: string, logGroup: string): Promise<Checkpoint> {
+/** The group's checkpoint; a group without one starts its archive at `start` (nothing is written until it exports). */
+async function readCheckpoint(
+  s3: ExporterDeps["s3"],
+  bucket: string,
+  logGroup: string,
+  start: string,
+): Promise<Checkpoint> {
   try {
     const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: checkpointKey(logGroup) }));
     return JSON.parse(await out.Body!.transformToString()) as Checkpoint;
   } catch (e) {
     if (e instanceof NoSuchKey || (e as { name?: string }).name === "NoSuchKey")
-      return { logGroup, lastArchivedDay: null };
+      return { logGroup, archivedFrom: start, lastArchivedDay: null };
     throw e;
   }
 }
@@ -142,13 +155,44 @@ async function objectsExist(s3: ExporterDeps["s3"], bucket: string, prefix: stri
   return (out.KeyCount ?? out.Contents?.length ?? 0) > 0;
 }
 
-/** Every log group to export: the exact names plus every group under the prefixes (paginated). */
+/** A group to export. Prefix-matched groups are the job's to bring to `retentionDays`; named ones are not. */
+interface FoundGroup {
+  readonly name: string;
+  readonly byPrefix: boolean;
+  /** Its retention when found (undefined: never expires). */
+  readonly retentionInDays?: number;
+  /** The first day it can hold logs (from its creation time), when known. */
+  readonly createdDay?: string;
+}
+
+async function setRetention(
+  deps: ExporterDeps,
+  result: ArchiveResult,
+  g: FoundGroup,
+  retentionInDays: number,
+): Promise<void> {
+  await deps.logs.send(new PutRetentionPolicyCommand({ logGroupName: g.name, retentionInDays }));
+  result.retentionChanged.push({ logGroup: g.name, from: g.retentionInDays ?? null, to: retentionInDays });
+  deps.log.info("retention set", {
+    logGroup: g.name,
+    from: g.retentionInDays ?? "never expire",
+    to: retentionInDays,
+  });
+}
+
+/**
+ * Every log group to export: the exact names plus every group under the prefixes (paginated). A prefix-matched group
+ * with a shorter retention than `retentionDays` gets it at once (that deletes nothing); a longer one is shortened
+ * only at the end of the run, by shortenRetention, once its archive holds what the cut would delete.
+ */
 async function listGroups(
   config: ArchiveConfig,
   deps: ExporterDeps,
   result: ArchiveResult,
-): Promise<string[]> {
-  const groups = new Set(config.logGroups);
+): Promise<FoundGroup[]> {
+  const groups = new Map<string, FoundGroup>(
+    config.logGroups.map((name) => [name, { name, byPrefix: false }]),
+  );
   for (const prefix of config.logGroupPrefixes) {
     for await (const page of paginateDescribeLogGroups(
       { client: deps.logs as CloudWatchLogsClient },
@@ -156,37 +200,105 @@ async function listGroups(
     )) {
       for (const g of page.logGroups ?? []) {
         if (!g.logGroupName) continue;
-        groups.add(g.logGroupName);
-        if (g.retentionInDays !== config.retentionDays) {
-          await deps.logs.send(
-            new PutRetentionPolicyCommand({
-              logGroupName: g.logGroupName,
-              retentionInDays: config.retentionDays,
-            }),
-          );
-          result.retentionChanged.push({
-            logGroup: g.logGroupName,
-            from: g.retentionInDays ?? null,
-            to: config.retentionDays,
-          });
-          deps.log.info("retention set", {
-            logGroup: g.logGroupName,
-            from: g.retentionInDays ?? "never expire",
-            to: config.retentionDays,
-          });
-        }
+        const found: FoundGroup = {
+          name: g.logGroupName,
+          byPrefix: true,
+          ...(g.retentionInDays !== undefined ? { retentionInDays: g.retentionInDays } : {}),
+          ...(g.creationTime !== undefined ? { createdDay: iso(g.creationTime) } : {}),
+        };
+        groups.set(found.name, found);
+        if (found.retentionInDays !== undefined && found.retentionInDays < config.retentionDays)
+          await setRetention(deps, result, found, config.retentionDays);
       }
     }
   }
-  return [...groups].sort();
+  return [...groups.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * The oldest day a group found under a prefix still holds: its creation day, or as far back as its current
+ * retention keeps (undefined: unknown, a never-expiring group without a creation time).
+ */
+function oldestHeldDay(g: FoundGroup, now: Date): string | undefined {
+  const kept = g.retentionInDays !== undefined ? iso(now.getTime() - g.retentionInDays * DAY) : undefined;
+  if (kept === undefined) return g.createdDay;
+  return g.createdDay !== undefined && g.createdDay > kept ? g.createdDay : kept;
+}
+
+/**
+ * Where the archive of a group without a checkpoint starts. A named group starts at the newest exportable day (the
+ * stack's own groups; their history is theirs to keep). A group found under a prefix is the job's to shorten, so
+ * its archive starts at the oldest logs it still holds that the backfill bound allows: its history is archived
+ * before any retention cut could delete it.
+ */
+function startDay(g: FoundGroup, newest: string, floor: string, now: Date): string {
+  if (!g.byPrefix) return newest;
+  const oldest = oldestHeldDay(g, now);
+  return oldest !== undefined && oldest > floor ? oldest : floor;
+}
+
+/**
+ * Why a prefix-matched group's retention may not be cut to `retentionDays` yet, or null when it may: the cut
+ * deletes logs older than `retentionDays`, and it waits until the archive holds every day of those, from the oldest
+ * the group still holds (an unbroken run from archivedFrom) through the cut day. Days older than the backfill bound
+ * when the group was found are in no archive: a never-expiring group older than that keeps its retention (an
+ * operator sets it by hand once those logs may go), while a finite one is cut once its own retention has aged them
+ * out.
+ */
+function keepRetentionReason(g: FoundGroup, cp: Checkpoint, retentionDays: number, now: Date): string | null {
+  const cut = iso(now.getTime() - retentionDays * DAY);
+  const oldest = oldestHeldDay(g, now);
+  if (oldest === undefined)
+    return "it never expires and its creation time is unknown, so what the cut would delete cannot be checked";
+  if (oldest > cut) return null; // everything it holds is newer than the cut: nothing is deleted
+  if (cp.archivedFrom === undefined)
+    return "its checkpoint does not record the archive's first day (written by an earlier version); set its retention by hand once its older logs may go";
+  if (cp.archivedFrom > oldest)
+    return `its logs from ${oldest} to ${iso(dayStart(cp.archivedFrom) - DAY)} are in no archive (older than maxBackfillDays when it was found); set its retention by hand once they may go`;
+  if (cp.lastArchivedDay === null || cp.lastArchivedDay < cut)
+    return `its archive reaches ${cp.lastArchivedDay ?? "no day yet"}; the new retention would delete its logs through ${cut}`;
+  return null;
+}
+
+/** At the end of a run, with every checkpoint as it now stands: shorten what may be shortened, report the rest. */
+async function shortenRetention(
+  config: ArchiveConfig,
+  deps: ExporterDeps,
+  result: ArchiveResult,
+  groups: readonly FoundGroup[],
+  checkpoints: ReadonlyMap<string, Checkpoint>,
+): Promise<void> {
+  for (const g of groups) {
+    if (!g.byPrefix || (g.retentionInDays !== undefined && g.retentionInDays <= config.retentionDays))
+      continue;
+    const cp = checkpoints.get(g.name);
+    if (!cp) continue;
+    const reason = keepRetentionReason(g, cp, config.retentionDays, deps.now());
+    if (reason === null) {
+      await setRetention(deps, result, g, config.retentionDays);
+      continue;
+    }
+    const kept = {
+      logGroup: g.name,
+      current: g.retentionInDays ?? null,
+      wanted: config.retentionDays,
+      reason,
+    };
+    result.retentionKept.push(kept);
+    deps.log.warn(
+      "retention kept longer than hotRetentionDays: a cut now would delete unarchived logs",
+      kept,
+    );
+  }
 }
 
 class Busy extends Error {}
 class OutOfTime extends Error {}
 
 export async function runArchive(config: ArchiveConfig, deps: ExporterDeps): Promise<ArchiveResult> {
-  const result = { retentionChanged: [], groups: [], busy: false, deferred: false } as {
+  const result = { retentionChanged: [], retentionKept: [], groups: [], busy: false, deferred: false } as {
     retentionChanged: ArchiveResult["retentionChanged"];
+    retentionKept: ArchiveResult["retentionKept"];
     groups: GroupOutcome[];
     busy: boolean;
     deferred: boolean;
@@ -194,17 +306,32 @@ export async function runArchive(config: ArchiveConfig, deps: ExporterDeps): Pro
   const margin = deps.safetyMarginMs ?? 60_000;
   const poll = deps.pollIntervalMs ?? 15_000;
   const newest = newestExportableDay(deps.now());
-  const groups = await listGroups(config, deps, result);
+  const floor = iso(dayStart(newest) - (config.maxBackfillDays - 1) * DAY);
+  const found = await listGroups(config, deps, result);
+  const groups = found.map((g) => g.name);
+  const checkpoints = new Map<string, Checkpoint>();
+  const read = async (g: FoundGroup) => {
+    const cp = await readCheckpoint(deps.s3, config.bucket, g.name, startDay(g, newest, floor, deps.now()));
+    checkpoints.set(g.name, cp);
+    return cp;
+  };
+  /** The checkpoint without its pending export, keeping where the archive starts. */
+  const settled = (c: Checkpoint, lastArchivedDay: string | null): Checkpoint => ({
+    logGroup: c.logGroup,
+    ...(c.archivedFrom !== undefined ? { archivedFrom: c.archivedFrom } : {}),
+    lastArchivedDay,
+  });
 
-  for (const group of groups) {
-    let cp = await readCheckpoint(deps.s3, config.bucket, group);
+  for (const g of found) {
+    const group = g.name;
+    let cp = await read(g);
     const exported: string[] = [];
     const failed: string[] = [];
-    const floor = iso(dayStart(newest) - (config.maxBackfillDays - 1) * DAY);
     try {
       for (;;) {
         const day =
-          cp.pending?.day ?? (cp.lastArchivedDay ? iso(dayStart(cp.lastArchivedDay) + DAY) : newest);
+          cp.pending?.day ??
+          (cp.lastArchivedDay ? iso(dayStart(cp.lastArchivedDay) + DAY) : (cp.archivedFrom ?? newest));
         if (day > newest) break;
         if (!cp.pending && day < floor) {
           deps.log.warn("days beyond the backfill bound are skipped", {
@@ -212,7 +339,9 @@ export async function runArchive(config: ArchiveConfig, deps: ExporterDeps): Pro
             from: day,
             to: iso(dayStart(floor) - DAY),
           });
-          cp = { logGroup: group, lastArchivedDay: iso(dayStart(floor) - DAY) };
+          // The archive now has a gap: its unbroken run starts again at the bound.
+          cp = { logGroup: group, archivedFrom: floor, lastArchivedDay: iso(dayStart(floor) - DAY) };
+          checkpoints.set(group, cp);
           await writeCheckpoint(deps.s3, config.bucket, cp);
           continue;
         }
@@ -223,6 +352,7 @@ export async function runArchive(config: ArchiveConfig, deps: ExporterDeps): Pro
         if (!task) {
           // Intent first: if we crash after CreateExportTask, the next run looks the task up by its name.
           cp = { ...cp, pending: { day, taskName: name } };
+          checkpoints.set(group, cp);
           await writeCheckpoint(deps.s3, config.bucket, cp);
           const taskId = await createWithBackoff(deps, {
             taskName: name,
@@ -233,6 +363,7 @@ export async function runArchive(config: ArchiveConfig, deps: ExporterDeps): Pro
             destinationPrefix: prefix,
           });
           cp = { ...cp, pending: { day, taskName: name, taskId } };
+          checkpoints.set(group, cp);
           await writeCheckpoint(deps.s3, config.bucket, cp);
           deps.log.info("export started", { logGroup: group, day, taskId });
           task = { taskId, taskName: name, status: { code: "PENDING" } };
@@ -248,7 +379,8 @@ export async function runArchive(config: ArchiveConfig, deps: ExporterDeps): Pro
           task = (await findTask(deps.logs, name, task.taskId)) ?? task;
         }
         if (task.status?.code === "COMPLETED" && (await objectsExist(deps.s3, config.bucket, prefix))) {
-          cp = { logGroup: group, lastArchivedDay: day };
+          cp = settled(cp, day);
+          checkpoints.set(group, cp);
           await writeCheckpoint(deps.s3, config.bucket, cp);
           exported.push(day);
           deps.log.info("day archived", { logGroup: group, day });
@@ -262,7 +394,8 @@ export async function runArchive(config: ArchiveConfig, deps: ExporterDeps): Pro
           status: task.status?.code,
           message: task.status?.message,
         });
-        cp = { logGroup: group, lastArchivedDay: cp.lastArchivedDay };
+        cp = settled(cp, cp.lastArchivedDay);
+        checkpoints.set(group, cp);
         await writeCheckpoint(deps.s3, config.bucket, cp);
         break;
       }
@@ -281,8 +414,9 @@ export async function runArchive(config: ArchiveConfig, deps: ExporterDeps): Pro
     });
     if (result.busy || result.deferred) {
       // Later groups keep their checkpoints; report them so the metrics still show how far behind they are.
-      for (const rest of groups.slice(groups.indexOf(group) + 1)) {
-        const other = await readCheckpoint(deps.s3, config.bucket, rest);
+      for (const restGroup of found.slice(groups.indexOf(group) + 1)) {
+        const rest = restGroup.name;
+        const other = await read(restGroup);
         result.groups.push({
           logGroup: rest,
           archivedThrough: other.lastArchivedDay,
@@ -296,6 +430,7 @@ export async function runArchive(config: ArchiveConfig, deps: ExporterDeps): Pro
       break;
     }
   }
+  await shortenRetention(config, deps, result, found, checkpoints);
   return result;
 }
 

@@ -2,7 +2,7 @@
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { S3Client } from "@aws-sdk/client-s3";
-import { defineJob } from "../shared/job";
+import { defineJob, putDimensioned } from "../shared/job";
 import { toLog } from "../shared/log";
 import { archiveConfigSchema, archiveEventSchema } from "./config";
 import { runArchive } from "./exporter";
@@ -24,10 +24,10 @@ export const handler = defineJob({
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     });
     for (const g of result.groups) {
-      const single = ctx.metrics.singleMetric();
-      single.addDimension("LogGroup", g.logGroup);
-      single.addMetric("DaysBehind", MetricUnit.Count, g.daysBehind);
-      single.addMetric("ExportTaskFailed", MetricUnit.Count, g.failed.length);
+      putDimensioned(ctx.metrics, { name: "LogGroup", value: g.logGroup }, [
+        { metric: "DaysBehind", unit: MetricUnit.Count, value: g.daysBehind },
+        { metric: "ExportTaskFailed", unit: MetricUnit.Count, value: g.failed.length },
+      ]);
     }
     return result;
   },

@@ -2,7 +2,7 @@
 // in memory or /tmp; only a complete, non-empty dump from a tool that exited 0 ever reaches the final key.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { PassThrough, Transform } from "node:stream";
+import { Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import {
@@ -10,13 +10,15 @@ import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
+  type CompletedPart,
   DeleteObjectCommand,
   HeadObjectCommand,
   NotFound,
+  PutObjectCommand,
   type S3Client,
+  UploadPartCommand,
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
 
 export interface DumpCommand {
   readonly command: string;
@@ -46,6 +48,170 @@ export type DumpResult =
     }
   | { readonly status: "exists"; readonly key: string }
   | { readonly status: "failed"; readonly key: string; readonly error: string };
+
+const MiB = 1024 ** 2;
+
+/**
+ * S3's multipart limits: parts of 5 MiB to 5 GiB (the last may be smaller), at most 10,000 of them, and the 5 TiB
+ * object this job must be able to write (S3 now documents 48.8 TiB, which only 10,000 parts of 5 GiB reach).
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html
+ */
+export const S3_MULTIPART = {
+  minPartBytes: 5 * MiB,
+  maxPartBytes: 5 * 1024 ** 3,
+  maxParts: 10_000,
+  maxObjectBytes: 5 * 1024 ** 4,
+} as const;
+
+/** The first staging part: small dumps (most of them) keep the 8 MiB parts and the little memory they always had. */
+export const FIRST_STAGING_PART_BYTES = 8 * MiB;
+/**
+ * The largest staging part. The uploader holds two parts (one uploading, one filling; about 2.5 measured, with the
+ * garbage collector's lag), so a dump needs at most about 1.6 GiB of buffers: within the Fargate default of 2048 MB
+ * (infra/config/backups.ts) with room for Node, gzip and the tool. It is reached only past about 0.9 TiB, far
+ * beyond what a Lambda (1024 MB by default, 512 at least) can write in its 15 minutes: at 40 GiB the parts are
+ * about 130 MiB.
+ */
+export const MAX_STAGING_PART_BYTES = 640 * MiB;
+/** Parts grow linearly from the first size to the largest over this many parts, then stay at the largest. */
+const STAGING_RAMP_PARTS = 3000;
+
+/**
+ * Size of staging part `partNumber` (1-based), whole MiB: 8 MiB growing to 640 MiB at part 3,000, so that 10,000
+ * parts hold more than 5 TiB (a fixed 8 MiB part stopped at 78 GiB; a fixed ceil(5 TiB / 10,000) = 525 MiB part
+ * would hold a medium dump whole in memory). Throws past S3's 10,000 parts.
+ */
+export function stagingPartBytes(partNumber: number): number {
+  if (partNumber > S3_MULTIPART.maxParts)
+    throw new Error(`part ${partNumber}: S3 allows at most 10,000 parts in a multipart upload`);
+  const steps = Math.min(partNumber, STAGING_RAMP_PARTS) - 1;
+  const growth = (MAX_STAGING_PART_BYTES - FIRST_STAGING_PART_BYTES) / MiB;
+  return FIRST_STAGING_PART_BYTES + Math.ceil((steps * growth) / (STAGING_RAMP_PARTS - 1)) * MiB;
+}
+
+/**
+ * A Writable that streams into S3 in parts of `partBytes(n)`, copying incoming chunks into one buffer per part (no
+ * re-concatenation): at most one part uploads while the next fills, so memory is two parts. A body smaller than its
+ * first part goes up in one PutObject. A failed part fails the stream at the next write (and `abort()` removes the
+ * upload), so the pipeline feeding it ends instead of waiting.
+ */
+class MultipartSink extends Writable {
+  private buffer: Buffer | undefined;
+  private filled = 0;
+  private partNumber = 1;
+  private uploadId: string | undefined;
+  private inFlight: Promise<void> = Promise.resolve();
+  private failure: Error | undefined;
+  private readonly parts: CompletedPart[] = [];
+
+  constructor(
+    private readonly s3: Pick<S3Client, "send">,
+    private readonly params: {
+      Bucket: string;
+      Key: string;
+      ServerSideEncryption: "aws:kms";
+      SSEKMSKeyId: string;
+    },
+    private readonly partBytes: (partNumber: number) => number,
+  ) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (e?: Error | null) => void): void {
+    this.take(chunk).then(() => callback(), callback);
+  }
+
+  override _final(callback: (e?: Error | null) => void): void {
+    this.finish().then(() => callback(), callback);
+  }
+
+  /** Aborts the multipart upload, if one was started, once the part in flight has settled. */
+  async abort(): Promise<void> {
+    await this.inFlight;
+    if (this.uploadId)
+      await this.s3.send(
+        new AbortMultipartUploadCommand({
+          Bucket: this.params.Bucket,
+          Key: this.params.Key,
+          UploadId: this.uploadId,
+        }),
+      );
+  }
+
+  private async take(chunk: Buffer): Promise<void> {
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.failure) throw this.failure;
+      this.buffer ??= Buffer.allocUnsafe(this.partBytes(this.partNumber));
+      const copied = chunk.copy(this.buffer, this.filled, offset);
+      this.filled += copied;
+      offset += copied;
+      if (this.filled === this.buffer.length) await this.flush();
+    }
+  }
+
+  private async flush(): Promise<void> {
+    const body = this.buffer!.subarray(0, this.filled);
+    const partNumber = this.partNumber++;
+    this.buffer = undefined;
+    this.filled = 0;
+    // One part in flight at a time: wait for it before this one goes (so two parts are in memory at most).
+    await this.inFlight;
+    if (this.failure) throw this.failure;
+    if (this.uploadId === undefined) {
+      const { UploadId } = await this.s3.send(new CreateMultipartUploadCommand(this.params));
+      if (!UploadId) throw new Error(`multipart upload of ${this.params.Key}: S3 returned no upload id`);
+      this.uploadId = UploadId;
+    }
+    this.inFlight = this.uploadPart(partNumber, body).catch((e: Error) => {
+      this.failure ??= e;
+    });
+  }
+
+  private async uploadPart(partNumber: number, body: Buffer): Promise<void> {
+    const out = await this.s3.send(
+      new UploadPartCommand({
+        Bucket: this.params.Bucket,
+        Key: this.params.Key,
+        UploadId: this.uploadId,
+        PartNumber: partNumber,
+        Body: body,
+      }),
+    );
+    if (!out.ETag) throw new Error(`multipart upload of ${this.params.Key}: part ${partNumber} has no ETag`);
+    this.parts.push({
+      PartNumber: partNumber,
+      ETag: out.ETag,
+      ...(out.ChecksumCRC32 ? { ChecksumCRC32: out.ChecksumCRC32 } : {}),
+      ...(out.ChecksumCRC32C ? { ChecksumCRC32C: out.ChecksumCRC32C } : {}),
+      ...(out.ChecksumSHA1 ? { ChecksumSHA1: out.ChecksumSHA1 } : {}),
+      ...(out.ChecksumSHA256 ? { ChecksumSHA256: out.ChecksumSHA256 } : {}),
+    });
+  }
+
+  private async finish(): Promise<void> {
+    if (this.uploadId === undefined && this.partNumber === 1) {
+      await this.s3.send(
+        new PutObjectCommand({
+          ...this.params,
+          Body: (this.buffer ?? Buffer.alloc(0)).subarray(0, this.filled),
+        }),
+      );
+      return;
+    }
+    if (this.filled > 0) await this.flush();
+    await this.inFlight;
+    if (this.failure) throw this.failure;
+    await this.s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: this.params.Bucket,
+        Key: this.params.Key,
+        UploadId: this.uploadId,
+        MultipartUpload: { Parts: [...this.parts].sort((a, b) => a.PartNumber! - b.PartNumber!) },
+      }),
+    );
+  }
+}
 
 /** Object key of a dump for a schedule slot. */
 export function dumpKey(tier: string, database: string, slot: Date): string {
@@ -111,7 +277,13 @@ async function exists(s3: Pick<S3Client, "send">, bucket: string, key: string): 
 export async function dumpToS3(
   dump: DumpCommand,
   target: DumpTarget,
-  deps: { s3: S3Client; now?: () => number; partSizeBytes?: number; maxSingleCopyBytes?: number },
+  deps: {
+    s3: S3Client;
+    now?: () => number;
+    /** A fixed staging part size instead of the growing ones (tests). */
+    partSizeBytes?: number;
+    maxSingleCopyBytes?: number;
+  },
 ): Promise<DumpResult> {
   const now = deps.now ?? Date.now;
   if (await exists(deps.s3, target.bucket, target.key)) return { status: "exists", key: target.key };
@@ -149,30 +321,16 @@ export async function dumpToS3(
       cb(null, chunk);
     },
   });
-  const body = new PassThrough();
-  const upload = new Upload({
-    client: deps.s3,
-    params: {
-      Bucket: staging,
-      Key: incoming,
-      Body: body,
-      ServerSideEncryption: "aws:kms",
-      SSEKMSKeyId: target.kmsKeyArn,
-    },
-    partSize: deps.partSizeBytes ?? 8 * 1024 * 1024,
-    queueSize: 2,
-  });
-  let uploadError: Error | undefined;
+  const fixed = deps.partSizeBytes;
+  const upload = new MultipartSink(
+    deps.s3,
+    { Bucket: staging, Key: incoming, ServerSideEncryption: "aws:kms", SSEKMSKeyId: target.kmsKeyArn },
+    fixed ? () => fixed : stagingPartBytes,
+  );
   try {
-    const uploaded = upload.done();
-    // An upload that fails mid-stream stops reading the body: end the pipeline too, or it waits forever.
-    uploaded.catch((e: Error) => {
-      uploadError = e;
-      body.destroy(e);
-    });
-    await pipeline(child.stdout, rawCounter, createGzip(), counter, body);
+    // A part that fails fails the sink at its next write, which ends the whole pipeline (no waiting forever).
+    await pipeline(child.stdout, rawCounter, createGzip(), counter, upload);
     const code = await exited;
-    await uploaded;
     if (code !== 0)
       return await fail(
         deps.s3,
@@ -204,7 +362,7 @@ export async function dumpToS3(
   } catch (e) {
     child.kill("SIGTERM");
     await upload.abort().catch(() => undefined);
-    return await fail(deps.s3, target, incoming, (uploadError ?? (e as Error)).message);
+    return await fail(deps.s3, target, incoming, (e as Error).message);
   }
 }
 
@@ -222,8 +380,12 @@ async function fail(
 
 /** CopyObject copies at most 5 GB in one request. https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html */
 export const MAX_SINGLE_COPY_BYTES = 5 * 1024 ** 3;
-/** Part size of a multipart copy: 512 MiB parts reach S3's 5 TiB object limit within its 10,000 parts. */
-export const COPY_PART_BYTES = 512 * 1024 ** 2;
+/**
+ * Part size of a multipart copy: ceil(5 TiB / 10,000) rounded up to a MiB, 525 MiB, the smallest whole-MiB range
+ * with which 10,000 parts reach S3's 5 TiB object (512 MiB reached only 4.88 TiB). The copy runs inside S3, so its
+ * size costs the job no memory.
+ */
+export const COPY_PART_BYTES = Math.ceil(S3_MULTIPART.maxObjectBytes / S3_MULTIPART.maxParts / MiB) * MiB;
 
 export interface FinalCopy {
   readonly bucket: string;

@@ -1,8 +1,10 @@
 // Which dumps may go: S3 lifecycle expires only dumps tagged expire=true, and only this module's rules tag them, so
 // age alone never deletes a backup. Per tier the newest `floor` dumps are never marked, nothing younger than the
-// tier's retention is marked, and nothing at all is marked while the database's newest good dump is stale.
+// tier's retention is marked, and nothing at all is marked while the database's newest good dump is stale. A dump
+// whose slot lies in the future (typed by hand) holds no place in the floor and proves no freshness.
 import { GetObjectTaggingCommand, PutObjectTaggingCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { Log } from "../shared/log";
+import { aheadBy, isSlotAhead, MAX_SLOT_AHEAD_MS } from "../shared/slot";
 import { EXPIRE_TAG, KEEP_TAG } from "./config";
 import type { StoredDump } from "./verify";
 
@@ -32,7 +34,10 @@ export function expiryCandidates(
   for (const tier of tiers) {
     const days = policy.retentionDays[tier];
     if (days === undefined || !(days >= 1)) continue;
-    const newestFirst = dumps.filter((d) => d.tier === tier).sort((a, b) => b.at - a.at);
+    // A slot in the future (typed by hand) takes no place in the floor: the floor keeps dumps that really ran.
+    const newestFirst = dumps
+      .filter((d) => d.tier === tier && !isSlotAhead(d.at, now))
+      .sort((a, b) => b.at - a.at);
     for (const d of newestFirst.slice(policy.keepLastFloor)) {
       if (now.getTime() - d.at > days * DAY_MS) out.push(d);
     }
@@ -59,7 +64,7 @@ export interface VerificationState {
 /**
  * Tags the candidates expire=true (keeping their other tags), writing at most maxMarksPerRun tags, unless the run
  * must refuse: the newest dump failed verification, no dump is good, or the newest good one is older than
- * freshnessSeconds. A dump tagged keep=true is never marked, and loses an expire tag it got before it was pinned.
+ * freshnessSeconds (or its slot lies in the future, so its age proves nothing). A dump tagged keep=true is never marked, and loses an expire tag it got before it was pinned.
  * In dry-run only the log says what would go.
  */
 export async function markExpired(
@@ -75,9 +80,11 @@ export async function markExpired(
     ? "the newest dump did not verify: nothing goes until it does (or a newer one does)"
     : age === null
       ? "no dump of this database verifies"
-      : age > policy.freshnessSeconds
-        ? `the newest good dump is ${Math.round(age / 3600)}h old, over ${Math.round(policy.freshnessSeconds / 3600)}h`
-        : undefined;
+      : age * 1000 < -MAX_SLOT_AHEAD_MS
+        ? `the newest good dump's slot lies ${aheadBy(-age * 1000)} ahead of the clock: its age says nothing about the dumps that really ran`
+        : age > policy.freshnessSeconds
+          ? `the newest good dump is ${Math.round(age / 3600)}h old, over ${Math.round(policy.freshnessSeconds / 3600)}h`
+          : undefined;
   if (refused) {
     log.warn("marking no dump for expiry", { refused });
     return { marked: [], unmarked: [], refused };

@@ -19,19 +19,21 @@ export const handler = defineJob({
       s3,
       secrets,
       log: toLog(ctx.logger),
+      now: ctx.now,
       metrics: {
         put: (name, value) =>
-          putDimensioned(
-            ctx.metrics,
-            { name: "Database", value: ctx.config.database },
-            name,
-            name === "DumpSeconds"
-              ? MetricUnit.Seconds
-              : name === "DumpBytes"
-                ? MetricUnit.Bytes
-                : MetricUnit.Count,
-            value,
-          ),
+          putDimensioned(ctx.metrics, { name: "Database", value: ctx.config.database }, [
+            {
+              metric: name,
+              unit:
+                name === "DumpSeconds"
+                  ? MetricUnit.Seconds
+                  : name === "DumpBytes"
+                    ? MetricUnit.Bytes
+                    : MetricUnit.Count,
+              value,
+            },
+          ]),
       },
     }),
 });

@@ -2,6 +2,7 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { Log } from "../shared/log";
+import { refuseFutureSlot } from "../shared/slot";
 import type { DumpConfig } from "./config";
 import { type DumpResult, dumpCommand, dumpKey, dumpToS3 } from "./dump";
 
@@ -27,8 +28,20 @@ export function passwordFrom(secret: string): string {
 export async function runDump(
   event: { tier: string; scheduledTime: string },
   config: Omit<DumpConfig, "tierBuckets"> & { tierBuckets?: DumpConfig["tierBuckets"] },
-  deps: { s3: S3Client; secrets: Pick<SecretsManagerClient, "send">; log: Log; metrics: DumpMetrics },
+  deps: {
+    s3: S3Client;
+    secrets: Pick<SecretsManagerClient, "send">;
+    log: Log;
+    metrics: DumpMetrics;
+    now: () => Date;
+  },
 ): Promise<DumpResult> {
+  // Before anything else: the slot names the object, and a future one would be "the newest dump" until its date.
+  refuseFutureSlot(
+    event.scheduledTime,
+    deps.now(),
+    "it would count as the newest dump until then, its age negative, so the backup-age alarm could not fire",
+  );
   const secret = await deps.secrets.send(new GetSecretValueCommand({ SecretId: config.passwordSecretArn }));
   if (!secret.SecretString)
     throw new DumpFailedError(`secret ${config.passwordSecretArn} has no string value`);

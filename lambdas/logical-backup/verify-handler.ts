@@ -115,13 +115,9 @@ export const handler = defineJob({
       s3,
       log: toLog(ctx.logger),
       put: (metric, database, value) =>
-        putDimensioned(
-          ctx.metrics,
-          { name: "Database", value: database },
-          metric,
-          metric === VERIFY_METRICS.age ? MetricUnit.Seconds : MetricUnit.Count,
-          value,
-        ),
+        putDimensioned(ctx.metrics, { name: "Database", value: database }, [
+          { metric, unit: metric === VERIFY_METRICS.age ? MetricUnit.Seconds : MetricUnit.Count, value },
+        ]),
       remainingMs: ctx.remainingMs,
       now: ctx.now,
     }),

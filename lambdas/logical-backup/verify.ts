@@ -15,6 +15,7 @@ import {
   type S3Client,
   type Tag,
 } from "@aws-sdk/client-s3";
+import { aheadBy, isSlotAhead } from "../shared/slot";
 
 /** Tag a verification leaves on a dump (`ok` or `failed`), so hourly runs download each dump once, not every hour. */
 export const VERIFIED_TAG = "verified";
@@ -192,7 +193,9 @@ async function checkDump(
 /**
  * Walks back from the newest dump until one verifies; reports the newest's problem if it did not. Then the newest
  * dump of every other tier is checked too (once each: the verified tag remembers), so a bad monthly or yearly dump
- * hidden behind a good daily one still fails verification.
+ * hidden behind a good daily one still fails verification. A dump whose slot lies in the future (beyond
+ * MAX_SLOT_AHEAD_MS, shared/slot.ts) fails verification and is left out of the rest: the newest good dump and its
+ * age come from the others.
  */
 export async function verifyDumps(
   s3: S3Client,
@@ -202,7 +205,38 @@ export async function verifyDumps(
   now: Date,
   maxCandidates = 3,
 ): Promise<DumpVerdict> {
-  const dumps = await dumpsOf(s3, typeof buckets === "string" ? [buckets] : buckets, database);
+  const all = await dumpsOf(s3, typeof buckets === "string" ? [buckets] : buckets, database);
+  if (all.length === 0)
+    return { database, key: null, ok: false, problem: "no dump found", newestGoodAgeSeconds: null };
+  // A slot in the future was typed by hand: that dump is never the newest (its age would be negative and blind the
+  // age alarm, pass the expiry freshness guard, and hold a place in the floor). It fails verification whatever its
+  // bytes; the newest good dump is looked for among the others.
+  const ahead = all.filter((d) => isSlotAhead(d.at, now));
+  const dumps = all.filter((d) => !isSlotAhead(d.at, now));
+  const verdict = await verifyPast(s3, dumps, database, engine, now, maxCandidates);
+  const first = ahead[0];
+  if (!first) return verdict;
+  const problem =
+    `${first.key}: its slot ${new Date(first.at).toISOString()} lies ${aheadBy(first.at - now.getTime())} ahead ` +
+    `of the clock (${now.toISOString()}): no dump is from the future (its time was typed by hand), so it is not ` +
+    `counted; delete it or wait for that time`;
+  return {
+    ...verdict,
+    key: first.key,
+    ok: false,
+    problem: verdict.ok || dumps.length === 0 ? problem : `${problem}; ${verdict.problem}`,
+  };
+}
+
+/** verifyDumps over dumps whose slots are not in the future (newest first). */
+async function verifyPast(
+  s3: S3Client,
+  dumps: readonly StoredDump[],
+  database: string,
+  engine: "postgres" | "mysql",
+  now: Date,
+  maxCandidates: number,
+): Promise<DumpVerdict> {
   if (dumps.length === 0)
     return { database, key: null, ok: false, problem: "no dump found", newestGoodAgeSeconds: null };
   const checked = new Set<string>();

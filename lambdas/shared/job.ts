@@ -26,20 +26,31 @@ export interface JobSpec<E extends z.ZodType, C extends z.ZodType, R> {
   run(event: z.infer<E>, ctx: JobContext<z.infer<C>>): Promise<R>;
 }
 
+type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
+
+/** One datapoint of a dimensioned metric. */
+export interface Datapoint {
+  readonly metric: string;
+  readonly unit: Unit;
+  readonly value: number;
+}
+
 /**
- * Publishes one datapoint with exactly {service, <dimension>}, the dimensions the stack's alarms use (a singleMetric
- * carries the service default dimension and nothing the run added for other metrics).
+ * Publishes each datapoint with exactly {service, <dimension>}, the dimensions the stack's alarms use. Each gets a
+ * singleMetric of its own: in Powertools 2.x a singleMetric publishes at its first addMetric and clears its
+ * dimensions then, so a second addMetric on it would go out with {service} only (and no alarm would see it). A
+ * singleMetric also carries nothing the run added to the shared Metrics for other datapoints.
  */
 export function putDimensioned(
   metrics: Metrics,
   dimension: { readonly name: string; readonly value: string },
-  metric: string,
-  unit: (typeof MetricUnit)[keyof typeof MetricUnit],
-  value: number,
+  datapoints: readonly Datapoint[],
 ): void {
-  const single = metrics.singleMetric();
-  single.addDimension(dimension.name, dimension.value);
-  single.addMetric(metric, unit, value);
+  for (const d of datapoints) {
+    const single = metrics.singleMetric();
+    single.addDimension(dimension.name, dimension.value);
+    single.addMetric(d.metric, d.unit, d.value);
+  }
 }
 
 /** A heartbeat event is sent by the job's daily "heartbeat" schedule; it reports age instead of doing work. */

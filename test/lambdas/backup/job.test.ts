@@ -79,6 +79,23 @@ function history(days: number, extra: Partial<FakeSnapshot> = {}): FakeSnapshot[
 afterEach(() => jest.restoreAllMocks());
 
 describe("backup job", () => {
+  it("refuses a scheduledTime more than 5 minutes ahead, naming the field, before any RDS call", async () => {
+    const t = setup();
+    // A typed future slot would name a snapshot after it: the real run of that slot would find it and take none.
+    await expect(
+      runBackup({ tier: "manual", scheduledTime: "2027-03-10T03:05:01Z" }, config(), t.deps),
+    ).rejects.toThrow(
+      /^event is invalid:\n {2}scheduledTime: 2027-03-10T03:05:01Z is 5m ahead of the clock \(2027-03-10T03:00:00.000Z\); a slot more than 5 minutes in the future is refused/,
+    );
+    expect(t.primary.mock.calls()).toHaveLength(0);
+    // Up to five minutes ahead is clock skew, not a typo: the run goes ahead.
+    const ok = await runBackup({ tier: "manual", scheduledTime: "2027-03-10T03:05:00Z" }, config(), t.deps);
+    expect(ok.databases[0]!.snapshot).toEqual({
+      id: "mstack-skillswap-prod-skillswap-20270310-0305",
+      result: "created",
+    });
+  });
+
   it("derives one snapshot from the slot: a retried or duplicated invocation makes no second one", async () => {
     const t = setup();
     const event = { tier: "daily", scheduledTime: "2027-03-09T20:30:00Z" };

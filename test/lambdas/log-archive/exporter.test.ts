@@ -266,7 +266,7 @@ describe("log export", () => {
     expect(result.groups[0]!.archivedThrough).toBe("2027-03-09");
   });
 
-  it("finds many log groups across paginated describes and brings their retention to the configured value", async () => {
+  it("finds many log groups across paginated describes, raises shorter retentions at once and keeps a longer one it cannot judge", async () => {
     const t = setup();
     const page = (names: [string, number | undefined][], token?: string) => ({
       logGroups: names.map(([logGroupName, retentionInDays]) => ({
@@ -294,15 +294,144 @@ describe("log export", () => {
     const result = await runArchive(cfg, t.deps);
     expect(t.logs.commandCalls(DescribeLogGroupsCommand)).toHaveLength(3);
     expect(t.logs.commandCalls(PutRetentionPolicyCommand).map((c) => c.args[0].input)).toEqual([
-      { logGroupName: "/svc/b", retentionInDays: 30 },
       { logGroupName: "/svc/c", retentionInDays: 30 },
     ]);
-    expect(result.retentionChanged).toEqual([
-      { logGroup: "/svc/b", from: null, to: 30 },
-      { logGroup: "/svc/c", from: 7, to: 30 },
+    expect(result.retentionChanged).toEqual([{ logGroup: "/svc/c", from: 7, to: 30 }]);
+    // Never-expiring without a creation time: nothing tells what a cut would delete, so it stays as it is.
+    expect(result.retentionKept).toEqual([
+      {
+        logGroup: "/svc/b",
+        current: null,
+        wanted: 30,
+        reason:
+          "it never expires and its creation time is unknown, so what the cut would delete cannot be checked",
+      },
     ]);
     expect(result.groups.map((g) => g.logGroup)).toEqual(["/svc/a", "/svc/b", "/svc/c", "/svc/d"]);
     expect(t.created()).toEqual([]);
+  });
+
+  describe("a group found under a prefix whose retention is longer than hotRetentionDays", () => {
+    // Hot retention 7 days, backfill bound 5 days: at NOW the oldest day a backfill may export is 2027-03-05, and
+    // a 7-day retention would delete the logs before 2027-03-03 13:00 (through the day 2027-03-03).
+    const cfg = {
+      ...config,
+      logGroups: [],
+      logGroupPrefixes: ["/svc/"],
+      retentionDays: 7,
+      maxBackfillDays: 5,
+    };
+    const found = (t: ReturnType<typeof setup>, group: object) =>
+      t.logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: "/svc/" }).resolves({ logGroups: [group] });
+    const retentionCalls = (t: ReturnType<typeof setup>) =>
+      t.logs.commandCalls(PutRetentionPolicyCommand).map((c) => c.args[0].input);
+
+    it("never-expiring and older than the backfill bound: archived from the bound, retention kept (its older logs are in no archive)", async () => {
+      const t = setup();
+      found(t, { logGroupName: "/svc/old", creationTime: Date.parse("2026-01-01T09:00:00Z") });
+      const result = await runArchive(cfg, t.deps);
+      expect(t.created().map((c) => c.taskName)).toEqual(
+        ["05", "06", "07", "08", "09"].map((d) => `mstack-_svc_old-2027-03-${d}`),
+      );
+      expect(t.checkpoint("/svc/old")).toEqual({
+        logGroup: "/svc/old",
+        archivedFrom: "2027-03-05",
+        lastArchivedDay: "2027-03-09",
+      });
+      expect(retentionCalls(t)).toEqual([]);
+      expect(result.retentionChanged).toEqual([]);
+      expect(result.retentionKept).toEqual([
+        {
+          logGroup: "/svc/old",
+          current: null,
+          wanted: 7,
+          reason:
+            "its logs from 2026-01-01 to 2027-03-04 are in no archive (older than maxBackfillDays when it was found); set its retention by hand once they may go",
+        },
+      ]);
+    });
+
+    it("never-expiring and younger than the new retention: archived from its first day, retention cut at once (the cut deletes nothing)", async () => {
+      const t = setup();
+      found(t, { logGroupName: "/svc/young", creationTime: Date.parse("2027-03-07T08:00:00Z") });
+      const result = await runArchive(cfg, t.deps);
+      expect(t.created().map((c) => c.taskName)).toEqual(
+        ["07", "08", "09"].map((d) => `mstack-_svc_young-2027-03-${d}`),
+      );
+      expect(retentionCalls(t)).toEqual([{ logGroupName: "/svc/young", retentionInDays: 7 }]);
+      expect(result.retentionChanged).toEqual([{ logGroup: "/svc/young", from: null, to: 7 }]);
+      expect(result.retentionKept).toEqual([]);
+    });
+
+    it("a longer finite retention is kept until every day the cut deletes is archived, then cut", async () => {
+      const t = setup();
+      found(t, {
+        logGroupName: "/svc/long",
+        retentionInDays: 14,
+        creationTime: Date.parse("2026-01-01T09:00:00Z"),
+      });
+      let clock = NOW;
+      const deps = { ...t.deps, now: () => clock };
+      // Day by day: the 14-day retention ages the unarchived days (before 2027-03-05) out on its own.
+      for (let day = 0; day <= 9; day++) {
+        clock = new Date(NOW.getTime() + day * 86_400_000);
+        const result = await runArchive(cfg, deps);
+        if (day < 9) {
+          expect(retentionCalls(t)).toEqual([]);
+          const oldest = new Date(clock.getTime() - 14 * 86_400_000).toISOString().slice(0, 10);
+          expect(result.retentionKept).toEqual([
+            {
+              logGroup: "/svc/long",
+              current: 14,
+              wanted: 7,
+              reason: `its logs from ${oldest} to 2027-03-04 are in no archive (older than maxBackfillDays when it was found); set its retention by hand once they may go`,
+            },
+          ]);
+        } else {
+          // 2027-03-19 13:00: the oldest kept logs are from 2027-03-05, the first archived day.
+          expect(retentionCalls(t)).toEqual([{ logGroupName: "/svc/long", retentionInDays: 7 }]);
+          expect(result.retentionChanged).toEqual([{ logGroup: "/svc/long", from: 14, to: 7 }]);
+          expect(result.retentionKept).toEqual([]);
+        }
+      }
+      expect(t.checkpoint("/svc/long")).toEqual({
+        logGroup: "/svc/long",
+        archivedFrom: "2027-03-05",
+        lastArchivedDay: "2027-03-18",
+      });
+    });
+
+    it("is not cut while its archive has not reached the days the cut deletes (the account is busy)", async () => {
+      const t = setup();
+      found(t, {
+        logGroupName: "/svc/busy",
+        retentionInDays: 14,
+        creationTime: Date.parse("2027-03-01T00:00:00Z"),
+      });
+      // Someone else's export holds the account's one slot all run long.
+      t.tasks.push({
+        taskId: "foreign-1",
+        taskName: "theirs",
+        logGroupName: "/other",
+        from: 0,
+        to: 1,
+        destinationPrefix: "x",
+        status: { code: "RUNNING" },
+        polls: 0,
+      });
+      const result = await runArchive({ ...cfg, maxBackfillDays: 10 }, t.deps);
+      expect(result.busy).toBe(true);
+      expect(retentionCalls(t)).toEqual([]);
+      expect(result.retentionKept).toEqual([
+        {
+          logGroup: "/svc/busy",
+          current: 14,
+          wanted: 7,
+          reason:
+            "its archive reaches no day yet; the new retention would delete its logs through 2027-03-03",
+        },
+      ]);
+    });
   });
 
   it("starts a new log group at the newest exportable day, not at the beginning of time", async () => {

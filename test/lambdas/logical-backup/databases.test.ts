@@ -179,6 +179,7 @@ describe("logical dumps of real databases", () => {
         error: (m: string, e?: object) => lines.push(m + JSON.stringify(e)),
       },
       metrics: { put: (n: string, v: number) => void metrics.push([n, v]) },
+      now: () => new Date("2027-03-10T20:31:00Z"),
     };
     const config = {
       database: "pg-run",

@@ -362,3 +362,76 @@ describe("an upload that fails mid-stream", () => {
     expect(mock.commandCalls(s3m.AbortMultipartUploadCommand).length).toBeGreaterThan(0);
   }, 30_000);
 });
+
+describe("part sizes", () => {
+  const dump =
+    require("../../../lambdas/logical-backup/dump") as typeof import("../../../lambdas/logical-backup/dump");
+  const MiB = 1024 ** 2;
+  const GiB = 1024 ** 3;
+  const TiB = 1024 ** 4;
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html (the 5 TiB object this job promises).
+  const S3 = { minPart: 5 * MiB, maxPart: 5 * GiB, maxParts: 10_000, object: 5 * TiB };
+
+  it("grows the staging upload's parts so that a 5 TiB dump fits in 10,000 parts, each within S3's limits", () => {
+    const sizes = Array.from({ length: S3.maxParts }, (_, i) => dump.stagingPartBytes(i + 1));
+    expect(sizes[0]).toBe(8 * MiB);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(S3.object);
+    expect(sizes.filter((s) => s < S3.minPart || s > S3.maxPart || s % MiB !== 0)).toEqual([]);
+    expect(sizes.filter((s, i) => i > 0 && s < sizes[i - 1]!)).toEqual([]);
+    // Two parts are buffered (one uploading, one filling): 1.25 GiB at the largest, within the Fargate default of
+    // 2048 MB; what a Lambda's 15 minutes could write stays far below (two parts of 132 MiB at 40 GiB).
+    expect(Math.max(...sizes)).toBe(dump.MAX_STAGING_PART_BYTES);
+    expect(2 * dump.MAX_STAGING_PART_BYTES).toBe(1280 * MiB);
+    let total = 0;
+    let n = 0;
+    while (total < 40 * GiB) total += dump.stagingPartBytes(++n);
+    expect(2 * dump.stagingPartBytes(n)).toBeLessThan(300 * MiB);
+    // Beyond part 10,000 there is no part: the caller fails the upload.
+    expect(() => dump.stagingPartBytes(S3.maxParts + 1)).toThrow(
+      /part 10001: S3 allows at most 10,000 parts/,
+    );
+  });
+
+  it("copies to the final key in ranges that also hold 5 TiB within 10,000 parts", () => {
+    expect(dump.COPY_PART_BYTES).toBe(525 * MiB); // ceil(5 TiB / 10,000) = 524.29 MiB, rounded up to a MiB
+    expect(dump.COPY_PART_BYTES * S3.maxParts).toBeGreaterThanOrEqual(S3.object);
+    expect(dump.COPY_PART_BYTES).toBeLessThanOrEqual(S3.maxPart);
+  });
+
+  it("uploads a dump in parts of the growing sizes, then lands it whole", async () => {
+    const { mockClient } = require("aws-sdk-client-mock") as typeof import("aws-sdk-client-mock");
+    const s3m = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+    const client = new S3Client({
+      region: "eu-west-2",
+      credentials: { accessKeyId: "a", secretAccessKey: "b" },
+    });
+    const mock = mockClient(client);
+    mock.on(s3m.HeadObjectCommand).rejects(Object.assign(new Error("NotFound"), { name: "NotFound" }));
+    mock.on(s3m.CreateMultipartUploadCommand).resolves({ UploadId: "u" });
+    const sizes: number[] = [];
+    mock.on(s3m.UploadPartCommand).callsFake((input: { PartNumber: number; Body: Uint8Array }) => {
+      sizes.push(input.Body.byteLength);
+      return { ETag: `"e${input.PartNumber}"` };
+    });
+    mock.on(s3m.CompleteMultipartUploadCommand).resolves({});
+    mock.on(s3m.CopyObjectCommand).resolves({});
+    mock.on(s3m.DeleteObjectCommand).resolves({});
+    // 30 MiB of incompressible bytes: gzip adds a little, so four parts: 8, 9 and 9 MiB, then the rest.
+    const result = await dumpToS3(
+      node(
+        "const c=require('node:crypto');let n=0;(function w(){while(n<30){n++;if(!process.stdout.write(c.randomBytes(1<<20)))return process.stdout.once('drain',w)}})()",
+      ),
+      target("daily/app/20270313T203000Z.dump.gz"),
+      { s3: client },
+    );
+    expect(result).toMatchObject({ status: "uploaded" });
+    const bytes = (result as { bytes: number }).bytes;
+    expect(sizes).toEqual([8 * MiB, 9 * MiB, 9 * MiB, bytes - 26 * MiB]);
+    expect(
+      mock
+        .commandCalls(s3m.CompleteMultipartUploadCommand)[0]!
+        .args[0].input.MultipartUpload!.Parts!.map((p) => [p.PartNumber, p.ETag]),
+    ).toEqual([1, 2, 3, 4].map((n) => [n, `"e${n}"`]));
+    expect(mock.commandCalls(s3m.CopyObjectCommand)[0]!.args[0].input.Metadata!.bytes).toBe(String(bytes));
+  }, 30_000);
+});

@@ -42,6 +42,14 @@ describe("expiry candidates", () => {
     ).toEqual(["monthly/db/200", "daily/db/70", "daily/db/60", "daily/db/50"]);
   });
 
+  it("gives a dump whose slot lies in the future no place among the newest kept by the floor", () => {
+    // A slot typed 10 days ahead must not push a real dump out of the floor (and is never a candidate itself).
+    const dumps = [-10, 40, 50, 60].map((d) => dump("daily", d));
+    expect(
+      expiryCandidates(dumps, { retentionDays: { daily: 30 }, keepLastFloor: 2 }, now).map((d) => d.key),
+    ).toEqual(["daily/db/60"]);
+  });
+
   it("rejects a floor below one", () => {
     expect(() => expiryCandidates([], { retentionDays: {}, keepLastFloor: 0 }, now)).toThrow(
       /keepLastFloor 0/,
@@ -115,6 +123,15 @@ describe("marking for expiry", () => {
     const { c, mock } = client();
     const result = await markExpired(c, dumps, { ok: false, newestGoodAgeSeconds: 3600 }, policy, now, log);
     expect(result.refused).toMatch(/the newest dump did not verify/);
+    expect(mock.commandCalls(s3m.PutObjectTaggingCommand)).toEqual([]);
+  });
+
+  it("refuses when the newest good dump's age is negative: its slot lies in the future", async () => {
+    const { c, mock } = client();
+    const result = await markExpired(c, dumps, { ok: true, newestGoodAgeSeconds: -86_400 }, policy, now, log);
+    expect(result.refused).toBe(
+      "the newest good dump's slot lies 1d ahead of the clock: its age says nothing about the dumps that really ran",
+    );
     expect(mock.commandCalls(s3m.PutObjectTaggingCommand)).toEqual([]);
   });
 

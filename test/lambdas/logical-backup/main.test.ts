@@ -57,6 +57,52 @@ describe("Fargate entry", () => {
     ).toThrow();
   });
 
+  it("the bundled main.js refuses a slot typed in the future, as a reported failure, before any AWS call", () => {
+    const ctx = imageContext("logical-backup", DUMP_IMAGE_ENTRIES);
+    const ahead = new Date(Date.now() + 86_400_000 + 30 * 60_000).toISOString();
+    const run = spawnSync(process.execPath, [join(ctx.dir, "main.js")], {
+      env: {
+        PATH: process.env.PATH,
+        // Nothing listens there: an AWS call would fail with a connection error instead.
+        AWS_REGION: "eu-west-2",
+        AWS_ACCESS_KEY_ID: "x",
+        AWS_SECRET_ACCESS_KEY: "y",
+        AWS_ENDPOINT_URL: "http://127.0.0.1:9",
+        POWERTOOLS_SERVICE_NAME: "dump-db",
+        JOB_EVENT: JSON.stringify({ tier: "daily", scheduledTime: ahead }),
+        JOB_CONFIG: JSON.stringify({
+          database: "db",
+          engine: "postgres",
+          host: "127.0.0.1",
+          port: 1,
+          databaseName: "d",
+          user: "u",
+          passwordSecretArn: "arn:aws:secretsmanager:eu-west-2:1:secret:s",
+          bucket: "bkt",
+          kmsKeyArn: "arn:aws:kms:eu-west-2:1:key/k",
+        }),
+      },
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    expect(run.status).toBe(1);
+    const failed = run.stderr
+      .split("\n")
+      .filter((l) => l.includes("dump run failed"))
+      .map((l) => JSON.parse(l) as { error: string });
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.error).toMatch(
+      new RegExp(
+        `^event is invalid:\\n {2}scheduledTime: ${ahead.replace(/\./g, "\\.")} is 1d (29|30)m ahead of the clock`,
+      ),
+    );
+    expect(JSON.parse(run.stdout.trim().split("\n").at(-1)!)).toMatchObject({
+      service: "dump-db",
+      Database: "db",
+      BackupFailed: 1,
+    });
+  });
+
   it("the bundled main.js stops itself, as a failure, at JOB_DEADLINE_SECONDS", () => {
     const ctx = imageContext("logical-backup", DUMP_IMAGE_ENTRIES);
     // A dump that never ends: the password lookup hangs on an endpoint that accepts and never answers.
@@ -67,7 +113,7 @@ describe("Fargate entry", () => {
         const child = require("node:child_process").spawn(process.execPath, [process.argv[1]], {
           env: { PATH: process.env.PATH, JOB_DEADLINE_SECONDS: "1", AWS_REGION: "eu-west-2",
             AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "y", AWS_ENDPOINT_URL: "http://127.0.0.1:" + port,
-            JOB_EVENT: JSON.stringify({ tier: "daily", scheduledTime: "2027-03-09T20:30:00Z" }),
+            JOB_EVENT: JSON.stringify({ tier: "daily", scheduledTime: "2026-03-09T20:30:00Z" }),
             JOB_CONFIG: JSON.stringify({ database: "db", engine: "postgres", host: "127.0.0.1", port: 1,
               databaseName: "d", user: "u", passwordSecretArn: "arn:aws:secretsmanager:eu-west-2:1:secret:s",
               bucket: "bkt", kmsKeyArn: "arn:aws:kms:eu-west-2:1:key/k" }) },

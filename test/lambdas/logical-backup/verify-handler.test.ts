@@ -127,6 +127,40 @@ describe("verification run", () => {
     );
   });
 
+  it("fails a dump whose slot lies in the future: it is not the newest good one, and nothing is marked", async () => {
+    const { mock, put, deps } = setup();
+    // A manual run typed 2027-03-20 (11 days ahead); the real dumps stopped on 03-05 (over the 48 h freshness).
+    const future = "daily/pg/20270320T020000Z.dump.gz";
+    const old = Array.from({ length: 10 }, (_, i) => `daily/pg/202612${String(10 + i)}T020000Z.dump.gz`);
+    mock.on(ListObjectsV2Command).resolves({ Contents: [] });
+    mock.on(ListObjectsV2Command, { Bucket: "dumps", Prefix: "daily/pg/" }).resolves({
+      Contents: [future, "daily/pg/20270305T020000Z.dump.gz", ...old].map((Key) => ({ Key })),
+    });
+    mock.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: "verified", Value: "ok" }] });
+    mock.on(PutObjectTaggingCommand).resolves({});
+    const age = 4 * 86_400 + 20 * 60; // 2027-03-05 02:00 to 2027-03-09 02:20
+    expect(await runVerify({ database: "pg" }, config, deps)).toEqual([
+      {
+        database: "pg",
+        key: future,
+        ok: false,
+        problem: `${future}: its slot 2027-03-20T02:00:00.000Z lies 10d 23h 40m ahead of the clock (2027-03-09T02:20:00.000Z): no dump is from the future (its time was typed by hand), so it is not counted; delete it or wait for that time`,
+        newestGoodAgeSeconds: age,
+      },
+    ]);
+    expect(put).toEqual([
+      [VERIFY_METRICS.failed, "pg", 1],
+      [VERIFY_METRICS.age, "pg", age],
+      [VERIFY_METRICS.marked, "pg", 0],
+      [VERIFY_METRICS.expiryFailed, "pg", 0],
+    ]);
+    expect(mock.commandCalls(PutObjectTaggingCommand)).toEqual([]);
+    // Its verdict is not read: a future slot fails whatever its bytes.
+    expect(mock.commandCalls(GetObjectTaggingCommand).filter((c) => c.args[0].input.Key === future)).toEqual(
+      [],
+    );
+  });
+
   it("marks daily dumps past 30 days, beyond the newest three, for expiry, keeping their tags", async () => {
     const { mock, put, deps } = setup();
     // 40 daily dumps, one a day, the newest at 02:00 today.
