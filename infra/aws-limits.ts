@@ -212,7 +212,10 @@ export function checkTimezone(name: string): string | null {
   return `"${name}" is not an IANA timezone name (e.g. Europe/London, Asia/Kolkata, UTC)`;
 }
 
-/** Lambda's limit on the total size of environment variables. https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html */
+/**
+ * Lambda's limit on the total size of environment variables, measured by envSizeBytes.
+ * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+ */
 export const LAMBDA_ENV_MAX_BYTES = 4096;
 /** Lambda's maximum timeout. */
 export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
@@ -233,8 +236,17 @@ export const SQS_RETENTION_SECONDS = { min: 60, max: 1_209_600 } as const;
 /** RDS manual snapshot quota per region (default; raise it through Service Quotas). */
 export const RDS_MANUAL_SNAPSHOT_QUOTA_DEFAULT = 100;
 
-export function envSizeBytes(env: Record<string, string>): number {
-  return Object.entries(env).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+/**
+ * The size Lambda holds against LAMBDA_ENV_MAX_BYTES: the UTF-8 bytes of the variables map serialized as JSON, so
+ * the braces, quotes, colons and commas count, and every quote, backslash or control character inside a value
+ * counts as its escape (a JSON JOB_CONFIG pays twice for each of its quotes). The Lambda documentation says only
+ * that "the total size of all environment variables doesn't exceed 4 KB"; this is the measure its users document
+ * (the limit error, "Lambda function configuration exceeds 4096 byte limit", is about the serialized map), and it
+ * is never smaller than the sum of key and value bytes this check used to count.
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html
+ */
+export function envSizeBytes(env: Readonly<Record<string, string>>): number {
+  return Buffer.byteLength(JSON.stringify(env), "utf8");
 }
 
 /**

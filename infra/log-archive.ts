@@ -22,6 +22,29 @@ export interface LogArchiveArgs extends JobDefaults {
 const ARCHIVE_PREFIX = "logs";
 const STREAM_PREFIX = "stream";
 
+/**
+ * How many days before deletion the critical days-behind page comes, at least. DaysBehind n means the oldest day not
+ * yet archived began at most n + 1.5 days ago (day D is exported from D+1 12:00 UTC, and D is then 1.5 days old at
+ * its start), and CloudWatch Logs deletes events older than the hot retention: 1.5 days leaves a night and a working
+ * day to act, on top of the alarm's two hourly datapoints.
+ */
+export const DAYS_BEHIND_MARGIN_DAYS = 1.5;
+
+/**
+ * Thresholds of the DaysBehind alarms (each fires above its threshold, so at threshold + 1 days behind), derived
+ * from the hot retention: critical as late as still leaves DAYS_BEHIND_MARGIN_DAYS before the oldest unarchived day
+ * starts to be deleted (retention - 4: at retention - 3 days behind that day began at most retention - 1.5 days
+ * ago); warning early, above 2 days behind (a missed day: normal runs report 0, an export still running 1), or just
+ * below critical when the retention is too short for that. A retention under 5 days leaves no room for both, and
+ * the config refuses it for exported groups.
+ */
+export function daysBehindThresholds(hotRetentionDays: number): { warning: number; critical: number } {
+  const critical = Math.floor(hotRetentionDays - 1.5 - DAYS_BEHIND_MARGIN_DAYS - 1);
+  if (critical < 1)
+    throw new Error(`hot retention ${hotRetentionDays} days leaves no time to page before logs are deleted`);
+  return { warning: Math.min(2, critical - 1), critical };
+}
+
 export class LogArchive extends pulumi.ComponentResource {
   readonly bucketName: pulumi.Output<string>;
   readonly warnings: string[];
@@ -181,16 +204,18 @@ export class LogArchive extends pulumi.ComponentResource {
         dimensions: { service: "log-archive", LogGroup: group },
         stat,
       });
-      for (const [severity, days] of [
-        ["warning", 2],
-        ["critical", 7],
-      ] as const) {
+      const thresholds = daysBehindThresholds(cfg.hotRetentionDays);
+      for (const severity of ["warning", "critical"] as const) {
+        const days = thresholds[severity];
         metricAlarm(
           `${id}-behind-${severity}`,
           {
             severity,
             page: "logs-days-behind",
-            summary: `Log group ${group} is more than ${days} days behind in the archive.`,
+            summary:
+              severity === "critical"
+                ? `Log group ${group} is more than ${days} days behind in the archive: its oldest unarchived day leaves CloudWatch (hot retention ${cfg.hotRetentionDays} days) in as little as ${DAYS_BEHIND_MARGIN_DAYS} days.`
+                : `Log group ${group} is more than ${days} days behind in the archive.`,
             metric: metric("DaysBehind", "Maximum"),
             periodSeconds: 3600,
             evaluationPeriods: 3,

@@ -55,7 +55,8 @@ export const NONCURRENT_DAYS = 7;
  * the verification job has tagged them `expire=true` (past the tier's retention, beyond its newest keepLastFloor, and
  * only while the newest good dump is fresh: lambdas/logical-backup/expiry.ts). Tiers kept a year or more move to
  * Glacier Instant Retrieval after 90 days (still readable at once). Staging objects (`.incoming/`) of crashed runs
- * go after a day.
+ * go after a day. Every tier's rules are in both buckets: a tier that moved into the vault (or out of it) still has
+ * dumps where it landed before, which verification reads and marks in both buckets and which must still expire.
  */
 export function dumpLifecycleRules(databases: readonly DumpDatabase[]): {
   bucket: LifecycleRule[];
@@ -78,27 +79,31 @@ export function dumpLifecycleRules(databases: readonly DumpDatabase[]): {
     },
     abortUploads,
   ];
-  const vault: LifecycleRule[] = [];
+  const vault: LifecycleRule[] = vaultLock(databases) ? [abortUploads] : [];
   for (const d of databases) {
     for (const [tier, t] of tiersOf(d)) {
-      const rules = t.objectLock ? vault : bucket;
-      if (t.objectLock && vault.length === 0) vault.push(abortUploads);
-      rules.push({
-        id: `${d.name}-${tier}`,
-        prefix: `${tier}/${d.name}/`,
-        tags: { tier, [EXPIRE_TAG]: "true" },
-        // Tagged only once past retention, so due at the next lifecycle run.
-        expirationDays: 1,
-        // In the vault the version is locked until its retention ends; it goes the day after.
-        noncurrentVersionExpirationDays: t.objectLock ? 1 : NONCURRENT_DAYS,
-      });
-      if (t.retention >= 365) {
+      for (const [rules, inVault] of [
+        [bucket, false],
+        [vault, true],
+      ] as const) {
+        if (inVault && vault.length === 0) continue; // no vault
         rules.push({
-          id: `${d.name}-${tier}-archive`,
+          id: `${d.name}-${tier}`,
           prefix: `${tier}/${d.name}/`,
-          tags: { tier },
-          transitions: [{ days: GLACIER_IR_AFTER_DAYS, storageClass: "GLACIER_IR" }],
+          tags: { tier, [EXPIRE_TAG]: "true" },
+          // Tagged only once past retention, so due at the next lifecycle run.
+          expirationDays: 1,
+          // In the vault the version is locked until its retention ends; it goes the day after.
+          noncurrentVersionExpirationDays: inVault ? 1 : NONCURRENT_DAYS,
         });
+        if (t.retention >= 365) {
+          rules.push({
+            id: `${d.name}-${tier}-archive`,
+            prefix: `${tier}/${d.name}/`,
+            tags: { tier },
+            transitions: [{ days: GLACIER_IR_AFTER_DAYS, storageClass: "GLACIER_IR" }],
+          });
+        }
       }
     }
   }

@@ -407,7 +407,7 @@ export class MaintenanceJob extends pulumi.ComponentResource {
       const size = envSizeBytes(env);
       if (size > LAMBDA_ENV_MAX_BYTES) {
         throw new Error(
-          `job ${args.job}: environment is ${size} bytes; Lambda allows ${LAMBDA_ENV_MAX_BYTES} in total`,
+          `job ${args.job}: environment is ${size} bytes as Lambda counts it (the JSON of all variables, JOB_CONFIG's quotes escaped); Lambda allows ${LAMBDA_ENV_MAX_BYTES}`,
         );
       }
       return env;

@@ -63,6 +63,15 @@ const statements = (doc: unknown): Record<string, unknown>[] => {
 /** Sub-resources point at their bucket by name (`bucket: bucket.id`). */
 const forBucket = (rs: readonly PolicyResource[], type: string, bucket: PolicyResource) =>
   ofType(rs, type).filter((r) => r.inputs.bucket === bucket.inputs.bucket);
+/** Names of the buckets some IAM policy lets a role write yearly backups into (s3:PutObject on <bucket>/yearly/...). */
+const yearlyLandingBuckets = (rs: readonly PolicyResource[]): Set<string> =>
+  new Set(
+    [...ofType(rs, T.rolePolicy), ...ofType(rs, T.policy)]
+      .flatMap((p) => statements(p.inputs.policy))
+      .filter((s) => s.Effect === "Allow" && [s.Action].flat().includes("s3:PutObject"))
+      .flatMap((s) => [s.Resource].flat())
+      .flatMap((r) => /^arn:[^:]+:s3:::([^/]+)\/yearly\//.exec(String(r))?.slice(1) ?? []),
+  );
 
 export const CHECKS: readonly Check[] = [
   {
@@ -133,24 +142,18 @@ export const CHECKS: readonly Check[] = [
   {
     name: "long-backup-tier-object-lock",
     description:
-      "In prod, a bucket whose lifecycle keeps a yearly backup tier has Object Lock in COMPLIANCE mode.",
-    check: (rs, ctx) =>
-      !ctx.isProd
-        ? []
-        : ofType(rs, T.bucket).flatMap((b) => {
-            const yearly = forBucket(rs, T.lifecycle, b).some((l) =>
-              (l.inputs.rules as unknown[] | undefined)?.some((r) =>
-                JSON.stringify(get(r, "filter") ?? {}).includes('"yearly"'),
-              ),
-            );
-            if (!yearly) return [];
-            const locked =
-              b.inputs.objectLockEnabled === true &&
-              forBucket(rs, T.lock, b).some(
-                (l) => get(l.inputs, "rule.defaultRetention.mode") === "COMPLIANCE",
-              );
-            return locked ? [] : [`${b.name}: yearly backup tier without Object Lock in COMPLIANCE mode`];
-          }),
+      "In prod, a bucket that yearly backups land in (a role may put objects under yearly/) has Object Lock in COMPLIANCE mode. Lifecycle rules alone do not say it: every bucket of dumps keeps every tier's expiry rules, for dumps left there before a tier moved.",
+    check: (rs, ctx) => {
+      if (!ctx.isProd) return [];
+      const landing = yearlyLandingBuckets(rs);
+      return ofType(rs, T.bucket).flatMap((b) => {
+        if (!landing.has(String(b.inputs.bucket))) return [];
+        const locked =
+          b.inputs.objectLockEnabled === true &&
+          forBucket(rs, T.lock, b).some((l) => get(l.inputs, "rule.defaultRetention.mode") === "COMPLIANCE");
+        return locked ? [] : [`${b.name}: yearly backup tier without Object Lock in COMPLIANCE mode`];
+      });
+    },
   },
   {
     name: "lambda-on-failure-destination",

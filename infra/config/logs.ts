@@ -12,6 +12,9 @@ const storageClass = z.enum([
   "DEEP_ARCHIVE",
 ]);
 
+/** The shortest hot retention that leaves room to page before an exported group's unarchived logs are deleted. */
+export const MIN_EXPORTED_RETENTION_DAYS = 5;
+
 export const logsSection = z
   .object({
     /** Log groups by exact name, each archived by export (daily tasks) or stream (subscription into Firehose). */
@@ -36,7 +39,8 @@ export const logsSection = z
         for (const problem of lifecycleProblems({ id: "archive", ...a }))
           ctx.addIssue({ code: "custom", message: problem });
       }),
-    maxBackfillDays: z.int().min(1).max(365).default(14),
+    /** @default min(14, hotRetentionDays - 2): a backfill exports only days CloudWatch still holds whole. */
+    maxBackfillDays: z.int().min(1).max(365).optional(),
     /** Hourly: each run exports whatever became exportable (D+1 12:00 UTC) and reports how far behind each group is. */
     schedule: scheduleEntry.default({ name: "hourly", expression: "cron(20 * * * ? *)", timezone: "UTC" }),
   })
@@ -45,5 +49,26 @@ export const logsSection = z
     if (l.logGroups.length + l.logGroupPrefixes.length === 0) {
       ctx.addIssue({ code: "custom", path: ["logGroups"], message: "list at least one log group or prefix" });
     }
-  });
+    const exported = l.logGroupPrefixes.length > 0 || l.logGroups.some((g) => g.path === "export");
+    if (!exported) return;
+    // Day D is exported from D+1 12:00 UTC, when it began 1.5 days ago; the critical days-behind page must still
+    // come 1.5 days before CloudWatch deletes the oldest unarchived day (infra/log-archive.ts, daysBehindThresholds).
+    if (l.hotRetentionDays < MIN_EXPORTED_RETENTION_DAYS)
+      ctx.addIssue({
+        code: "custom",
+        path: ["hotRetentionDays"],
+        message: `${l.hotRetentionDays} is too short for exported log groups (at least ${MIN_EXPORTED_RETENTION_DAYS}): day D is exported from D+1 12:00 UTC, and the critical days-behind page must come 1.5 days before CloudWatch deletes the oldest unarchived day`,
+      });
+    // The oldest day a backfill exports began up to maxBackfillDays + 1.5 days ago: it must still be whole.
+    if (l.maxBackfillDays !== undefined && l.maxBackfillDays > l.hotRetentionDays - 2)
+      ctx.addIssue({
+        code: "custom",
+        path: ["maxBackfillDays"],
+        message: `${l.maxBackfillDays} is more than hotRetentionDays - 2 (${l.hotRetentionDays - 2}): a backfill would export days CloudWatch has already (partly) deleted, and a day whose export finds nothing is retried every run`,
+      });
+  })
+  .transform((l) => ({
+    ...l,
+    maxBackfillDays: l.maxBackfillDays ?? Math.max(1, Math.min(14, l.hotRetentionDays - 2)),
+  }));
 export type LogsConfig = z.infer<typeof logsSection>;

@@ -407,6 +407,12 @@ describe("dump storage and verification", () => {
       expiration: { days: 1 },
       noncurrentVersionExpiration: { noncurrentDays: noncurrentDays },
     });
+    const archiveRule = (db: string, tier: string) => ({
+      id: `${db}-${tier}-archive`,
+      status: "Enabled",
+      filter: { and: { prefix: `${tier}/${db}/`, tags: { tier } } },
+      transitions: [{ days: 90, storageClass: "GLACIER_IR" }],
+    });
     // S3 refuses an upload abort on a tag-filtered rule: one prefix-only rule per bucket aborts unfinished uploads.
     const abortUploads = {
       id: "abort-uploads",
@@ -425,6 +431,9 @@ describe("dump storage and verification", () => {
       },
       abortUploads,
       expireRule("pg", "daily", 7),
+      // The yearly tier is locked, so its new dumps land in the vault; its older ones here still expire.
+      expireRule("pg", "yearly", 7),
+      archiveRule("pg", "yearly"),
       expireRule("my", "daily", 7),
     ]);
     for (const rule of [...(dumps.inputs.rules as object[])]) {
@@ -439,15 +448,13 @@ describe("dump storage and verification", () => {
       if (JSON.stringify(r.filter).includes("tags")) expect(r.abortIncompleteMultipartUpload).toBeUndefined();
     }
     const vault = buckets.find((b) => b.name === "demo-dumps-vault-lifecycle")!;
+    // A tier moved out of the vault leaves its dumps there: every tier's rules are in the vault too.
     expect(vault.inputs.rules).toEqual([
       abortUploads,
+      expireRule("pg", "daily", 1),
       expireRule("pg", "yearly", 1),
-      {
-        id: "pg-yearly-archive",
-        status: "Enabled",
-        filter: { and: { prefix: "yearly/pg/", tags: { tier: "yearly" } } },
-        transitions: [{ days: 90, storageClass: "GLACIER_IR" }],
-      },
+      archiveRule("pg", "yearly"),
+      expireRule("my", "daily", 1),
     ]);
     expect(
       findResource(
@@ -460,6 +467,36 @@ describe("dump storage and verification", () => {
       objectLockEnabled: true,
       forceDestroy: false,
     });
+  });
+
+  it("keeps every tier's expiry rules in both buckets, so dumps written before a tier moved into or out of the vault still expire", () => {
+    const lifecycle = ofType(resources, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
+    const ids = (name: string) =>
+      (lifecycle.find((b) => b.name === name)!.inputs.rules as { id: string }[]).map((r) => r.id);
+    const everyTier = ["pg-daily", "pg-yearly", "pg-yearly-archive", "my-daily"];
+    // pg's yearly tier is locked: its new dumps land in the vault, and the yearly dumps from before it was locked
+    // are still in the dumps bucket, marked by verification, and must still be deleted there.
+    expect(ids("demo-dumps-bucket-lifecycle")).toEqual(["incoming", "abort-uploads", ...everyTier]);
+    expect(ids("demo-dumps-vault-lifecycle")).toEqual(["abort-uploads", ...everyTier]);
+    // Verification reads and marks every tier in both buckets.
+    const config = JSON.parse(
+      (
+        findResource(resources, "aws:lambda/function:Function", "demo-dumps-verify-fn").inputs
+          .environment as {
+          variables: Record<string, string>;
+        }
+      ).variables.JOB_CONFIG!,
+    );
+    expect(config.buckets).toHaveLength(2);
+    const policy = findResource(resources, "aws:iam/rolePolicy:RolePolicy", "demo-dumps-verify-role-policy");
+    const statements = JSON.parse(String(policy.inputs.policy)).Statement as {
+      Sid: string;
+      Resource: string[];
+    }[];
+    const objects = statements.find((x) => x.Sid === "ReadAndMarkDumps")!.Resource;
+    for (const bucket of [/^arn:aws:s3:::demo-dumps-/, /^arn:aws:s3:::demo-dump-vault-/])
+      for (const prefix of ["daily/pg/*", "yearly/pg/*", "daily/my/*"])
+        expect(objects.filter((r) => bucket.test(r) && r.endsWith(`/${prefix}`))).toHaveLength(1);
   });
 
   it("verifies each database hourly with the image's verify.handler, outside any VPC, reading both buckets", () => {

@@ -87,6 +87,9 @@ const bucketSet = (over: Partial<Record<string, Record<string, unknown>>> = {}):
         },
       ]
     : []),
+  ...(over.rolePolicy
+    ? [{ type: "aws:iam/rolePolicy:RolePolicy", name: "b-writer", inputs: { ...over.rolePolicy } }]
+    : []),
 ];
 
 describe("each policy fails on a resource built to break it", () => {
@@ -230,7 +233,15 @@ describe("each policy fails on a resource built to break it", () => {
     ["bucket-never-force-destroy", { bucket: { forceDestroy: true } }, false],
     [
       "long-backup-tier-object-lock",
-      { lifecycle: { rules: [{ id: "y", filter: { tag: { key: "tier", value: "yearly" } } }] } },
+      {
+        rolePolicy: {
+          policy: JSON.stringify({
+            Statement: [
+              { Effect: "Allow", Action: ["s3:PutObject"], Resource: ["arn:aws:s3:::app-b/yearly/db/*"] },
+            ],
+          }),
+        },
+      },
       true,
     ],
   ];
