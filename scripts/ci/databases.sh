@@ -33,4 +33,12 @@ fi
 for _ in $(seq 1 30); do mysqladmin ping --silent >/dev/null 2>&1 && break; sleep 1; done
 mysql -uroot -e "CREATE USER IF NOT EXISTS 'backup'@'127.0.0.1' IDENTIFIED BY 'backup'; GRANT ALL ON *.* TO 'backup'@'127.0.0.1'; FLUSH PRIVILEGES;"
 
+# The contract runs (test/contracts) dump one small database of each engine; made once here, before jest's parallel
+# workers start, so they never race to create it.
+PGPASSWORD=postgres psql -q -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'contract'" | grep -q 1 \
+  || PGPASSWORD=postgres psql -q -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE contract"
+PGPASSWORD=postgres psql -q -h 127.0.0.1 -U postgres -d contract \
+  -c "CREATE TABLE IF NOT EXISTS t (id int primary key, v text); INSERT INTO t VALUES (1, 'a') ON CONFLICT DO NOTHING" >/dev/null 2>&1
+mysql -uroot -e "CREATE DATABASE IF NOT EXISTS contract; CREATE TABLE IF NOT EXISTS contract.t (id int primary key, v text); INSERT IGNORE INTO contract.t VALUES (1, 'a');"
+
 echo "databases.sh: PostgreSQL $ver on 127.0.0.1:5432 (postgres/postgres), MariaDB on 127.0.0.1:3306 (backup/backup)"

@@ -35,29 +35,26 @@ const LOCAL_DB = {
   mysql: { host: "127.0.0.1", port: 3306, user: "backup", password: "backup", database: "contract" },
 } as const;
 
-let databasesReady = false;
-/** A small database in each local server, so the dumps have tables and rows to carry. */
+/** The contract database exists in both servers (scripts/ci/databases.sh, the pretest step, makes it). */
 function ensureLocalDatabases(): void {
-  if (databasesReady) return;
-  const pgEnv = { ...process.env, PGPASSWORD: "postgres" };
-  const pg = (sql: string, db = "postgres") =>
-    execFileSync("psql", ["-h", "127.0.0.1", "-U", "postgres", "-d", db, "-qtAc", sql], {
-      env: pgEnv,
-    }).toString();
-  if (!pg("SELECT 1 FROM pg_database WHERE datname = 'contract'").trim()) pg("CREATE DATABASE contract");
-  pg(
-    "CREATE TABLE IF NOT EXISTS t (id int primary key, v text); INSERT INTO t VALUES (1, 'a') ON CONFLICT DO NOTHING",
-    "contract",
-  );
-  execFileSync("mysql", [
-    "-h",
-    "127.0.0.1",
-    "-ubackup",
-    "-pbackup",
-    "-e",
-    "CREATE DATABASE IF NOT EXISTS contract; CREATE TABLE IF NOT EXISTS contract.t (id int primary key, v text); INSERT IGNORE INTO contract.t VALUES (1, 'a');",
-  ]);
-  databasesReady = true;
+  const pg = execFileSync(
+    "psql",
+    [
+      "-h",
+      "127.0.0.1",
+      "-U",
+      "postgres",
+      "-d",
+      "postgres",
+      "-tAc",
+      "SELECT 1 FROM pg_database WHERE datname = 'contract'",
+    ],
+    { env: { ...process.env, PGPASSWORD: "postgres" } },
+  ).toString();
+  if (pg.trim() !== "1")
+    throw new Error(
+      "the contract database is missing: run `bash scripts/ci/databases.sh` (npm test's pretest step)",
+    );
 }
 
 /** EMF records in captured stdout: each `_aws.CloudWatchMetrics` directive names its namespace, metrics, dimensions. */
