@@ -37,10 +37,16 @@ export function defineContracts(shard: number, of: number): void {
           ...lambdaPlatformRequests(rec, run, policies),
         ],
       }));
-    });
+    }, 600_000); // under the full parallel suite one stack's runs can take minutes on two cores
 
     it("runs every job, and each run sends AWS calls or emits metrics", () => {
       expect(runs.length).toBeGreaterThan(0);
+      // Every invocation must end as AWS would count a success (a handler error is a failed run here).
+      expect(
+        runs.flatMap((r) =>
+          r.outcomes.filter((o) => o.startsWith("error") || o === "exit 1").map((o) => `${r.job}: ${o}`),
+        ),
+      ).toEqual([]);
       for (const r of runs)
         expect({ job: r.job, calls: r.sent.length + r.emf.length > 0 }).toEqual({ job: r.job, calls: true });
     });
