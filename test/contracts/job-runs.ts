@@ -245,8 +245,12 @@ function seedBefore(job: PlannedJob, world: AwsWorld, config: Record<string, any
     for (const name of config.logGroups as string[])
       if (!world.logGroups.some((g) => g.name === name))
         world.logGroups.push({ name, creationTime: created, retentionInDays: config.retentionDays });
+    // Under each prefix: an old never-expiring group (its retention stays until archived) and a young one (cut now).
     for (const prefix of config.logGroupPrefixes as string[])
-      world.logGroups.push({ name: `${prefix}found-by-prefix`, creationTime: created });
+      world.logGroups.push(
+        { name: `${prefix}found-by-prefix`, creationTime: created },
+        { name: `${prefix}young`, creationTime: world.now().getTime() - 2 * 86_400_000 },
+      );
   }
   if (config.passwordSecretArn)
     world.secrets.set(
@@ -333,6 +337,14 @@ async function runJob(stack: string, job: PlannedJob, world: AwsWorld): Promise<
   };
   const saved = { ...process.env };
   Object.assign(process.env, env);
+  // The archive's polling waits (an export task's status) pass at once: the in-memory AWS answers immediately.
+  const realSetTimeout = global.setTimeout;
+  const timers = job.module.endsWith("log-archive/handler")
+    ? jest
+        .spyOn(global, "setTimeout")
+        .mockImplementation(((fn: () => void, _ms?: number, ...rest: unknown[]) =>
+          realSetTimeout(fn, 0, ...rest)) as never)
+    : null;
   const write = jest.spyOn(process.stdout, "write").mockImplementation(((chunk: unknown) => {
     stdout.push(String(chunk));
     return true;
@@ -382,6 +394,7 @@ async function runJob(stack: string, job: PlannedJob, world: AwsWorld): Promise<
     await runAll();
   } finally {
     await tlsServer?.close();
+    timers?.mockRestore();
     write.mockRestore();
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
     Object.assign(process.env, saved);
@@ -407,7 +420,10 @@ export async function runStackJobs(
   // Real time: the jobs refuse slots in the future, and verification judges ages against the clock.
   const world = new AwsWorld("123456789012", () => new Date());
   const runs: JobRun[] = [];
-  for (const job of plannedJobs(rec).sort((a, b) => order(a) - order(b)))
+  for (const job of plannedJobs(rec).sort((a, b) => order(a) - order(b))) {
+    const t0 = Date.now();
     runs.push(await runJob(rec.plan.stack, job, world));
+    if (process.env.CONTRACT_TIMING) process.stderr.write(`${job.name}: ${Date.now() - t0} ms\n`);
+  }
   return { runs, world };
 }
