@@ -342,8 +342,7 @@ async function runJob(stack: string, job: PlannedJob, world: AwsWorld): Promise<
   const timers = job.module.endsWith("log-archive/handler")
     ? jest
         .spyOn(global, "setTimeout")
-        .mockImplementation(((fn: () => void, _ms?: number, ...rest: unknown[]) =>
-          realSetTimeout(fn, 0, ...rest)) as never)
+        .mockImplementation(((fn: () => void) => realSetTimeout(fn, 0)) as never)
     : null;
   const write = jest.spyOn(process.stdout, "write").mockImplementation(((chunk: unknown) => {
     stdout.push(String(chunk));
