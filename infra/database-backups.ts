@@ -267,6 +267,9 @@ export function backupStatements(ctx: StatementContext): {
   const verify: JobStatementInput[] = [];
   if (instances.length) {
     const dbs = instances.map((d) => arn(ctx.region, `db:${d.identifier}`));
+    // The DR region's describe filters by the source instance, so it is authorized on that region's db ARN
+    // (the permission contract's DR variants prove it).
+    const dbsEverywhere = regions.flatMap((r) => instances.map((d) => arn(r, `db:${d.identifier}`)));
     backup.push(
       {
         sid: "SnapshotOwnInstances",
@@ -277,7 +280,7 @@ export function backupStatements(ctx: StatementContext): {
       {
         sid: "ListInstanceSnapshots",
         actions: ["rds:DescribeDBSnapshots"],
-        resources: [...dbs, ...regions.map((r) => arn(r, "snapshot:*"))],
+        resources: [...dbsEverywhere, ...regions.map((r) => arn(r, "snapshot:*"))],
       },
       ...(ctx.dr
         ? [{ sid: "CopyOwnSnapshotsToDr", actions: ["rds:CopyDBSnapshot"], resources: snaps("snapshot") }]
@@ -298,7 +301,7 @@ export function backupStatements(ctx: StatementContext): {
       {
         sid: "ListInstanceSnapshots",
         actions: ["rds:DescribeDBSnapshots"],
-        resources: [...dbs, ...regions.map((r) => arn(r, "snapshot:*"))],
+        resources: [...dbsEverywhere, ...regions.map((r) => arn(r, "snapshot:*"))],
       },
       {
         sid: "ReadSnapshotSharing",
@@ -309,6 +312,7 @@ export function backupStatements(ctx: StatementContext): {
   }
   if (clusters.length) {
     const dbs = clusters.map((d) => arn(ctx.region, `cluster:${d.identifier}`));
+    const dbsEverywhere = regions.flatMap((r) => clusters.map((d) => arn(r, `cluster:${d.identifier}`)));
     backup.push(
       {
         sid: "SnapshotOwnClusters",
@@ -323,7 +327,7 @@ export function backupStatements(ctx: StatementContext): {
       {
         sid: "ListClusterSnapshots",
         actions: ["rds:DescribeDBClusterSnapshots"],
-        resources: [...dbs, ...regions.map((r) => arn(r, "cluster-snapshot:*"))],
+        resources: [...dbsEverywhere, ...regions.map((r) => arn(r, "cluster-snapshot:*"))],
       },
       ...(ctx.dr
         ? [
@@ -350,7 +354,7 @@ export function backupStatements(ctx: StatementContext): {
       {
         sid: "ListClusterSnapshots",
         actions: ["rds:DescribeDBClusterSnapshots"],
-        resources: [...dbs, ...regions.map((r) => arn(r, "cluster-snapshot:*"))],
+        resources: [...dbsEverywhere, ...regions.map((r) => arn(r, "cluster-snapshot:*"))],
       },
       {
         sid: "ReadClusterSnapshotSharing",

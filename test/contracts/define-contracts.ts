@@ -1,6 +1,5 @@
 // The contracts between the parts, for every stack: each job's real calls are allowed by the policies AWS would
 // evaluate, every granted action is used, and every alarm on a metric this project publishes is fed.
-import { listStacks } from "../../scripts/lib/stack-files";
 import { type RecordedStack, recordStack } from "../../scripts/lib/record-stack";
 import { type FedAlarm, unfedAlarms } from "./metrics";
 import {
@@ -17,16 +16,16 @@ import { type JobRun, runStackJobs } from "./job-runs";
 
 jest.setTimeout(120_000);
 
-/** Runs the contracts of every stack whose index in `listStacks()` is `shard` modulo `of` (files run in parallel). */
-export function defineContracts(shard: number, of: number): void {
-  describe.each(listStacks().filter((_, i) => i % of === shard))("contracts of stack %s", (stack) => {
+/** Defines the contracts of each stack (`dir`: where its stack file is, `stacks/` by default). */
+export function defineContracts(stacks: readonly { stack: string; dir?: string }[]): void {
+  describe.each(stacks.map((s) => [s.stack, s.dir] as const))("contracts of stack %s", (stack, dir) => {
     let rec: RecordedStack;
     let runs: JobRun[];
     let requests: { run: JobRun; requests: IamRequest[] }[];
     let policies: StackPolicies;
 
     beforeAll(async () => {
-      rec = await recordStack(stack);
+      rec = await recordStack(stack, dir);
       policies = new StackPolicies(rec);
       const out = await runStackJobs(rec);
       runs = out.runs;
