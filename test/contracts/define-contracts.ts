@@ -12,6 +12,7 @@ import {
   StackPolicies,
 } from "./permissions";
 import { unusedGrants } from "./least-privilege";
+import { wiringRequests } from "./wiring";
 import { type JobRun, runStackJobs } from "./job-runs";
 
 jest.setTimeout(120_000);
@@ -61,13 +62,28 @@ export function defineContracts(stacks: readonly { stack: string; dir?: string }
       expect([...new Set(denied)]).toEqual([]);
     });
 
-    it("allows what AWS services write into the stack's buckets for it (Logs exports, Firehose)", async () => {
+    it("allows what AWS services do for the stack: Logs exports, Firehose, alarms, schedules, rules, subscriptions", async () => {
       const denied: string[] = [];
-      for (const r of deliveryRequests(rec, policies, runs)) {
+      for (const r of [...deliveryRequests(rec, policies, runs), ...wiringRequests(rec, policies)]) {
         const d = await evaluate(r, policies);
         if (d) denied.push(describeDenial(stack, r.principal, d));
       }
-      expect(denied).toEqual([]);
+      expect([...new Set(denied)]).toEqual([]);
+    });
+
+    it("grants no service role an action its wiring never uses (schedulers, Firehose, subscriptions)", () => {
+      const jobRoles = new Set(runs.map((r) => r.roleArn));
+      const service = [...deliveryRequests(rec, policies, runs), ...wiringRequests(rec, policies)];
+      const unused = policies
+        .roleArns()
+        .filter((arn) => !jobRoles.has(arn) && !arn.endsWith("-exec"))
+        .flatMap((arn) =>
+          unusedGrants(
+            policies.identityPolicies(arn),
+            service.filter((r) => r.principal === arn),
+          ).map((u) => `${stack} ${arn.split("/").pop()}: ${u}`),
+        );
+      expect(unused).toEqual([]);
     });
 
     it("grants no action that no recorded call uses (least privilege)", () => {

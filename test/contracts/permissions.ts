@@ -92,7 +92,18 @@ export class StackPolicies {
     return q?.inputs.kmsMasterKeyId as string | undefined;
   }
 
+  topicPolicy(topicArn: string): { name: string; policy: Doc } | undefined {
+    const p = this.of("aws:sns/topicPolicy:TopicPolicy").find((t) => t.inputs.arn === topicArn);
+    return p && { name: `topic policy ${p.name}`, policy: JSON.parse(String(p.inputs.policy)) as Doc };
+  }
+
+  /** Every role the plan declares (jobs, schedulers, Firehose, subscriptions). */
+  roleArns(): string[] {
+    return this.of("aws:iam/role:Role").map((r) => `arn:aws:iam::${ACCOUNT}:role/${r.inputs.name}`);
+  }
+
   resourcePolicyFor(resource: string): { name: string; policy: Doc } | undefined {
+    if (resource.startsWith("arn:aws:sns:")) return this.topicPolicy(resource);
     if (resource.startsWith("arn:aws:s3:::")) return this.bucketPolicy(resource.slice(13).split("/")[0]!);
     if (resource.startsWith("arn:aws:kms:")) return this.keyPolicy(resource);
     if (resource.startsWith("arn:aws:sqs:")) return this.queuePolicy(resource);
@@ -592,20 +603,41 @@ export function deliveryRequests(
       },
       because,
     });
+    // Firehose finds the bucket and uploads in parts, aborting a failed one: the role AWS documents for an S3
+    // destination. https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3
+    const ctx = { "aws:SecureTransport": "true", "aws:RequestedRegion": f.region };
+    out.push(
+      {
+        principal: s3.roleArn,
+        action: "s3:GetBucketLocation",
+        resource: s3.bucketArn,
+        context: ctx,
+        because,
+      },
+      { principal: s3.roleArn, action: "s3:ListBucket", resource: s3.bucketArn, context: ctx, because },
+      {
+        principal: s3.roleArn,
+        action: "s3:AbortMultipartUpload",
+        resource: `${s3.bucketArn}/${key}`,
+        context: ctx,
+        because,
+      },
+    );
     const keyArn = s3.kmsKeyArn ?? policies.bucketEncryption(bucket)?.keyArn;
     const enc = policies.bucketEncryption(bucket);
-    if (keyArn)
-      out.push({
-        principal: s3.roleArn,
-        action: "kms:GenerateDataKey",
-        resource: keyArn,
-        context: {
-          "kms:ViaService": `s3.${f.region}.amazonaws.com`,
-          "kms:CallerAccount": ACCOUNT,
-          "kms:EncryptionContext:aws:s3:arn": enc?.bucketKey ? s3.bucketArn : `${s3.bucketArn}/${key}`,
-        },
-        because: `${because} (S3 calls KMS for the delivery role)`,
-      });
+    for (const action of ["kms:GenerateDataKey", "kms:Decrypt"])
+      if (keyArn)
+        out.push({
+          principal: s3.roleArn,
+          action,
+          resource: keyArn,
+          context: {
+            "kms:ViaService": `s3.${f.region}.amazonaws.com`,
+            "kms:CallerAccount": ACCOUNT,
+            "kms:EncryptionContext:aws:s3:arn": enc?.bucketKey ? s3.bucketArn : `${s3.bucketArn}/${key}`,
+          },
+          because: `${because} (S3 calls KMS for the delivery role)`,
+        });
   }
   return out;
 }
