@@ -189,6 +189,19 @@ export function requestsFor(
     ...(input.ServerSideEncryption ? { "s3:x-amz-server-side-encryption": input.ServerSideEncryption } : {}),
     ...(input.SSEKMSKeyId ? { "s3:x-amz-server-side-encryption-aws-kms-key-id": input.SSEKMSKeyId } : {}),
   });
+  /** A write of an object: s3:PutObject with the headers it carries, PutObjectTagging for tags, and S3's KMS calls. */
+  const write = (
+    bucket: string,
+    key: string,
+    input: Record<string, any>,
+    tagging: unknown,
+    kms: string[],
+  ) => [
+    req("s3:PutObject", s3Object(bucket, key), { ...sse(input), ...tagContext(tagging) }),
+    // Tags on a write need s3:PutObjectTagging too: https://docs.aws.amazon.com/AmazonS3/latest/userguide/tagging-managing.html
+    ...(tagging ? [req("s3:PutObjectTagging", s3Object(bucket, key), tagContext(tagging))] : []),
+    ...s3Kms(policies, principal, c.region, bucket, key, kms, input.SSEKMSKeyId, because),
+  ];
   const rds = (type: string, id: string, region = c.region) =>
     `arn:aws:rds:${region}:${ACCOUNT}:${type}:${id}`;
   const snapshotTags = (_id: string, kind = "snapshot") =>
@@ -210,22 +223,10 @@ export function requestsFor(
           : s3Kms(policies, principal, c.region, i.Bucket, i.Key, ["kms:Decrypt"], undefined, because)),
       ];
     case "S3:PutObject":
+      return write(i.Bucket, i.Key, i, i.Tagging, ["kms:GenerateDataKey"]);
     case "S3:CreateMultipartUpload":
-      return [
-        req("s3:PutObject", s3Object(i.Bucket, i.Key), { ...sse(i), ...tagContext(i.Tagging) }),
-        ...(i.Tagging ? [req("s3:PutObjectTagging", s3Object(i.Bucket, i.Key), tagContext(i.Tagging))] : []),
-        ...s3Kms(
-          policies,
-          principal,
-          c.region,
-          i.Bucket,
-          i.Key,
-          // A multipart upload needs Decrypt as well: https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions
-          c.command === "PutObject" ? ["kms:GenerateDataKey"] : ["kms:GenerateDataKey", "kms:Decrypt"],
-          i.SSEKMSKeyId,
-          because,
-        ),
-      ];
+      // A multipart upload needs Decrypt as well: https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions
+      return write(i.Bucket, i.Key, i, i.Tagging, ["kms:GenerateDataKey", "kms:Decrypt"]);
     case "S3:UploadPart":
     case "S3:CompleteMultipartUpload":
       return [req("s3:PutObject", s3Object(i.Bucket, i.Key))];
@@ -246,19 +247,7 @@ export function requestsFor(
           ? [req("s3:GetObjectTagging", s3Object(src.bucket, src.key))]
           : []),
         ...s3Kms(policies, principal, c.region, src.bucket, src.key, ["kms:Decrypt"], undefined, because),
-        req("s3:PutObject", s3Object(i.Bucket, i.Key), { ...sse(i), ...tagContext(tagging) }),
-        // Tags on a write need s3:PutObjectTagging too: https://docs.aws.amazon.com/AmazonS3/latest/userguide/tagging-managing.html
-        ...(tagging ? [req("s3:PutObjectTagging", s3Object(i.Bucket, i.Key), tagContext(tagging))] : []),
-        ...s3Kms(
-          policies,
-          principal,
-          c.region,
-          i.Bucket,
-          i.Key,
-          ["kms:GenerateDataKey"],
-          i.SSEKMSKeyId,
-          because,
-        ),
+        ...write(i.Bucket, i.Key, i, tagging, ["kms:GenerateDataKey"]),
       ];
     }
     case "S3:DeleteObject":
