@@ -28,8 +28,10 @@ export function drVariants(): StackVariant[] {
     );
     if (!rds || backups.copyToDr) continue;
     backups.copyToDr = true;
-    const encryption = (doc.config["maintenance:encryption"] ??= {});
-    encryption.drRegion ??= VARIANT_DR_REGION;
+    doc.config["maintenance:encryption"] = {
+      drRegion: VARIANT_DR_REGION,
+      ...doc.config["maintenance:encryption"],
+    };
     writeFileSync(join(dir, `Pulumi.${stack}-dr.yaml`), stringify(doc));
     out.push({ stack: `${stack}-dr`, dir });
   }
