@@ -1,16 +1,16 @@
 // Composes a stack's components from its validated config; shared by index.ts (pulumi up) and the offline plan.
 import type { StackConfig } from "./config";
-import { CertificateMonitor } from "./certificate-monitor";
-import { DatabaseBackups } from "./database-backups";
-import { StackDashboard } from "./dashboard";
-import { LogArchive } from "./log-archive";
-import { dumpDatabases, LogicalBackups } from "./logical-backups";
-import { physicalName } from "./naming";
+import { CertificateMonitor } from "./certificates/certificate-monitor";
+import { DatabaseBackups } from "./backups/database-backups";
+import { StackDashboard } from "./dashboard/dashboard";
+import { LogArchive } from "./logs/log-archive";
+import { dumpDatabases, LogicalBackups } from "./backups/logical-backups";
+import { physicalName } from "./core/naming";
 import * as pulumi from "@pulumi/pulumi";
-import { EncryptionKeys } from "./encryption-keys";
-import { OnCallPaging } from "./on-call-paging";
-import { ServiceMonitoring } from "./service-monitoring";
-import { MaintenanceScheduleGroup } from "./schedule-group";
+import { EncryptionKeys } from "./core/encryption-keys";
+import { OnCallPaging } from "./core/on-call-paging";
+import { ServiceMonitoring } from "./service/service-monitoring";
+import { MaintenanceScheduleGroup } from "./core/schedule-group";
 
 export interface StackOutputs {
   /** Things a reviewer must see (DST-gap schedules, databases without automated backup); the plan prints them. */

@@ -2,8 +2,8 @@
 import { z } from "zod";
 import { parseDuration } from "../../lambdas/backup/retention";
 import { arn, scheduleExpression, scheduleEntry, timezone } from "./rules";
-import { checkFargateSize, OBJECT_LOCK_MAX_DAYS } from "../aws-limits";
-import { maxIntervalSeconds } from "../schedule";
+import { checkFargateSize, OBJECT_LOCK_MAX_DAYS } from "../core/aws-limits";
+import { maxIntervalSeconds } from "../core/schedule";
 
 /**
  * Problems with a database's dump RPO: the alarm must not fire between two dumps that both ran on time, so the RPO

@@ -1,6 +1,6 @@
 // The config sections every stack has: the application, on-call paging, encryption keys and job defaults.
 import { z } from "zod";
-import { SCHEDULER_RETRY, LAMBDA_ASYNC } from "../aws-limits";
+import { SCHEDULER_RETRY, LAMBDA_ASYNC } from "../core/aws-limits";
 import {
   email,
   kmsDeletionWindowDays,

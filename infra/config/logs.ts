@@ -1,6 +1,6 @@
 // Config section `maintenance:logs`: application log groups, hot retention, the archive bucket's lifecycle, archival path.
 import { z } from "zod";
-import { lifecycleProblems } from "../policies/lifecycle";
+import { lifecycleProblems } from "../core/policies/lifecycle";
 import { logRetentionDays, scheduleEntry } from "./rules";
 
 const storageClass = z.enum([

@@ -1,6 +1,6 @@
 // Config section `maintenance:monitoring`: health checks, metric sources, the runbooks' alert thresholds, maintenance windows.
 import { z } from "zod";
-import { checkAlarmWindow } from "../aws-limits";
+import { checkAlarmWindow } from "../core/aws-limits";
 import { timezone } from "./rules";
 
 const severity = z.enum(["critical", "warning", "info"]);

@@ -1,6 +1,6 @@
 // Zod building blocks that carry AWS's limits (from aws-limits.ts) into every config section's schema.
 import { z } from "zod";
-import { parseScheduleExpression } from "../schedule";
+import { parseScheduleExpression } from "../core/schedule";
 import {
   checkLogRetention,
   checkRange,
@@ -8,7 +8,7 @@ import {
   KMS_DELETION_WINDOW_DAYS,
   KMS_ROTATION_DAYS,
   LOG_RETENTION_DAYS,
-} from "../aws-limits";
+} from "../core/aws-limits";
 
 /** Wraps a `(value) => message | null` validator as a zod refinement so its message reaches the error report. */
 export function limit<T extends z.ZodType>(schema: T, check: (value: z.infer<T>) => string | null): T {

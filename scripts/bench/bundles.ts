@@ -2,7 +2,7 @@
 import { execFileSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { bundleJob } from "../../infra/lambda-bundle";
+import { bundleJob } from "../../infra/core/lambda-bundle";
 
 export interface BundleFigures {
   readonly job: string;

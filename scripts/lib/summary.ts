@@ -1,6 +1,6 @@
 // The short per-stack summary the plan prints: resources by type, schedules with their next local run, alarms by severity.
 import { DateTime } from "luxon";
-import { nextRuns } from "../../infra/schedule";
+import { nextRuns } from "../../infra/core/schedule";
 import type { PlannedResource } from "./record-stack";
 
 export interface SummaryInput {

@@ -2,8 +2,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fargateEvent } from "../../../lambdas/logical-backup/main";
-import { imageContext } from "../../../infra/lambda-bundle";
-import { DUMP_IMAGE_ENTRIES } from "../../../infra/dump-image";
+import { imageContext } from "../../../infra/core/lambda-bundle";
+import { DUMP_IMAGE_ENTRIES } from "../../../infra/backups/dump-image";
 
 describe("Fargate entry", () => {
   const now = new Date("2027-03-09T20:30:41.123Z");

@@ -2,10 +2,10 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, type ConfigSource, loadConfig } from "../../infra/config";
-import { buildStack } from "../../infra/program";
-import { readStackFile } from "../../scripts/lib/stack-files";
-import { drain, installMocks } from "../support/pulumi-mocks";
+import { ConfigError, type ConfigSource, loadConfig } from "../../../infra/config";
+import { buildStack } from "../../../infra/program";
+import { readStackFile } from "../../../scripts/lib/stack-files";
+import { drain, installMocks } from "../../support/pulumi-mocks";
 
 const GOOD = `
 config:

@@ -11,12 +11,12 @@ import {
   type MetricSource,
   metricAlarm,
   type Severity,
-} from "./alarm";
-import type { MonitoringConfig } from "./config/monitoring";
-import { physicalName } from "./naming";
-import { trustPolicy } from "./policies/job-role";
-import { policy } from "./policies/document";
-import { WINDOW_METRIC, windowCrons } from "./service/maintenance-windows";
+} from "../core/alarm";
+import type { MonitoringConfig } from "../config/monitoring";
+import { physicalName } from "../core/naming";
+import { trustPolicy } from "../core/policies/job-role";
+import { policy } from "../core/policies/document";
+import { WINDOW_METRIC, windowCrons } from "./maintenance-windows";
 
 /** Route 53 publishes health-check metrics in us-east-1 only. https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html */
 export const ROUTE53_REGION = "us-east-1";

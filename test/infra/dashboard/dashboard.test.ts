@@ -1,6 +1,6 @@
 // The per-stack dashboard is typed code: jobs, backups, certificates, logs and service alarms, laid out in a grid.
-import { dashboardBody } from "../../infra/dashboard";
-import { recordStack } from "../../scripts/lib/record-stack";
+import { dashboardBody } from "../../../infra/dashboard/dashboard";
+import { recordStack } from "../../../scripts/lib/record-stack";
 
 describe("stack dashboard", () => {
   it("lays out widgets for every capability with the metrics the jobs emit", () => {

@@ -2,7 +2,7 @@
 // context (only the Dockerfile and the bundles it copies, so every file it names exists and nothing else is sent).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ecrLifecyclePolicy } from "../../infra/policies/ecr-lifecycle";
+import { ecrLifecyclePolicy } from "../../../infra/core/policies/ecr-lifecycle";
 
 describe("dump image", () => {
   it("expires untagged images after 7 days and keeps the newest N tagged ones", () => {
@@ -31,7 +31,10 @@ describe("dump image", () => {
   });
 
   it("builds on the Lambda Node.js base with both dump clients and the bundled handler", () => {
-    const lines = readFileSync(join(__dirname, "..", "..", "lambdas", "logical-backup", "Dockerfile"), "utf8")
+    const lines = readFileSync(
+      join(__dirname, "..", "..", "..", "lambdas", "logical-backup", "Dockerfile"),
+      "utf8",
+    )
       .split("\n")
       .filter((l) => l.trim() && !l.startsWith("#"));
     expect(lines[0]).toBe("FROM public.ecr.aws/lambda/nodejs:24");
@@ -42,9 +45,9 @@ describe("dump image", () => {
 
   it("builds a context holding the Dockerfile and exactly the bundles it copies, hashed by content", () => {
     const { imageContext } =
-      require("../../infra/lambda-bundle") as typeof import("../../infra/lambda-bundle");
+      require("../../../infra/core/lambda-bundle") as typeof import("../../../infra/core/lambda-bundle");
     const { DUMP_IMAGE_ENTRIES } =
-      require("../../infra/dump-image") as typeof import("../../infra/dump-image");
+      require("../../../infra/backups/dump-image") as typeof import("../../../infra/backups/dump-image");
     const ctx = imageContext("logical-backup", DUMP_IMAGE_ENTRIES);
     const { readdirSync } = require("node:fs") as typeof import("node:fs");
     expect(readdirSync(ctx.dir).sort()).toEqual(["Dockerfile", "index.js", "main.js", "verify.js"]);

@@ -2,16 +2,16 @@
 // Scheduler schedules (each with retries and a DLQ), alarms, and a heartbeat that fires when successes stop.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type AlarmRouting, anyInFiveMinutes, metricAlarm, type Severity } from "./alarm";
+import { type AlarmRouting, anyInFiveMinutes, metricAlarm, type Severity } from "../alarm";
 import {
   envSizeBytes,
   LAMBDA_ENV_MAX_BYTES,
   LAMBDA_MAX_TIMEOUT_SECONDS,
   SCHEDULER_INPUT_MAX_CHARS,
-} from "./aws-limits";
-import { bundleJob } from "./lambda-bundle";
-import { physicalName } from "./naming";
-import { eventsToQueuePolicy } from "./policies/service-access";
+} from "../aws-limits";
+import { bundleJob } from "../lambda-bundle";
+import { physicalName } from "../naming";
+import { eventsToQueuePolicy } from "../policies/service-access";
 import {
   assertStatementsNarrow,
   fargateSchedulerPolicyDocument,
@@ -20,13 +20,13 @@ import {
   schedulerPolicyDocument,
   taskExecutionPolicyDocument,
   trustPolicy,
-} from "./policies/job-role";
+} from "../policies/job-role";
 
 /** A JobStatement whose resources may still be unresolved outputs (ARNs built from the account id). */
 export interface JobStatementInput extends Omit<JobStatement, "resources"> {
   readonly resources: readonly pulumi.Input<string>[];
 }
-import { dstGapWarnings, isValidTimezone, maxIntervalSeconds, parseScheduleExpression } from "./schedule";
+import { dstGapWarnings, isValidTimezone, maxIntervalSeconds, parseScheduleExpression } from "../schedule";
 
 export interface JobSchedule {
   /** Short id, unique within the job (daily, weekly, every-6h). */

@@ -2,13 +2,13 @@
 // (subscription -> Firehose -> S3) for high-volume groups, and alarms on days behind and delivery failures.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { anyInAnHour, metricAlarm } from "./alarm";
-import type { LogsConfig } from "./config/logs";
-import { type JobDefaults, jobDefaultsOf, MaintenanceJob } from "./maintenance-job";
-import { physicalName } from "./naming";
-import { trustPolicy } from "./policies/job-role";
-import { policy, type Statement } from "./policies/document";
-import { RetainedBucket } from "./retained-bucket";
+import { anyInAnHour, metricAlarm } from "../core/alarm";
+import type { LogsConfig } from "../config/logs";
+import { type JobDefaults, jobDefaultsOf, MaintenanceJob } from "../core/job/maintenance-job";
+import { physicalName } from "../core/naming";
+import { trustPolicy } from "../core/policies/job-role";
+import { policy, type Statement } from "../core/policies/document";
+import { RetainedBucket } from "../core/retained-bucket";
 
 export interface LogArchiveArgs extends JobDefaults {
   readonly stack: string;

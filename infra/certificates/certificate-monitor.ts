@@ -1,9 +1,9 @@
 // Certificate monitoring: the cert-check job on certbot's cadence, per-endpoint expiry and failure alarms, ACM alarms.
 import * as pulumi from "@pulumi/pulumi";
-import { type AlarmSpec, metricAlarm } from "./alarm";
-import type { CertificatesConfig } from "./config/certificates";
-import { type JobDefaults, jobDefaultsOf, MaintenanceJob } from "./maintenance-job";
-import { maxIntervalSeconds } from "./schedule";
+import { type AlarmSpec, metricAlarm } from "../core/alarm";
+import type { CertificatesConfig } from "../config/certificates";
+import { type JobDefaults, jobDefaultsOf, MaintenanceJob } from "../core/job/maintenance-job";
+import { maxIntervalSeconds } from "../core/schedule";
 
 export interface CertificateMonitorArgs extends JobDefaults {
   readonly stack: string;

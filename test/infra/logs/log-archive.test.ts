@@ -1,7 +1,7 @@
 // Each runbook's log retention and archive lifecycle reach the plan; invalid combinations fail with clear errors.
-import { loadConfig } from "../../infra/config";
-import { demoSource } from "../support/config-source";
-import { recordStack } from "../../scripts/lib/record-stack";
+import { loadConfig } from "../../../infra/config";
+import { demoSource } from "../../support/config-source";
+import { recordStack } from "../../../scripts/lib/record-stack";
 
 describe("log archive per runbook", () => {
   it("Mental Scribe: 30 days hot, IA at 30, Glacier at 90, deleted after a year; the export job and the bucket policy", async () => {
@@ -114,7 +114,7 @@ describe("days-behind alarms come before the logs are gone", () => {
     [30, { warning: 2, critical: 26 }],
   ])("hot retention %i days: thresholds %j", (days, thresholds) => {
     const { daysBehindThresholds } =
-      require("../../infra/log-archive") as typeof import("../../infra/log-archive");
+      require("../../../infra/logs/log-archive") as typeof import("../../../infra/logs/log-archive");
     expect(daysBehindThresholds(days)).toEqual(thresholds);
     // DaysBehind n: the oldest unarchived day began at most n + 1.5 days ago; the alarm fires at threshold + 1.
     expect(days - (thresholds.critical + 1 + 1.5)).toBeGreaterThanOrEqual(1.5);

@@ -8,7 +8,7 @@ import {
   nextRuns,
   parseScheduleExpression,
   ScheduleExpressionError,
-} from "../../infra/schedule";
+} from "../../../infra/core/schedule";
 
 const iso = (ds: Date[]) => ds.map((d) => d.toISOString());
 

@@ -1,9 +1,9 @@
 // Service alarms per runbook stack (threshold, period, severity), maintenance-window suppression, and bad config.
-import { loadConfig } from "../../infra/config";
-import { demoSource } from "../support/config-source";
-import { nextRuns } from "../../infra/schedule";
-import { type RecordedStack, recordStack } from "../../scripts/lib/record-stack";
-import type { RecordedResource } from "../support/pulumi-mocks";
+import { loadConfig } from "../../../infra/config";
+import { demoSource } from "../../support/config-source";
+import { nextRuns } from "../../../infra/core/schedule";
+import { type RecordedStack, recordStack } from "../../../scripts/lib/record-stack";
+import type { RecordedResource } from "../../support/pulumi-mocks";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm";

@@ -1,5 +1,5 @@
 // Lambda's 4 KB environment limit, measured as Lambda measures it: the JSON of the whole variables map.
-import { envSizeBytes, LAMBDA_ENV_MAX_BYTES } from "../../infra/aws-limits";
+import { envSizeBytes, LAMBDA_ENV_MAX_BYTES } from "../../../infra/core/aws-limits";
 
 /** What the check used to count: the bytes of every key and value, nothing else. */
 const keysAndValues = (env: Record<string, string>) =>

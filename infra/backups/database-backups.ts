@@ -2,12 +2,17 @@
 // RPO and verification alarms, and the snapshot-quota check that fails at preview.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { BackupConfig } from "../lambdas/backup/config";
-import { parseDuration, planRetention, type RetentionPolicy } from "../lambdas/backup/retention";
-import { backupHealthAlarms, metricAlarm } from "./alarm";
-import type { BackupsConfig, DatabaseEntry } from "./config/backups";
-import { type JobDefaults, jobDefaultsOf, type JobStatementInput, MaintenanceJob } from "./maintenance-job";
-import { nextRuns } from "./schedule";
+import type { BackupConfig } from "../../lambdas/backup/config";
+import { parseDuration, planRetention, type RetentionPolicy } from "../../lambdas/backup/retention";
+import { backupHealthAlarms, metricAlarm } from "../core/alarm";
+import type { BackupsConfig, DatabaseEntry } from "../config/backups";
+import {
+  type JobDefaults,
+  jobDefaultsOf,
+  type JobStatementInput,
+  MaintenanceJob,
+} from "../core/job/maintenance-job";
+import { nextRuns } from "../core/schedule";
 
 export const isRds = (d: DatabaseEntry) => d.kind === "rds-instance" || d.kind === "aurora-cluster";
 

@@ -2,13 +2,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
-import { appSection, encryptionSection, jobsSection, pagingSection } from "./config/base";
-import { backupsSection, dumpRpoProblem } from "./config/backups";
-import { certificatesSection } from "./config/certificates";
-import { logsSection } from "./config/logs";
-import { monitoringSection } from "./config/monitoring";
-import { region } from "./config/rules";
-import { heartbeatWindowSeconds, MAX_WINDOW } from "./maintenance-job";
+import { appSection, encryptionSection, jobsSection, pagingSection } from "./base";
+import { backupsSection, dumpRpoProblem } from "./backups";
+import { certificatesSection } from "./certificates";
+import { logsSection } from "./logs";
+import { monitoringSection } from "./monitoring";
+import { region } from "./rules";
+import { heartbeatWindowSeconds, MAX_WINDOW } from "../core/job/maintenance-job";
 
 /** Every key of this project lives under `maintenance:` in stacks/Pulumi.<stack>.yaml. */
 export const NAMESPACE = "maintenance";

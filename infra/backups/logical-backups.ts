@@ -4,14 +4,19 @@
 // alarms.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { anyInAnHour, backupHealthAlarms, metricAlarm } from "./alarm";
-import type { BackupsConfig, DumpEntry, DumpTier } from "./config/backups";
+import { anyInAnHour, backupHealthAlarms, metricAlarm } from "../core/alarm";
+import type { BackupsConfig, DumpEntry, DumpTier } from "../config/backups";
 import { DUMP_COMMANDS, DumpImage } from "./dump-image";
-import { type JobDefaults, jobDefaultsOf, type JobStatementInput, MaintenanceJob } from "./maintenance-job";
-import type { LifecycleRule } from "./policies/lifecycle";
-import { RetainedBucket } from "./retained-bucket";
+import {
+  type JobDefaults,
+  jobDefaultsOf,
+  type JobStatementInput,
+  MaintenanceJob,
+} from "../core/job/maintenance-job";
+import type { LifecycleRule } from "../core/policies/lifecycle";
+import { RetainedBucket } from "../core/retained-bucket";
 import type { z } from "zod";
-import { dumpConfigSchema, EXPIRE_TAG, verifyConfigSchema } from "../lambdas/logical-backup/config";
+import { dumpConfigSchema, EXPIRE_TAG, verifyConfigSchema } from "../../lambdas/logical-backup/config";
 
 /** Whole seconds, at least an hour (the job's schema): `freshnessHours: 1.1` must not become 3960.0000000000005. */
 const hoursToSeconds = (hours: number) => Math.max(3600, Math.round(hours * 3600));

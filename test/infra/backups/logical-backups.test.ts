@@ -1,12 +1,12 @@
 // Exact assertions on what logical dumps declare: the image (ECR repository, lifecycle, build inputs), the Lambda
 // image configuration, the Fargate task and its Scheduler ECS target, IAM, bucket lifecycle and vault lock, alarms.
-import { loadConfig } from "../../infra/config";
-import { imageContext } from "../../infra/lambda-bundle";
-import { DUMP_IMAGE_ENTRIES } from "../../infra/dump-image";
-import { ecrLifecyclePolicy } from "../../infra/policies/ecr-lifecycle";
-import { buildStack } from "../../infra/program";
-import { demoSource } from "../support/config-source";
-import { findResource, ofType, type RecordedResource, recordProgram } from "../support/pulumi-mocks";
+import { loadConfig } from "../../../infra/config";
+import { imageContext } from "../../../infra/core/lambda-bundle";
+import { DUMP_IMAGE_ENTRIES } from "../../../infra/backups/dump-image";
+import { ecrLifecyclePolicy } from "../../../infra/core/policies/ecr-lifecycle";
+import { buildStack } from "../../../infra/program";
+import { demoSource } from "../../support/config-source";
+import { findResource, ofType, type RecordedResource, recordProgram } from "../../support/pulumi-mocks";
 
 const ACCOUNT = "123456789012";
 const REGION = "eu-west-2";

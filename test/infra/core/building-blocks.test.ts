@@ -1,10 +1,14 @@
 // Exact assertions on what the building blocks declare: key and topic policies, job IAM, schedules, alarms, buckets.
-import { type AlarmRouting, metricAlarmArgs } from "../../infra/alarm";
-import { EncryptionKeys } from "../../infra/encryption-keys";
-import { heartbeatWindowSeconds, MaintenanceJob, type MaintenanceJobArgs } from "../../infra/maintenance-job";
-import { OnCallPaging } from "../../infra/on-call-paging";
-import { RetainedBucket } from "../../infra/retained-bucket";
-import { findResource, ofType, type RecordedResource, recordProgram } from "../support/pulumi-mocks";
+import { type AlarmRouting, metricAlarmArgs } from "../../../infra/core/alarm";
+import { EncryptionKeys } from "../../../infra/core/encryption-keys";
+import {
+  heartbeatWindowSeconds,
+  MaintenanceJob,
+  type MaintenanceJobArgs,
+} from "../../../infra/core/job/maintenance-job";
+import { OnCallPaging } from "../../../infra/core/on-call-paging";
+import { RetainedBucket } from "../../../infra/core/retained-bucket";
+import { findResource, ofType, type RecordedResource, recordProgram } from "../../support/pulumi-mocks";
 
 const ACCOUNT = "123456789012";
 const routing: AlarmRouting = {
@@ -797,54 +801,6 @@ describe("RetainedBucket", () => {
     expect(
       ofType(resources, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"),
     ).toHaveLength(1);
-  });
-});
-
-describe("RDS snapshot quota at preview", () => {
-  // Imported here to keep the building-block tests above independent of the backups module.
-  const { checkSnapshotQuota, steadyStateSnapshots } =
-    require("../../infra/database-backups") as typeof import("../../infra/database-backups");
-  const skillswap = {
-    keepWithinDaily: "30d",
-    keepWithinWeekly: "90d",
-    keepWithinMonthly: "1y",
-    keepWithinYearly: "7y",
-  };
-
-  it("counts SkillSwap's steady state: below 30 + 13 + 12 + 8, since buckets overlap (a daily can be a weekly too)", () => {
-    const n = steadyStateSnapshots(
-      [{ expression: "cron(0 2 * * ? *)", timezone: "Asia/Kolkata" }],
-      skillswap,
-      3,
-    );
-    // 30 daily, then ~9 older weeks, ~9 older months and ~6-7 older years.
-    expect(n).toBeGreaterThanOrEqual(30 + 8 + 8 + 6);
-    expect(n).toBeLessThanOrEqual(30 + 13 + 12 + 8);
-  });
-
-  it("fails with a clear error when databases x steady state exceed the quota", () => {
-    const config = {
-      databases: [
-        { name: "a", kind: "rds-instance" as const, engine: "postgres" as const, identifier: "a" },
-        { name: "b", kind: "rds-instance" as const, engine: "postgres" as const, identifier: "b" },
-      ],
-      schedules: [{ name: "daily", expression: "cron(0 2 * * ? *)" }],
-      retention: skillswap,
-      rpoHours: 26,
-      keepLastFloor: 3,
-      freshnessHours: 48,
-      maxDeletesPerRun: 20,
-      dryRun: false,
-      snapshotQuota: 100,
-      copyToDr: false,
-    };
-    expect(() => checkSnapshotQuota({ config, timezone: "UTC", region: "ap-south-1" })).toThrow(
-      /keeps about \d+ manual snapshots per database, \d+ for 2 RDS database\(s\) in ap-south-1, over the quota of 100 per region/,
-    );
-    expect(
-      checkSnapshotQuota({ config: { ...config, snapshotQuota: 200 }, timezone: "UTC", region: "ap-south-1" })
-        .perRegion,
-    ).toBeLessThanOrEqual(200);
   });
 });
 

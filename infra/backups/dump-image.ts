@@ -3,10 +3,10 @@
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { imageContext } from "./lambda-bundle";
-import { physicalName } from "./naming";
-import { lambdaPullPolicy } from "./policies/service-access";
-import { ecrLifecyclePolicy } from "./policies/ecr-lifecycle";
+import { imageContext } from "../core/lambda-bundle";
+import { physicalName } from "../core/naming";
+import { lambdaPullPolicy } from "../core/policies/service-access";
+import { ecrLifecyclePolicy } from "../core/policies/ecr-lifecycle";
 
 /** The image's entries: the dump handler (Lambda), the verification handler (Lambda), the Fargate entry. */
 export const DUMP_IMAGE_ENTRIES = {

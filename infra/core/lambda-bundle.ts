@@ -4,7 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import { join, relative } from "node:path";
 import { buildSync } from "esbuild";
 
-const ROOT = join(__dirname, "..");
+const ROOT = join(__dirname, "..", "..");
 
 export interface Bundle {
   /** Directory holding index.js, shipped as the Lambda's FileArchive. */

@@ -1,7 +1,7 @@
 // One CloudWatch dashboard per stack, built from typed widget specs (never a pasted JSON blob).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { physicalName } from "./naming";
+import { physicalName } from "../core/naming";
 
 export interface DashboardSpec {
   readonly stack: string;
