@@ -8,7 +8,7 @@ import { certificatesSection } from "./certificates";
 import { logsSection } from "./logs";
 import { monitoringSection } from "./monitoring";
 import { region } from "./rules";
-import { heartbeatWindowSeconds, MAX_WINDOW } from "../core/job/maintenance-job";
+import { heartbeatWindowSeconds, MAX_WINDOW } from "../core/job/heartbeat";
 
 /** Every key of this project lives under `maintenance:` in stacks/Pulumi.<stack>.yaml. */
 export const NAMESPACE = "maintenance";

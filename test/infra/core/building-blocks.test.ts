@@ -1,11 +1,8 @@
 // Exact assertions on what the building blocks declare: key and topic policies, job IAM, schedules, alarms, buckets.
 import { type AlarmRouting, metricAlarmArgs } from "../../../infra/core/alarm";
 import { EncryptionKeys } from "../../../infra/core/encryption-keys";
-import {
-  heartbeatWindowSeconds,
-  MaintenanceJob,
-  type MaintenanceJobArgs,
-} from "../../../infra/core/job/maintenance-job";
+import { heartbeatWindowSeconds } from "../../../infra/core/job/heartbeat";
+import { MaintenanceJob, type MaintenanceJobArgs } from "../../../infra/core/job/maintenance-job";
 import { OnCallPaging } from "../../../infra/core/on-call-paging";
 import { RetainedBucket } from "../../../infra/core/retained-bucket";
 import { findResource, ofType, type RecordedResource, recordProgram } from "../../support/pulumi-mocks";

@@ -1,0 +1,231 @@
+// A job that runs as a Fargate task: the task definition (the job image, read-only root, logs to the job's group),
+// its task and execution roles, and the rule that sends tasks that failed or never started to the failure queue.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { physicalName } from "../naming";
+import {
+  fargateSchedulerPolicyDocument,
+  taskExecutionPolicyDocument,
+  trustPolicy,
+} from "../policies/job-role";
+import { eventsToQueuePolicy } from "../policies/service-access";
+import { heartbeatWindowSeconds, MAX_WINDOW, runSecondsOf } from "./heartbeat";
+import type { MaintenanceJobArgs } from "./job-args";
+import { declareJobRole } from "./role";
+import type { JobCompute, JobParts, JobRunner } from "./runner";
+
+/** The container's name in a Fargate job's task definition (container overrides address it by name). */
+export const FARGATE_CONTAINER = "job";
+
+/** ECS "Task State Change" events of this family's tasks on this cluster that stopped with an error or never started. */
+export function taskFailedEventPattern(clusterArn: string, taskDefinitionArnPrefix: string) {
+  return {
+    source: ["aws.ecs"],
+    "detail-type": ["ECS Task State Change"],
+    detail: {
+      clusterArn: [clusterArn],
+      taskDefinitionArn: [{ prefix: taskDefinitionArnPrefix }],
+      lastStatus: ["STOPPED"],
+      $or: [{ stopCode: ["TaskFailedToStart"] }, { containers: { exitCode: [{ "anything-but": 0 }] } }],
+    },
+  };
+}
+
+/** The task definition's one container: the job image, its entry point, env, and logs to the job's log group. */
+export function fargateContainerDefinitions(c: {
+  readonly image: string;
+  readonly entryPoint: readonly string[];
+  readonly environment: Record<string, string>;
+  readonly logGroupName: string;
+  readonly region: string;
+  readonly streamPrefix: string;
+}): object[] {
+  return [
+    {
+      name: FARGATE_CONTAINER,
+      image: c.image,
+      essential: true,
+      entryPoint: [...c.entryPoint],
+      environment: Object.entries(c.environment)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([name, value]) => ({ name, value })),
+      // The dump streams from the tool to S3; nothing is written to disk.
+      readonlyRootFilesystem: true,
+      logConfiguration: {
+        logDriver: "awslogs",
+        options: {
+          "awslogs-group": c.logGroupName,
+          "awslogs-region": c.region,
+          "awslogs-stream-prefix": c.streamPrefix,
+        },
+      },
+    },
+  ];
+}
+
+function validateFargate(args: MaintenanceJobArgs, where: string): void {
+  if (!args.image) throw new Error(`${where}: a Fargate job runs a container image; set image`);
+  if (!args.network) throw new Error(`${where}: a Fargate task needs subnets and security groups (network)`);
+  if (heartbeatWindowSeconds(args.schedules, args.retry, runSecondsOf(args), new Date()) > MAX_WINDOW) {
+    // The age-of-last-success heartbeat is an hourly run of the job itself: too costly as a Fargate task.
+    throw new Error(
+      `${where}: a Fargate job needs a schedule that runs at least every ${Math.floor(MAX_WINDOW / 86_400) - 1} days, so its heartbeat alarm can watch it`,
+    );
+  }
+}
+
+/** The task definition and its execution role; the schedules start it through Scheduler's ECS target. */
+function declareTask(p: JobParts): JobCompute {
+  const { name, args } = p;
+  const parent = { parent: p.parent };
+  const fargate = args.fargate!;
+  const image = args.image!;
+  const network = args.network!;
+  const { role, rolePolicy } = declareJobRole(p, "ecs-tasks.amazonaws.com", false, false);
+  const executionRole = new aws.iam.Role(
+    `${name}-execution-role`,
+    {
+      name: physicalName("iamRole", args.namePrefix, args.job, "exec"),
+      assumeRolePolicy: p.accountId.apply((a) => JSON.stringify(trustPolicy("ecs-tasks.amazonaws.com", a))),
+      tags: args.tags,
+    },
+    parent,
+  );
+  const executionPolicy = new aws.iam.RolePolicy(
+    `${name}-execution-policy`,
+    {
+      role: executionRole.name,
+      policy: pulumi
+        .all([image.repositoryArn, p.logGroup.arn])
+        .apply(([repo, lg]) => JSON.stringify(taskExecutionPolicyDocument(repo, lg))),
+    },
+    parent,
+  );
+  const region = aws.getRegionOutput({}, parent).region;
+  const family = p.fnName;
+  const task = new aws.ecs.TaskDefinition(
+    `${name}-task`,
+    {
+      family,
+      requiresCompatibilities: ["FARGATE"],
+      networkMode: "awsvpc",
+      cpu: String(fargate.cpu),
+      memory: String(fargate.memoryMb),
+      // The image is built for arm64, like the Lambda jobs.
+      runtimePlatform: { cpuArchitecture: "ARM64", operatingSystemFamily: "LINUX" },
+      executionRoleArn: executionRole.arn,
+      taskRoleArn: role.arn,
+      containerDefinitions: pulumi.all([image.uri, p.environment, region]).apply(([uri, env, r]) =>
+        JSON.stringify(
+          fargateContainerDefinitions({
+            image: uri,
+            entryPoint: image.commands,
+            environment: env,
+            logGroupName: p.logGroupName,
+            region: r,
+            streamPrefix: args.job,
+          }),
+        ),
+      ),
+      tags: args.tags,
+    },
+    { parent: p.parent, dependsOn: [p.logGroup, rolePolicy, executionPolicy] },
+  );
+  routeTaskFailures(p, family, region);
+  const taskFamilyArn = pulumi.interpolate`arn:aws:ecs:${region}:${p.accountId}:task-definition/${family}`;
+  const passRoleArns = [role.arn, executionRole.arn];
+  return {
+    targetArn: pulumi.output(fargate.clusterArn),
+    id: task.family,
+    roleArn: role.arn,
+    // Scheduler may run only this family on this cluster, passing only its two roles.
+    schedulerPolicy: (dlqArns) =>
+      pulumi
+        .all([taskFamilyArn, fargate.clusterArn, pulumi.all(passRoleArns), dlqArns, args.messagingKmsKeyArn])
+        .apply(([familyArn, clusterArn, roleArns, dlqs, messagingKeyArn]) =>
+          JSON.stringify(
+            fargateSchedulerPolicyDocument({
+              taskFamilyArn: familyArn,
+              clusterArn,
+              passRoleArns: roleArns,
+              dlqArns: dlqs,
+              messagingKeyArn,
+            }),
+          ),
+        ),
+    // An ECS target's input is the RunTask overrides: the event reaches the container as an environment variable.
+    scheduleTarget: (event) => ({
+      input: JSON.stringify({
+        containerOverrides: [
+          { name: FARGATE_CONTAINER, environment: [{ name: fargate.eventVariable, value: event }] },
+        ],
+      }),
+      ecsParameters: {
+        taskDefinitionArn: task.arn,
+        launchType: "FARGATE",
+        platformVersion: "LATEST",
+        taskCount: 1,
+        networkConfiguration: {
+          subnets: [...network.subnetIds],
+          securityGroups: [...network.securityGroupIds],
+          // Private subnets: S3 and Secrets Manager are reached through NAT or VPC endpoints.
+          assignPublicIp: false,
+        },
+      },
+    }),
+  };
+}
+
+/**
+ * Failed tasks of this family on this cluster land in the failure queue: a non-zero exit of any container (an OOM
+ * kill is 137) or a task that never started (image pull, ENI, capacity); neither reaches the job's own code to report
+ * it. https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_task_events.html
+ */
+function routeTaskFailures(p: JobParts, family: string, region: pulumi.Output<string>): void {
+  const { name, args } = p;
+  const parent = { parent: p.parent };
+  const stopped = new aws.cloudwatch.EventRule(
+    `${name}-task-failed`,
+    {
+      name: physicalName("eventRule", args.namePrefix, args.job, "task-failed"),
+      description: `${args.job}: ECS tasks that stopped with an error or failed to start`,
+      eventPattern: pulumi
+        .all([args.fargate!.clusterArn, region, p.accountId])
+        .apply(([clusterArn, r, account]) =>
+          JSON.stringify(
+            taskFailedEventPattern(clusterArn, `arn:aws:ecs:${r}:${account}:task-definition/${family}:`),
+          ),
+        ),
+      tags: args.tags,
+    },
+    parent,
+  );
+  new aws.sqs.QueuePolicy(
+    `${name}-failures-policy`,
+    {
+      queueUrl: p.failureQueue.url,
+      policy: pulumi
+        .all([p.failureQueue.arn, stopped.arn])
+        .apply(([queueArn, ruleArn]) => JSON.stringify(eventsToQueuePolicy(queueArn, ruleArn))),
+    },
+    parent,
+  );
+  new aws.cloudwatch.EventTarget(
+    `${name}-task-failed-target`,
+    { rule: stopped.name, arn: p.failureQueue.arn },
+    parent,
+  );
+}
+
+/** A container image on Fargate, for runs longer than Lambda's 15 minutes. */
+export const fargateTask: JobRunner = {
+  validate: validateFargate,
+  // A Fargate task writes to the log group its task definition names.
+  logGroupName: (args) => `/maintenance/${args.stack}/${args.job}`,
+  environment: (args) => ({ JOB_DEADLINE_SECONDS: String(args.fargate!.deadlineSeconds) }),
+  declare: declareTask,
+  // A Fargate job's failures show in its failure queue, BackupFailed metric and heartbeat.
+  alarms: () => ({}),
+  failureSummary: (job) =>
+    `${job} Fargate tasks stopped with an error or failed to start (failure queue not empty).`,
+};

@@ -1,0 +1,107 @@
+// What a maintenance job is given: what it runs and how, when, with which permissions, and what every job of a stack shares.
+import type * as pulumi from "@pulumi/pulumi";
+import type { AlarmRouting, Severity } from "../alarm";
+import type { JobStatement } from "../policies/job-role";
+
+/** A JobStatement whose resources may still be unresolved outputs (ARNs built from the account id). */
+export interface JobStatementInput extends Omit<JobStatement, "resources"> {
+  readonly resources: readonly pulumi.Input<string>[];
+}
+
+export interface JobSchedule {
+  /** Short id, unique within the job (daily, weekly, every-6h). */
+  readonly name: string;
+  readonly expression: string;
+  readonly timezone: string;
+  /** JSON input for the handler, e.g. `{ tier: "daily" }`; `scheduledTime` is added from the Scheduler context. */
+  readonly input?: Record<string, unknown>;
+  readonly description?: string;
+}
+
+export interface JobRetry {
+  readonly schedulerMaxAttempts: number;
+  readonly schedulerMaxEventAgeSeconds: number;
+  readonly lambdaMaxRetries: number;
+  readonly lambdaMaxEventAgeSeconds: number;
+}
+
+/** What every job of a stack shares: its schedule group, log retention and keys, alarm routing, retries, tags. */
+export interface JobDefaults {
+  readonly scheduleGroupName: pulumi.Input<string>;
+  readonly logRetentionDays: number;
+  readonly logsKmsKeyArn: pulumi.Input<string>;
+  readonly messagingKmsKeyArn: pulumi.Input<string>;
+  readonly routing: AlarmRouting;
+  readonly retry: JobRetry;
+  readonly tags?: Record<string, string>;
+}
+
+/** The JobDefaults part of a component's args, to pass on to the jobs it creates. */
+export function jobDefaultsOf(args: JobDefaults): JobDefaults {
+  const { scheduleGroupName, logRetentionDays, logsKmsKeyArn, messagingKmsKeyArn, routing, retry, tags } =
+    args;
+  return {
+    scheduleGroupName,
+    logRetentionDays,
+    logsKmsKeyArn,
+    messagingKmsKeyArn,
+    routing,
+    retry,
+    ...(tags ? { tags } : {}),
+  };
+}
+
+/** A job that runs as a container image instead of a zip bundle (it needs tools Lambda's runtime lacks). */
+export interface JobImage {
+  /** Image URI pinned by digest (`<repo>@sha256:...`), so a deploy runs exactly the image that was built. */
+  readonly uri: pulumi.Input<string>;
+  /** Lambda: the handler (`index.handler`). Fargate: the container entry point (`node main.js`). */
+  readonly commands: readonly string[];
+  /** The ECR repository, for a Fargate task's permission to pull. */
+  readonly repositoryArn: pulumi.Input<string>;
+}
+
+/** Private subnets and security groups the job runs in (a database the internet cannot reach). */
+export interface JobNetwork {
+  readonly subnetIds: readonly string[];
+  readonly securityGroupIds: readonly string[];
+}
+
+/** Run on Fargate, started by the schedules through EventBridge Scheduler's ECS RunTask target. */
+export interface FargateRun {
+  readonly clusterArn: pulumi.Input<string>;
+  readonly cpu: number;
+  readonly memoryMb: number;
+  /** Environment variable the schedule's input arrives in (a container override). */
+  readonly eventVariable: string;
+  /** The task ends itself (as a failure) after this long; passed as JOB_DEADLINE_SECONDS. */
+  readonly deadlineSeconds: number;
+}
+
+export interface MaintenanceJobArgs extends JobDefaults {
+  readonly stack: string;
+  readonly namePrefix: string;
+  /** Directory under lambdas/ holding handler.ts. */
+  readonly job: string;
+  readonly description: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  /** 1 where runs must not overlap (anything that creates or deletes backups). */
+  readonly reservedConcurrency: number;
+  /** The job's settings, passed as JSON in JOB_CONFIG (never secrets: those stay in Secrets Manager). */
+  readonly jobConfig: pulumi.Input<object>;
+  readonly environment?: Record<string, string>;
+  /** The job's own permissions: actions are static (checked before anything is declared), resources may be outputs. */
+  readonly statements: readonly JobStatementInput[];
+  readonly schedules: readonly JobSchedule[];
+  /** Severity when successes stop arriving. @default "warning" (backups pass "critical") */
+  readonly heartbeatSeverity?: Severity;
+  /** Severity of errors and failed async invocations. @default "warning" */
+  readonly failureSeverity?: Severity;
+  readonly tags?: Record<string, string>;
+  /** @default the esbuild bundle of lambdas/<job>/handler.ts */
+  readonly image?: JobImage;
+  readonly network?: JobNetwork;
+  /** Run as a Fargate task (needs `image`) instead of a Lambda function. */
+  readonly fargate?: FargateRun;
+}
