@@ -1,16 +1,15 @@
-// Composes a stack's components from its validated config; shared by index.ts (pulumi up) and the offline plan.
+// Composes a stack from its validated config: the shared pieces (keys, paging, schedule group, job defaults), then
+// each capability in the list, then the dashboard from their inputs. Shared by index.ts (pulumi up) and the plan.
+import { backups } from "./backups/capability";
+import type { CapabilityReport, SharedPieces, StackCapability } from "./capability";
+import { certificates } from "./certificates/capability";
 import type { StackConfig } from "./config";
-import { CertificateMonitor } from "./certificates/certificate-monitor";
-import { DatabaseBackups } from "./backups/database-backups";
-import { StackDashboard } from "./dashboard/dashboard";
-import { LogArchive } from "./logs/log-archive";
-import { dumpDatabases, LogicalBackups } from "./backups/logical-backups";
-import { physicalName } from "./core/naming";
-import * as pulumi from "@pulumi/pulumi";
 import { EncryptionKeys } from "./core/encryption-keys";
 import { OnCallPaging } from "./core/on-call-paging";
-import { ServiceMonitoring } from "./service/service-monitoring";
 import { MaintenanceScheduleGroup } from "./core/schedule-group";
+import { dashboardSpec, StackDashboard } from "./dashboard/dashboard";
+import { logs } from "./logs/capability";
+import { service } from "./service/capability";
 
 export interface StackOutputs {
   /** Things a reviewer must see (DST-gap schedules, databases without automated backup); the plan prints them. */
@@ -19,11 +18,25 @@ export interface StackOutputs {
   readonly notes: string[];
 }
 
-/** Route 53 publishes health-check metrics only in us-east-1, so their alarms (and topics, keys) live there. */
-export const ROUTE53_METRICS_REGION = "us-east-1";
+/**
+ * The stack's capabilities, each reading its own config section; their warnings and notes print in this order. A new
+ * capability is one more entry here (and its folder under infra/).
+ */
+export const CAPABILITIES: readonly StackCapability[] = [backups, certificates, logs, service];
 
 export function buildStack(cfg: StackConfig): StackOutputs {
-  const warnings: string[] = [];
+  const extraRegions = [...new Set(CAPABILITIES.flatMap((c) => c.extraRegions(cfg)))];
+  const shared = declareSharedPieces(cfg, extraRegions);
+  const reports = CAPABILITIES.flatMap((c) => c.declare(cfg, shared) ?? []);
+  declareDashboard(shared, reports);
+  return {
+    warnings: reports.flatMap((r) => r.warnings),
+    notes: reports.flatMap((r) => r.notes),
+  };
+}
+
+/** Keys, paging and the schedule group every capability builds on, and the defaults every job shares. */
+function declareSharedPieces(cfg: StackConfig, extraRegions: readonly string[]): SharedPieces {
   const prefix = cfg.app.name;
   const tags = {
     ...cfg.app.tags,
@@ -33,9 +46,6 @@ export function buildStack(cfg: StackConfig): StackOutputs {
     "managed-by": "maintenance-stack",
     ...(cfg.app.owner ? { owner: cfg.app.owner } : {}),
   };
-  const needsUsEast1 =
-    (cfg.monitoring?.healthChecks.length ?? 0) > 0 && cfg.region !== ROUTE53_METRICS_REGION;
-  const extraRegions = needsUsEast1 ? [ROUTE53_METRICS_REGION] : [];
 
   const keys = new EncryptionKeys(`${prefix}-keys`, {
     namePrefix: prefix,
@@ -46,6 +56,7 @@ export function buildStack(cfg: StackConfig): StackOutputs {
     protect: cfg.isProd,
     tags,
   });
+  const messagingKmsKeyArns = { [cfg.region]: keys.arn("messaging"), ...keys.regionalMessagingArns };
 
   const paging = new OnCallPaging(`${prefix}-paging`, {
     stack: cfg.stack,
@@ -53,7 +64,7 @@ export function buildStack(cfg: StackConfig): StackOutputs {
     runbookBaseUrl: cfg.app.runbookBaseUrl,
     actionsEnabled: cfg.paging.actionsEnabled,
     regions: [cfg.region, ...extraRegions],
-    kmsKeyArns: { [cfg.region]: keys.arn("messaging"), ...keys.regionalMessagingArns },
+    kmsKeyArns: messagingKmsKeyArns,
     critical: cfg.paging.pager === "none" ? {} : { pagerUrl: cfg.secrets.pagerUrl },
     warning: {
       emails: cfg.paging.warning.emails,
@@ -71,156 +82,42 @@ export function buildStack(cfg: StackConfig): StackOutputs {
     routing: paging.routing,
     tags,
   });
-  const jobDefaults = {
-    scheduleGroupName: schedules.groupName,
-    logRetentionDays: cfg.jobs.logRetentionDays,
-    logsKmsKeyArn: keys.arn("logs"),
-    messagingKmsKeyArn: keys.arn("messaging"),
-    routing: paging.routing,
-    retry: {
-      schedulerMaxAttempts: cfg.jobs.schedulerRetry.maximumRetryAttempts,
-      schedulerMaxEventAgeSeconds: cfg.jobs.schedulerRetry.maximumEventAgeSeconds,
-      lambdaMaxRetries: cfg.jobs.lambdaRetry.maximumRetryAttempts,
-      lambdaMaxEventAgeSeconds: cfg.jobs.lambdaRetry.maximumEventAgeSeconds,
-    },
-    tags,
-  };
-
-  const notes: string[] = [];
-  const dumpJobs: string[] = [];
-  if (cfg.backups) {
-    // Snapshots and dumps of the stack's databases share the job defaults, the config and the backups key.
-    const backupArgs = {
-      ...jobDefaults,
-      stack: cfg.stack,
-      namePrefix: prefix,
-      region: cfg.region,
-      timezone: cfg.app.timezone,
-      config: cfg.backups,
-      kmsKeyArn: keys.arn("backups"),
-    };
-    const backups = new DatabaseBackups(`${prefix}-backups`, {
-      ...backupArgs,
-      ...(cfg.backups.copyToDr && cfg.encryption.drRegion && keys.drBackupsKeyArn
-        ? { dr: { region: cfg.encryption.drRegion, kmsKeyArn: keys.drBackupsKeyArn } }
-        : {}),
-    });
-    warnings.push(...backups.warnings, ...backups.jobWarnings());
-    const r = cfg.backups.retention ?? {};
-    const policy = Object.entries(r)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(" ");
-    const dumps = dumpDatabases(cfg.backups);
-    if (dumps.length > 0) {
-      const logical = new LogicalBackups(`${prefix}-dumps`, { ...backupArgs, protect: cfg.isProd });
-      warnings.push(...logical.warnings);
-      dumpJobs.push(...logical.lambdaJobs);
-    }
-    for (const b of backups.summary) {
-      const dump = dumps.find((d) => d.name === b.database);
-      if (dump) {
-        const tiers = Object.entries(dump.dump.tiers)
-          .map(
-            ([tier, t]) =>
-              `${tier} ${t!.expression} ${dump.dump.timezone ?? cfg.app.timezone} kept ${t!.retention}d${t!.objectLock ? ` (Object Lock ${t!.objectLock})` : ""}`,
-          )
-          .join("; ");
-        notes.push(
-          `database ${b.database} (${b.kind}): logical dump on ${dump.dump.runsOn}: ${tiers}; verified hourly, RPO ${dump.dump.rpoHours ?? cfg.backups.rpoHours}h`,
-        );
-      }
-      if (b.steadyStateSnapshots !== null) {
-        notes.push(
-          `database ${b.database} (${b.kind}): ${b.schedules.join("; ")}; retention ${policy} floor ${cfg.backups.keepLastFloor}; steady state ~${b.steadyStateSnapshots} snapshots${cfg.backups.copyToDr ? ` (and as many DR copies in ${cfg.encryption.drRegion})` : ""}`,
-        );
-      } else if (!dump) {
-        notes.push(`database ${b.database} (${b.kind}): NO AUTOMATED BACKUP`);
-      }
-    }
-  }
-
-  if (cfg.certificates) {
-    const certs = new CertificateMonitor(`${prefix}-certs`, {
-      ...jobDefaults,
-      stack: cfg.stack,
-      namePrefix: prefix,
-      timezone: cfg.app.timezone,
-      config: cfg.certificates,
-    });
-    warnings.push(...certs.warnings);
-    for (const e of cfg.certificates.endpoints) {
-      notes.push(
-        `certificate ${e.host}:${e.port}: warning < ${e.warningDays ?? cfg.certificates.warningDays}d, critical < ${e.criticalDays ?? cfg.certificates.criticalDays}d`,
-      );
-    }
-  }
-
-  if (cfg.logs) {
-    const logs = new LogArchive(`${prefix}-logs`, {
-      ...jobDefaults,
-      stack: cfg.stack,
-      namePrefix: prefix,
-      region: cfg.region,
-      config: cfg.logs,
-      protect: cfg.isProd,
-    });
-    warnings.push(...logs.warnings);
-    const a = cfg.logs.archive;
-    notes.push(
-      `logs: hot ${cfg.logs.hotRetentionDays}d in CloudWatch; archive ${[...a.transitions.map((t) => `${t.storageClass} at ${t.days}d`), `expire at ${a.expirationDays}d`].join(", ")}; ` +
-        `${cfg.logs.logGroups
-          .map((g) => `${g.name} (${g.path})`)
-          .concat(cfg.logs.logGroupPrefixes.map((p) => `${p}* (export)`))
-          .join(", ")}`,
-    );
-  }
-
-  let serviceAlarmArns: pulumi.Output<string>[] = [];
-  if (cfg.monitoring) {
-    const service = new ServiceMonitoring(`${prefix}-service`, {
-      stack: cfg.stack,
-      namePrefix: prefix,
-      region: cfg.region,
-      timezone: cfg.app.timezone,
-      config: cfg.monitoring,
-      routing: paging.routing,
-      scheduleGroupName: schedules.groupName,
-      messagingKmsKeyArns: { [cfg.region]: keys.arn("messaging"), ...keys.regionalMessagingArns },
-      tags,
-    });
-    serviceAlarmArns = service.pagingAlarmArns;
-    for (const w of cfg.monitoring.maintenanceWindows) {
-      notes.push(
-        `maintenance window ${w.name}: ${w.day} ${w.start}-${w.end} ${w.timezone ?? cfg.app.timezone} (service alarms muted)`,
-      );
-    }
-  }
-
-  const hasRds =
-    cfg.backups?.databases.some((d) => d.kind === "rds-instance" || d.kind === "aurora-cluster") ?? false;
-  const jobs = [
-    ...(hasRds ? ["backup", "backup-verify"] : []),
-    ...(cfg.certificates?.endpoints.length ? ["cert-check"] : []),
-    ...(cfg.logs ? ["log-archive"] : []),
-    ...dumpJobs,
-  ].map((job) => ({ job, functionName: physicalName("lambdaFunction", prefix, job) }));
-  new StackDashboard(`${prefix}-dashboard`, {
+  return {
+    stack: cfg.stack,
     namePrefix: prefix,
-    spec: pulumi.all(serviceAlarmArns).apply((alarmArns) => ({
-      stack: cfg.stack,
-      region: cfg.region,
-      jobs,
-      databases: hasRds
-        ? (cfg.backups?.databases
-            .filter((d) => d.kind !== "self-hosted" && d.kind !== "supabase")
-            .map((d) => d.name) ?? [])
-        : [],
-      dumpDatabases: cfg.backups ? dumpDatabases(cfg.backups).map((d) => d.name) : [],
-      endpoints: cfg.certificates?.endpoints.map((e) => `${e.host}:${e.port}`) ?? [],
-      logGroups: cfg.logs?.logGroups.filter((g) => g.path === "export").map((g) => g.name) ?? [],
-      alarmArns,
-    })),
-  });
+    region: cfg.region,
+    timezone: cfg.app.timezone,
+    protect: cfg.isProd,
+    ...(cfg.encryption.drRegion ? { drRegion: cfg.encryption.drRegion } : {}),
+    tags,
+    keys,
+    messagingKmsKeyArns,
+    routing: paging.routing,
+    scheduleGroupName: schedules.groupName,
+    jobDefaults: {
+      scheduleGroupName: schedules.groupName,
+      logRetentionDays: cfg.jobs.logRetentionDays,
+      logsKmsKeyArn: keys.arn("logs"),
+      messagingKmsKeyArn: keys.arn("messaging"),
+      routing: paging.routing,
+      retry: {
+        schedulerMaxAttempts: cfg.jobs.schedulerRetry.maximumRetryAttempts,
+        schedulerMaxEventAgeSeconds: cfg.jobs.schedulerRetry.maximumEventAgeSeconds,
+        lambdaMaxRetries: cfg.jobs.lambdaRetry.maximumRetryAttempts,
+        lambdaMaxEventAgeSeconds: cfg.jobs.lambdaRetry.maximumEventAgeSeconds,
+      },
+      tags,
+    },
+  };
+}
 
-  return { warnings, notes };
+/** One dashboard per stack, from what each capability put on it. */
+function declareDashboard(shared: SharedPieces, reports: readonly CapabilityReport[]): void {
+  new StackDashboard(`${shared.namePrefix}-dashboard`, {
+    namePrefix: shared.namePrefix,
+    spec: dashboardSpec(
+      shared,
+      reports.map((r) => r.dashboard),
+    ),
+  });
 }

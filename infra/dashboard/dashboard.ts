@@ -1,6 +1,7 @@
 // One CloudWatch dashboard per stack, built from typed widget specs (never a pasted JSON blob).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { DashboardInputs } from "../capability";
 import { physicalName } from "../core/naming";
 
 export interface DashboardSpec {
@@ -158,6 +159,32 @@ export function dashboardBody(spec: DashboardSpec): { widgets: (Widget & { x: nu
       return placed;
     }),
   };
+}
+
+/**
+ * The dashboard spec from every capability's inputs, concatenated in list order; zip jobs come before image jobs, as
+ * they always have (so the widgets, and the plan, do not move).
+ */
+export function dashboardSpec(
+  stack: { readonly stack: string; readonly region: string; readonly namePrefix: string },
+  inputs: readonly DashboardInputs[],
+): pulumi.Output<DashboardSpec> {
+  const all = <T>(pick: (d: DashboardInputs) => readonly T[] | undefined): T[] =>
+    inputs.flatMap((d) => pick(d) ?? []);
+  const jobs = all((d) => d.jobs);
+  return pulumi.all(all((d) => d.alarmArns)).apply((alarmArns) => ({
+    stack: stack.stack,
+    region: stack.region,
+    jobs: [...jobs.filter((j) => !j.image), ...jobs.filter((j) => j.image)].map(({ job }) => ({
+      job,
+      functionName: physicalName("lambdaFunction", stack.namePrefix, job),
+    })),
+    databases: all((d) => d.databases),
+    dumpDatabases: all((d) => d.dumpDatabases),
+    endpoints: all((d) => d.endpoints),
+    logGroups: all((d) => d.logGroups),
+    alarmArns,
+  }));
 }
 
 export class StackDashboard extends pulumi.ComponentResource {

@@ -1,0 +1,92 @@
+// The backups capability (`maintenance:backups`): RDS snapshots and logical dumps of the stack's databases, a summary
+// line per database (or NO AUTOMATED BACKUP), and their jobs, ages and dump sizes on the dashboard.
+import { capability } from "../capability";
+import type { BackupsConfig } from "../config/backups";
+import { DatabaseBackups } from "./database-backups";
+import { dumpDatabases, LogicalBackups } from "./logical-backups";
+
+export const backups = capability({
+  section: "backups",
+  declare(config, shared) {
+    // Snapshots and dumps of the stack's databases share the job defaults, the config and the backups key.
+    const backupArgs = {
+      ...shared.jobDefaults,
+      stack: shared.stack,
+      namePrefix: shared.namePrefix,
+      region: shared.region,
+      timezone: shared.timezone,
+      config,
+      kmsKeyArn: shared.keys.arn("backups"),
+    };
+    const snapshots = new DatabaseBackups(`${shared.namePrefix}-backups`, {
+      ...backupArgs,
+      ...(config.copyToDr && shared.drRegion && shared.keys.drBackupsKeyArn
+        ? { dr: { region: shared.drRegion, kmsKeyArn: shared.keys.drBackupsKeyArn } }
+        : {}),
+    });
+    const warnings = [...snapshots.warnings, ...snapshots.jobWarnings()];
+    const dumps = dumpDatabases(config);
+    const dumpJobs: string[] = [];
+    if (dumps.length > 0) {
+      const logical = new LogicalBackups(`${shared.namePrefix}-dumps`, {
+        ...backupArgs,
+        protect: shared.protect,
+      });
+      warnings.push(...logical.warnings);
+      dumpJobs.push(...logical.lambdaJobs);
+    }
+    const hasRds = config.databases.some((d) => d.kind === "rds-instance" || d.kind === "aurora-cluster");
+    return {
+      warnings,
+      notes: backupNotes(config, snapshots, shared),
+      dashboard: {
+        jobs: [
+          ...(hasRds ? ["backup", "backup-verify"] : []).map((job) => ({ job })),
+          ...dumpJobs.map((job) => ({ job, image: true })),
+        ],
+        databases: hasRds
+          ? config.databases
+              .filter((d) => d.kind !== "self-hosted" && d.kind !== "supabase")
+              .map((d) => d.name)
+          : [],
+        dumpDatabases: dumps.map((d) => d.name),
+      },
+    };
+  },
+});
+
+/** Per database: its dump tiers, its snapshot schedule and steady state, or that it has no automated backup. */
+function backupNotes(
+  config: BackupsConfig,
+  snapshots: DatabaseBackups,
+  shared: { readonly timezone: string; readonly drRegion?: string },
+): string[] {
+  const notes: string[] = [];
+  const r = config.retention ?? {};
+  const policy = Object.entries(r)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+  const dumps = dumpDatabases(config);
+  for (const b of snapshots.summary) {
+    const dump = dumps.find((d) => d.name === b.database);
+    if (dump) {
+      const tiers = Object.entries(dump.dump.tiers)
+        .map(
+          ([tier, t]) =>
+            `${tier} ${t!.expression} ${dump.dump.timezone ?? shared.timezone} kept ${t!.retention}d${t!.objectLock ? ` (Object Lock ${t!.objectLock})` : ""}`,
+        )
+        .join("; ");
+      notes.push(
+        `database ${b.database} (${b.kind}): logical dump on ${dump.dump.runsOn}: ${tiers}; verified hourly, RPO ${dump.dump.rpoHours ?? config.rpoHours}h`,
+      );
+    }
+    if (b.steadyStateSnapshots !== null) {
+      notes.push(
+        `database ${b.database} (${b.kind}): ${b.schedules.join("; ")}; retention ${policy} floor ${config.keepLastFloor}; steady state ~${b.steadyStateSnapshots} snapshots${config.copyToDr ? ` (and as many DR copies in ${shared.drRegion})` : ""}`,
+      );
+    } else if (!dump) {
+      notes.push(`database ${b.database} (${b.kind}): NO AUTOMATED BACKUP`);
+    }
+  }
+  return notes;
+}

@@ -1,0 +1,97 @@
+// The contract every capability fulfils: it reads its own config section, declares its components on the stack's
+// shared pieces, and reports its warnings, summary notes and dashboard inputs. infra/program.ts lists them.
+import type * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "./config";
+import type { AlarmRouting } from "./core/alarm";
+import type { EncryptionKeys } from "./core/encryption-keys";
+import type { JobDefaults } from "./core/job/job-args";
+
+/** What every capability of a stack builds on, declared once by buildStack before any capability. */
+export interface SharedPieces {
+  readonly stack: string;
+  /** The app's name: the prefix of every component and physical name. */
+  readonly namePrefix: string;
+  readonly region: string;
+  /** The app's timezone, the default of every schedule. */
+  readonly timezone: string;
+  /** prod: protect what holds data (buckets, the image repository) from `pulumi destroy`. */
+  readonly protect: boolean;
+  /** The region DR copies go to, when the stack has one (`encryption.drRegion`). */
+  readonly drRegion?: string;
+  readonly tags: Record<string, string>;
+  readonly keys: EncryptionKeys;
+  /** The messaging key of every region that has paging topics, the stack's own first. */
+  readonly messagingKmsKeyArns: Readonly<Record<string, pulumi.Input<string>>>;
+  readonly routing: AlarmRouting;
+  readonly scheduleGroupName: pulumi.Output<string>;
+  /** What every job shares: schedule group, log retention and keys, routing, retries, tags. */
+  readonly jobDefaults: JobDefaults;
+}
+
+/** A Lambda job on the dashboard (its metrics are Lambda's, by function name). */
+export interface DashboardJob {
+  readonly job: string;
+  /** Runs a container image; image jobs are listed after every capability's zip jobs. */
+  readonly image?: boolean;
+}
+
+/** What a capability puts on the stack's dashboard; the stack concatenates them in list order. */
+export interface DashboardInputs {
+  readonly jobs?: readonly DashboardJob[];
+  /** RDS databases with snapshot metrics. */
+  readonly databases?: readonly string[];
+  /** Databases backed up by logical dumps. */
+  readonly dumpDatabases?: readonly string[];
+  /** Certificate endpoints (`host:port`). */
+  readonly endpoints?: readonly string[];
+  /** Log groups exported to the archive. */
+  readonly logGroups?: readonly string[];
+  /** Alarms for the alarm widget. */
+  readonly alarmArns?: readonly pulumi.Output<string>[];
+}
+
+/** What a capability reports back to the stack. */
+export interface CapabilityReport {
+  /** Things a reviewer must see (DST-gap schedules, databases without automated backup); the plan prints them. */
+  readonly warnings: readonly string[];
+  /** Lines for the plan summary. */
+  readonly notes: readonly string[];
+  readonly dashboard: DashboardInputs;
+}
+
+/** The config sections a stack may leave out: one per capability. */
+export type CapabilitySection = {
+  [K in keyof StackConfig]-?: undefined extends StackConfig[K] ? K : never;
+}[keyof StackConfig];
+
+export interface Capability<K extends CapabilitySection> {
+  /** Its config section; when a stack file has none, nothing of the capability is declared. */
+  readonly section: K;
+  /** Regions besides the stack's own whose alarms need messaging keys and paging topics. @default none */
+  extraRegions?(config: NonNullable<StackConfig[K]>, region: string): readonly string[];
+  /** Declares the capability's components and reports what the plan and the dashboard show. */
+  declare(config: NonNullable<StackConfig[K]>, shared: SharedPieces): CapabilityReport;
+}
+
+/** A capability whose section type is erased, so that the stack can hold a list of them. */
+export interface StackCapability {
+  readonly section: CapabilitySection;
+  extraRegions(cfg: StackConfig): readonly string[];
+  /** The capability's report, or undefined when the stack does not configure it. */
+  declare(cfg: StackConfig, shared: SharedPieces): CapabilityReport | undefined;
+}
+
+export function capability<K extends CapabilitySection>(c: Capability<K>): StackCapability {
+  const sectionOf = (cfg: StackConfig) => cfg[c.section] as NonNullable<StackConfig[K]> | undefined;
+  return {
+    section: c.section,
+    extraRegions: (cfg) => {
+      const section = sectionOf(cfg);
+      return section === undefined ? [] : (c.extraRegions?.(section, cfg.region) ?? []);
+    },
+    declare: (cfg, shared) => {
+      const section = sectionOf(cfg);
+      return section === undefined ? undefined : c.declare(section, shared);
+    },
+  };
+}
