@@ -222,6 +222,14 @@ export class DatabaseBackups extends pulumi.ComponentResource {
     );
 
     this.jobs.push(backupJob, verifyJob);
+    this.verificationAlarms(name, args, rds);
+    this.registerOutputs({});
+  }
+
+  /** Per RDS database: the newest snapshot's age against the RPO, and verification failures. */
+  private verificationAlarms(name: string, args: DatabaseBackupsArgs, rds: readonly DatabaseEntry[]) {
+    const parent = { parent: this };
+    const cfg = args.config;
     for (const d of rds) {
       const metric = (metricName: string, stat: string) => ({
         namespace: `Maintenance/${args.stack}`,
@@ -239,7 +247,6 @@ export class DatabaseBackups extends pulumi.ComponentResource {
       metricAlarm(`${name}-${d.name}-age`, alarms.age, args.routing, parent);
       metricAlarm(`${name}-${d.name}-verification`, alarms.verification, args.routing, parent);
     }
-    this.registerOutputs({});
   }
 }
 

@@ -200,6 +200,19 @@ export interface LogicalBackupsArgs extends JobDefaults {
   readonly protect: boolean;
 }
 
+/** What the constructor's parts share: the databases, the image, the buckets and the cluster (Fargate dumps). */
+interface DumpParts {
+  readonly name: string;
+  readonly args: LogicalBackupsArgs;
+  readonly databases: readonly DumpDatabase[];
+  readonly image: DumpImage;
+  readonly bucket: RetainedBucket;
+  readonly vault: RetainedBucket | undefined;
+  readonly buckets: Buckets;
+  readonly cluster: aws.ecs.Cluster | undefined;
+  readonly common: { readonly stack: string; readonly namePrefix: string } & JobDefaults;
+}
+
 export class LogicalBackups extends pulumi.ComponentResource {
   readonly warnings: string[] = [];
   readonly bucketName: pulumi.Output<string>;
@@ -268,6 +281,16 @@ export class LogicalBackups extends pulumi.ComponentResource {
       : undefined;
 
     const common = { stack: args.stack, namePrefix: args.namePrefix, ...jobDefaultsOf(args) };
+    const parts = { name, args, databases, image, bucket, vault, buckets, cluster, common };
+    this.dumpJobs(parts);
+    this.verificationAlarms(parts, this.verifyJob(parts));
+    this.registerOutputs({ bucketName: this.bucketName });
+  }
+
+  /** A dump job per database (a schedule per tier, on Lambda or Fargate) and its failure alarm. */
+  private dumpJobs(parts: DumpParts) {
+    const { name, args, databases, image, bucket, vault, buckets, cluster, common } = parts;
+    const parent = { parent: this };
     for (const d of databases) {
       const job = `dump-${d.name}`;
       const conn = d.dump.connection;
@@ -355,7 +378,12 @@ export class LogicalBackups extends pulumi.ComponentResource {
         parent,
       );
     }
+  }
 
+  /** The hourly verification job of all dump databases (it also marks expired dumps); returns its job name. */
+  private verifyJob(parts: DumpParts): string {
+    const { name, args, databases, image, bucket, vault, buckets, common } = parts;
+    const parent = { parent: this };
     const verifyJob = "dump-verify";
     new MaintenanceJob(
       `${name}-verify`,
@@ -403,7 +431,13 @@ export class LogicalBackups extends pulumi.ComponentResource {
       parent,
     );
     this.lambdaJobs.push(verifyJob);
+    return verifyJob;
+  }
 
+  /** Per database: the newest verified dump's age against the RPO, verification failures, expiry marking failures. */
+  private verificationAlarms(parts: DumpParts, verifyJob: string) {
+    const { name, args, databases } = parts;
+    const parent = { parent: this };
     for (const d of databases) {
       const rpoHours = d.dump.rpoHours ?? args.config.rpoHours;
       const metric = (metricName: string) => ({
@@ -440,6 +474,5 @@ export class LogicalBackups extends pulumi.ComponentResource {
         parent,
       );
     }
-    this.registerOutputs({ bucketName: this.bucketName });
   }
 }

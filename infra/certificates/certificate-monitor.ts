@@ -121,6 +121,14 @@ export class CertificateMonitor extends pulumi.ComponentResource {
       );
     }
 
+    this.acmAlarms(name, args);
+    this.registerOutputs({});
+  }
+
+  /** Warning and critical days to expiry of each ACM certificate (ACM renews; these fire when it has not). */
+  private acmAlarms(name: string, args: CertificateMonitorArgs) {
+    const parent = { parent: this };
+    const cfg = args.config;
     // ACM publishes DaysToExpiry once a day per certificate. https://docs.aws.amazon.com/acm/latest/userguide/cloudwatch-metrics.html
     for (const arn of cfg.acmCertificateArns) {
       const short = arn.split("/").pop()!.slice(0, 8);
@@ -151,6 +159,5 @@ export class CertificateMonitor extends pulumi.ComponentResource {
         );
       }
     }
-    this.registerOutputs({});
   }
 }

@@ -170,73 +170,77 @@ export function loadConfig(source: ConfigSource): StackConfig {
     }
   }
 
-  if (result.success) {
-    const cfg = result.data;
-    if (cfg.paging.actionsEnabled && cfg.paging.pager !== "none" && !secretValues.pagerUrl) {
-      problems.push(
-        `${NAMESPACE}:pagerUrl: required when ${NAMESPACE}:paging.actionsEnabled is true and pager is ` +
-          `${cfg.paging.pager}; set it with \`pulumi config set --secret ${NAMESPACE}:pagerUrl <integration URL>\``,
-      );
-    }
-    const wantsWebhook = cfg.paging.warning.chatWebhook || cfg.paging.info.chatWebhook;
-    if (wantsWebhook && !secretValues.chatWebhookUrl) {
-      problems.push(
-        `${NAMESPACE}:chatWebhookUrl: required because a paging channel sets chatWebhook: true; set it with ` +
-          `\`pulumi config set --secret ${NAMESPACE}:chatWebhookUrl <url>\``,
-      );
-    }
-    if (cfg.app.environment === "prod" && !cfg.paging.actionsEnabled) {
-      problems.push(
-        `${NAMESPACE}:paging.actionsEnabled: must be true in a prod stack (app.environment is prod)`,
-      );
-    }
-    for (const [i, d] of (cfg.backups?.databases ?? []).entries()) {
-      const rpo = d.dump && dumpRpoProblem(d.dump, cfg.backups!.rpoHours, cfg.app.timezone);
-      if (rpo) problems.push(`${NAMESPACE}:backups.databases[${i}].dump.rpoHours: ${rpo}`);
-      if (d.dump?.runsOn === "fargate") {
-        // The heartbeat alarm must see a success within CloudWatch's 7-day window (a Fargate job has no cheap
-        // hourly age report like the Lambda jobs' heartbeat run).
-        const window = heartbeatWindowSeconds(
-          Object.entries(d.dump.tiers).map(([name, t]) => ({
-            name,
-            expression: t!.expression,
-            timezone: d.dump!.timezone ?? cfg.app.timezone,
-          })),
-          {
-            schedulerMaxAttempts: cfg.jobs.schedulerRetry.maximumRetryAttempts,
-            schedulerMaxEventAgeSeconds: cfg.jobs.schedulerRetry.maximumEventAgeSeconds,
-            lambdaMaxRetries: cfg.jobs.lambdaRetry.maximumRetryAttempts,
-            lambdaMaxEventAgeSeconds: cfg.jobs.lambdaRetry.maximumEventAgeSeconds,
-          },
-          d.dump.fargate.timeoutMinutes * 60,
-          new Date(Date.UTC(2030, 0, 1)),
-        );
-        if (window > MAX_WINDOW)
-          problems.push(
-            `${NAMESPACE}:backups.databases[${i}].dump.tiers: a Fargate dump needs a tier that runs at least about every 6 days (its heartbeat alarm looks back at most 7 days); add a daily or weekly tier, or use runsOn: lambda`,
-          );
-      }
-      const yearly = d.dump?.tiers.yearly;
-      if (cfg.app.environment === "prod" && yearly && yearly.objectLock !== "COMPLIANCE")
-        problems.push(
-          `${NAMESPACE}:backups.databases[${i}].dump.tiers.yearly.objectLock: must be COMPLIANCE in a prod stack (the yearly tier is the compliance archive)`,
-        );
-    }
-    if (cfg.backups?.copyToDr && !cfg.encryption.drRegion) {
-      problems.push(
-        `${NAMESPACE}:backups.copyToDr: needs ${NAMESPACE}:encryption.drRegion (the region copies go to)`,
-      );
-    }
-    if (cfg.encryption.drRegion !== undefined && cfg.encryption.drRegion === cfg.region) {
-      problems.push(`${NAMESPACE}:encryption.drRegion: must differ from aws:region (${cfg.region})`);
-    }
-  }
+  if (result.success) problems.push(...crossSectionProblems(result.data, secretValues));
 
   if (problems.length > 0) throw new ConfigError(stackFile, problems);
   const data = result.data as Sections;
   const secrets: Partial<Record<SecretKey, pulumi.Output<string>>> = {};
   for (const [k, v] of Object.entries(secretValues)) secrets[k as SecretKey] = pulumi.secret(v);
   return { ...data, stack: source.stack, stackFile, isProd: data.app.environment === "prod", secrets };
+}
+
+/** Rules across keys and sections: secrets a setting needs, prod-only rules, DR, Fargate dumps' heartbeat window. */
+function crossSectionProblems(cfg: Sections, secretValues: Partial<Record<SecretKey, string>>): string[] {
+  const problems: string[] = [];
+  if (cfg.paging.actionsEnabled && cfg.paging.pager !== "none" && !secretValues.pagerUrl) {
+    problems.push(
+      `${NAMESPACE}:pagerUrl: required when ${NAMESPACE}:paging.actionsEnabled is true and pager is ` +
+        `${cfg.paging.pager}; set it with \`pulumi config set --secret ${NAMESPACE}:pagerUrl <integration URL>\``,
+    );
+  }
+  const wantsWebhook = cfg.paging.warning.chatWebhook || cfg.paging.info.chatWebhook;
+  if (wantsWebhook && !secretValues.chatWebhookUrl) {
+    problems.push(
+      `${NAMESPACE}:chatWebhookUrl: required because a paging channel sets chatWebhook: true; set it with ` +
+        `\`pulumi config set --secret ${NAMESPACE}:chatWebhookUrl <url>\``,
+    );
+  }
+  if (cfg.app.environment === "prod" && !cfg.paging.actionsEnabled) {
+    problems.push(
+      `${NAMESPACE}:paging.actionsEnabled: must be true in a prod stack (app.environment is prod)`,
+    );
+  }
+  for (const [i, d] of (cfg.backups?.databases ?? []).entries()) {
+    const rpo = d.dump && dumpRpoProblem(d.dump, cfg.backups!.rpoHours, cfg.app.timezone);
+    if (rpo) problems.push(`${NAMESPACE}:backups.databases[${i}].dump.rpoHours: ${rpo}`);
+    if (d.dump?.runsOn === "fargate") {
+      // The heartbeat alarm must see a success within CloudWatch's 7-day window (a Fargate job has no cheap
+      // hourly age report like the Lambda jobs' heartbeat run).
+      const window = heartbeatWindowSeconds(
+        Object.entries(d.dump.tiers).map(([name, t]) => ({
+          name,
+          expression: t!.expression,
+          timezone: d.dump!.timezone ?? cfg.app.timezone,
+        })),
+        {
+          schedulerMaxAttempts: cfg.jobs.schedulerRetry.maximumRetryAttempts,
+          schedulerMaxEventAgeSeconds: cfg.jobs.schedulerRetry.maximumEventAgeSeconds,
+          lambdaMaxRetries: cfg.jobs.lambdaRetry.maximumRetryAttempts,
+          lambdaMaxEventAgeSeconds: cfg.jobs.lambdaRetry.maximumEventAgeSeconds,
+        },
+        d.dump.fargate.timeoutMinutes * 60,
+        new Date(Date.UTC(2030, 0, 1)),
+      );
+      if (window > MAX_WINDOW)
+        problems.push(
+          `${NAMESPACE}:backups.databases[${i}].dump.tiers: a Fargate dump needs a tier that runs at least about every 6 days (its heartbeat alarm looks back at most 7 days); add a daily or weekly tier, or use runsOn: lambda`,
+        );
+    }
+    const yearly = d.dump?.tiers.yearly;
+    if (cfg.app.environment === "prod" && yearly && yearly.objectLock !== "COMPLIANCE")
+      problems.push(
+        `${NAMESPACE}:backups.databases[${i}].dump.tiers.yearly.objectLock: must be COMPLIANCE in a prod stack (the yearly tier is the compliance archive)`,
+      );
+  }
+  if (cfg.backups?.copyToDr && !cfg.encryption.drRegion) {
+    problems.push(
+      `${NAMESPACE}:backups.copyToDr: needs ${NAMESPACE}:encryption.drRegion (the region copies go to)`,
+    );
+  }
+  if (cfg.encryption.drRegion !== undefined && cfg.encryption.drRegion === cfg.region) {
+    problems.push(`${NAMESPACE}:encryption.drRegion: must differ from aws:region (${cfg.region})`);
+  }
+  return problems;
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {

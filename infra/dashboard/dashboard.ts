@@ -145,20 +145,22 @@ export function dashboardBody(spec: DashboardSpec): { widgets: (Widget & { x: nu
       properties: { title: "Service alarms", alarms: [...spec.alarmArns] },
     });
   }
-  // Two 12-wide columns; full-width widgets start a new row.
+  return { widgets: layout(widgets) };
+}
+
+/** Two 12-wide columns; full-width widgets start a new row. */
+function layout(widgets: readonly Widget[]): (Widget & { x: number; y: number })[] {
   let x = 0;
   let y = 0;
-  return {
-    widgets: widgets.map((w) => {
-      if (x + w.width > 24) {
-        x = 0;
-        y += 6;
-      }
-      const placed = { ...w, x, y };
-      x += w.width;
-      return placed;
-    }),
-  };
+  return widgets.map((w) => {
+    if (x + w.width > 24) {
+      x = 0;
+      y += 6;
+    }
+    const placed = { ...w, x, y };
+    x += w.width;
+    return placed;
+  });
 }
 
 /**

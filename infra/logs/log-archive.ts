@@ -110,11 +110,27 @@ export class LogArchive extends pulumi.ComponentResource {
 
     const exported = cfg.logGroups.filter((g) => g.path === "export").map((g) => g.name);
     const streamed = cfg.logGroups.filter((g) => g.path === "stream").map((g) => g.name);
+    this.warnings = this.exportJob(name, args, bucket, exported, logGroupArn).warnings;
+    this.exportAlarms(name, args, exported);
+    if (streamed.length) this.stream(name, args, streamed, bucket, identity.accountId);
+    this.registerOutputs({ bucketName: this.bucketName });
+  }
+
+  /** The export job: one completed day at a time, for the named groups and every group under the prefixes. */
+  private exportJob(
+    name: string,
+    args: LogArchiveArgs,
+    bucket: RetainedBucket,
+    exported: string[],
+    logGroupArn: (group: string) => pulumi.Output<string>,
+  ): MaintenanceJob {
+    const parent = { parent: this };
+    const cfg = args.config;
     const exportArns = [
       ...exported.map((g) => logGroupArn(g)),
       ...cfg.logGroupPrefixes.map((p) => logGroupArn(`${p}*`)),
     ];
-    const job = new MaintenanceJob(
+    return new MaintenanceJob(
       `${name}-export`,
       {
         stack: args.stack,
@@ -192,8 +208,12 @@ export class LogArchive extends pulumi.ComponentResource {
       },
       parent,
     );
-    this.warnings = job.warnings;
+  }
 
+  /** Per named exported group: days behind in the archive (warning, critical) and failed export tasks. */
+  private exportAlarms(name: string, args: LogArchiveArgs, exported: string[]) {
+    const parent = { parent: this };
+    const cfg = args.config;
     // Alarms need exact dimension values, so they cover the named groups; prefix-matched groups still report
     // DaysBehind per group and show on the dashboard.
     for (const group of exported) {
@@ -240,9 +260,6 @@ export class LogArchive extends pulumi.ComponentResource {
         parent,
       );
     }
-
-    if (streamed.length) this.stream(name, args, streamed, bucket, identity.accountId);
-    this.registerOutputs({ bucketName: this.bucketName });
   }
 
   /** High-volume groups: subscription filter -> Firehose (decompress, gzip, date-partitioned) -> the archive bucket. */
@@ -250,6 +267,18 @@ export class LogArchive extends pulumi.ComponentResource {
     name: string,
     args: LogArchiveArgs,
     groups: string[],
+    bucket: RetainedBucket,
+    account: pulumi.Output<string>,
+  ) {
+    const { delivery, streamName } = this.firehose(name, args, bucket, account);
+    this.subscriptions(name, args, groups, account, delivery);
+    this.streamAlarms(name, args, streamName);
+  }
+
+  /** The Firehose stream into the archive bucket, and its role: write the stream prefixes with the logs key. */
+  private firehose(
+    name: string,
+    args: LogArchiveArgs,
     bucket: RetainedBucket,
     account: pulumi.Output<string>,
   ) {
@@ -325,6 +354,18 @@ export class LogArchive extends pulumi.ComponentResource {
       },
       parent,
     );
+    return { delivery, streamName };
+  }
+
+  /** Each group's subscription filter, and the role CloudWatch Logs assumes to put records into the stream only. */
+  private subscriptions(
+    name: string,
+    args: LogArchiveArgs,
+    groups: string[],
+    account: pulumi.Output<string>,
+    delivery: aws.kinesis.FirehoseDeliveryStream,
+  ) {
+    const parent = { parent: this };
     const logsRole = new aws.iam.Role(
       `${name}-subscription-role`,
       {
@@ -374,6 +415,11 @@ export class LogArchive extends pulumi.ComponentResource {
         { parent: this, dependsOn: [putPolicy] },
       );
     }
+  }
+
+  /** Delivery to S3 that lags or fails. */
+  private streamAlarms(name: string, args: LogArchiveArgs, streamName: string) {
+    const parent = { parent: this };
     // Data older than 15 minutes still not in S3 means delivery is failing (Firehose retries, then writes errors).
     metricAlarm(
       `${name}-firehose-freshness`,
