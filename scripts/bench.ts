@@ -56,7 +56,7 @@ async function main() {
         return (
           `Decision: bundle the SDK. It costs about ${extraMs.toFixed(0)} ms of cold load and ${extraKB.toFixed(0)} KB per job here, ` +
           "for jobs that run at most every few minutes; in exchange each Lambda runs exactly the SDK version the tests ran against, " +
-          "not whatever the nodejs24.x runtime ships that week (infra/lambda-bundle.ts)."
+          "not whatever the nodejs24.x runtime ships that week (infra/core/lambda-bundle.ts)."
         );
       })(),
     ].join("\n"),
