@@ -28,6 +28,11 @@ export interface SharedPieces {
   readonly jobDefaults: JobDefaults;
 }
 
+/** What every component that runs jobs takes from the shared pieces: the job defaults, the stack and the prefix. */
+export function jobComponentArgs(shared: SharedPieces): JobDefaults & { stack: string; namePrefix: string } {
+  return { ...shared.jobDefaults, stack: shared.stack, namePrefix: shared.namePrefix };
+}
+
 /** A Lambda job on the dashboard (its metrics are Lambda's, by function name). */
 export interface DashboardJob {
   readonly job: string;

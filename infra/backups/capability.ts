@@ -1,6 +1,6 @@
 // The backups capability (`maintenance:backups`): RDS snapshots and logical dumps of the stack's databases, a summary
 // line per database (or NO AUTOMATED BACKUP), and their jobs, ages and dump sizes on the dashboard.
-import { capability } from "../capability";
+import { capability, jobComponentArgs } from "../capability";
 import type { BackupsConfig } from "../config/backups";
 import { DatabaseBackups } from "./database-backups";
 import { dumpDatabases, LogicalBackups } from "./logical-backups";
@@ -10,9 +10,7 @@ export const backups = capability({
   declare(config, shared) {
     // Snapshots and dumps of the stack's databases share the job defaults, the config and the backups key.
     const backupArgs = {
-      ...shared.jobDefaults,
-      stack: shared.stack,
-      namePrefix: shared.namePrefix,
+      ...jobComponentArgs(shared),
       region: shared.region,
       timezone: shared.timezone,
       config,

@@ -1,15 +1,13 @@
 // The certificates capability (`maintenance:certificates`): TLS checks and ACM alarms, a summary line per endpoint,
 // and the endpoints' days to expiry on the dashboard.
-import { capability } from "../capability";
+import { capability, jobComponentArgs } from "../capability";
 import { CertificateMonitor } from "./certificate-monitor";
 
 export const certificates = capability({
   section: "certificates",
   declare(config, shared) {
     const certs = new CertificateMonitor(`${shared.namePrefix}-certs`, {
-      ...shared.jobDefaults,
-      stack: shared.stack,
-      namePrefix: shared.namePrefix,
+      ...jobComponentArgs(shared),
       timezone: shared.timezone,
       config,
     });

@@ -1,15 +1,13 @@
 // The logs capability (`maintenance:logs`): retention, the archive and its export job, a summary line of the
 // lifecycle and groups, and the exported groups' days behind on the dashboard.
-import { capability } from "../capability";
+import { capability, jobComponentArgs } from "../capability";
 import { LogArchive } from "./log-archive";
 
 export const logs = capability({
   section: "logs",
   declare(config, shared) {
     const archive = new LogArchive(`${shared.namePrefix}-logs`, {
-      ...shared.jobDefaults,
-      stack: shared.stack,
-      namePrefix: shared.namePrefix,
+      ...jobComponentArgs(shared),
       region: shared.region,
       config,
       protect: shared.protect,

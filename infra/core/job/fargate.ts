@@ -3,15 +3,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { physicalName } from "../naming";
-import {
-  fargateSchedulerPolicyDocument,
-  taskExecutionPolicyDocument,
-  trustPolicy,
-} from "../policies/job-role";
+import { fargateSchedulerPolicyDocument, taskExecutionPolicyDocument } from "../policies/job-role";
 import { eventsToQueuePolicy } from "../policies/service-access";
 import { heartbeatWindowSeconds, MAX_WINDOW, runSecondsOf } from "./heartbeat";
 import type { MaintenanceJobArgs } from "./job-args";
-import { declareJobRole } from "./role";
+import { declareJobRole, serviceRole } from "./role";
 import type { JobCompute, JobParts, JobRunner } from "./runner";
 
 /** The container's name in a Fargate job's task definition (container overrides address it by name). */
@@ -82,15 +78,8 @@ function declareTask(p: JobParts): JobCompute {
   const image = args.image!;
   const network = args.network!;
   const { role, rolePolicy } = declareJobRole(p, "ecs-tasks.amazonaws.com", false, false);
-  const executionRole = new aws.iam.Role(
-    `${name}-execution-role`,
-    {
-      name: physicalName("iamRole", args.namePrefix, args.job, "exec"),
-      assumeRolePolicy: p.accountId.apply((a) => JSON.stringify(trustPolicy("ecs-tasks.amazonaws.com", a))),
-      tags: args.tags,
-    },
-    parent,
-  );
+  // ECS pulls the image and writes the logs as this role; the job's own code never gets it.
+  const executionRole = serviceRole(p, "execution-role", "exec", "ecs-tasks.amazonaws.com");
   const executionPolicy = new aws.iam.RolePolicy(
     `${name}-execution-policy`,
     {

@@ -6,6 +6,24 @@ import { physicalName } from "../naming";
 import { jobPolicyDocument, trustPolicy } from "../policies/job-role";
 import type { JobParts } from "./runner";
 
+/** A role of the job that only `service` acting for this account may assume: `${name}-${id}`, `<prefix>-<job>-<kind>`. */
+export function serviceRole(
+  p: Pick<JobParts, "name" | "args" | "parent" | "accountId">,
+  id: string,
+  kind: string,
+  service: string,
+): aws.iam.Role {
+  return new aws.iam.Role(
+    `${p.name}-${id}`,
+    {
+      name: physicalName("iamRole", p.args.namePrefix, p.args.job, kind),
+      assumeRolePolicy: p.accountId.apply((a) => JSON.stringify(trustPolicy(service, a))),
+      tags: p.args.tags,
+    },
+    { parent: p.parent },
+  );
+}
+
 export function declareJobRole(
   p: JobParts,
   /** The service principal that runs the job (lambda.amazonaws.com, ecs-tasks.amazonaws.com). */
@@ -17,15 +35,7 @@ export function declareJobRole(
 ): { role: aws.iam.Role; rolePolicy: aws.iam.RolePolicy } {
   const { name, args } = p;
   const parent = { parent: p.parent };
-  const role = new aws.iam.Role(
-    `${name}-role`,
-    {
-      name: physicalName("iamRole", args.namePrefix, args.job, "job"),
-      assumeRolePolicy: p.accountId.apply((a) => JSON.stringify(trustPolicy(service, a))),
-      tags: args.tags,
-    },
-    parent,
-  );
+  const role = serviceRole(p, "role", "job", service);
   const rolePolicy = new aws.iam.RolePolicy(
     `${name}-role-policy`,
     {
