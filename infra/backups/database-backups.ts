@@ -375,6 +375,13 @@ export function backupStatements(ctx: StatementContext): {
       },
     );
   }
+  backup.push(...drKeyStatements(ctx));
+  return { backup, verify };
+}
+
+/** The backup job's use of the DR backups key, for copies into the DR region. */
+function drKeyStatements(ctx: StatementContext): JobStatementInput[] {
+  const backup: JobStatementInput[] = [];
   // A copy re-encrypted under the DR key (KmsKeyId) has RDS create a grant on it with the caller's permission; a
   // snapshot in the primary region keeps the instance's key and needs none (the permission contract proves both).
   if (ctx.dr) {
@@ -389,5 +396,5 @@ export function backupStatements(ctx: StatementContext): {
       { sid: "DescribeBackupKeys", actions: ["kms:DescribeKey"], resources: keys },
     );
   }
-  return { backup, verify };
+  return backup;
 }
