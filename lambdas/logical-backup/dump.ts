@@ -2,6 +2,8 @@
 // in memory or /tmp; only a complete, non-empty dump from a tool that exited 0 ever reaches the final key.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { totalmem } from "node:os";
 import { Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
@@ -81,12 +83,45 @@ const STAGING_RAMP_PARTS = 3000;
  * parts hold more than 5 TiB (a fixed 8 MiB part stopped at 78 GiB; a fixed ceil(5 TiB / 10,000) = 525 MiB part
  * would hold a medium dump whole in memory). Throws past S3's 10,000 parts.
  */
-export function stagingPartBytes(partNumber: number): number {
+export function stagingPartBytes(partNumber: number, maxPartBytes = MAX_STAGING_PART_BYTES): number {
   if (partNumber > S3_MULTIPART.maxParts)
     throw new Error(`part ${partNumber}: S3 allows at most 10,000 parts in a multipart upload`);
   const steps = Math.min(partNumber, STAGING_RAMP_PARTS) - 1;
   const growth = (MAX_STAGING_PART_BYTES - FIRST_STAGING_PART_BYTES) / MiB;
-  return FIRST_STAGING_PART_BYTES + Math.ceil((steps * growth) / (STAGING_RAMP_PARTS - 1)) * MiB;
+  const ramped = FIRST_STAGING_PART_BYTES + Math.ceil((steps * growth) / (STAGING_RAMP_PARTS - 1)) * MiB;
+  return Math.min(ramped, Math.max(FIRST_STAGING_PART_BYTES, maxPartBytes));
+}
+
+/**
+ * The largest part this process can hold: a fifth of its memory (the uploader holds about 2.5 parts, and Node, gzip
+ * and the tool need the rest), whole MiB, never above MAX_STAGING_PART_BYTES. A 512 MB Fargate task then stops at
+ * 102 MiB parts (over 700 GiB in 10,000 parts) instead of being OOM-killed by 640 MiB ones.
+ */
+export function maxPartBytesFor(memoryBytes: number): number {
+  return Math.min(
+    MAX_STAGING_PART_BYTES,
+    Math.max(FIRST_STAGING_PART_BYTES, Math.floor(memoryBytes / 5 / MiB) * MiB),
+  );
+}
+
+/** The memory this process may use: Lambda's configured size, else the container's cgroup limit, else the host's. */
+export function memoryLimitBytes(env: NodeJS.ProcessEnv = process.env, read = readCgroupLimit): number {
+  const lambda = Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
+  if (Number.isFinite(lambda) && lambda > 0) return lambda * MiB;
+  return read() ?? totalmem();
+}
+
+/** cgroup v2 `memory.max` or v1 `memory.limit_in_bytes` (Fargate sets the task's memory there); null when unlimited. */
+function readCgroupLimit(): number | null {
+  for (const file of ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]) {
+    try {
+      const n = Number(readFileSync(file, "utf8").trim());
+      if (Number.isFinite(n) && n > 0 && n < 2 ** 60) return n;
+    } catch {
+      // not this cgroup version
+    }
+  }
+  return null;
 }
 
 /**
@@ -322,10 +357,11 @@ export async function dumpToS3(
     },
   });
   const fixed = deps.partSizeBytes;
+  const maxPart = maxPartBytesFor(memoryLimitBytes());
   const upload = new MultipartSink(
     deps.s3,
     { Bucket: staging, Key: incoming, ServerSideEncryption: "aws:kms", SSEKMSKeyId: target.kmsKeyArn },
-    fixed ? () => fixed : stagingPartBytes,
+    fixed ? () => fixed : (n) => stagingPartBytes(n, maxPart),
   );
   try {
     // A part that fails fails the sink at its next write, which ends the whole pipeline (no waiting forever).
@@ -387,6 +423,15 @@ export const MAX_SINGLE_COPY_BYTES = 5 * 1024 ** 3;
  */
 export const COPY_PART_BYTES = Math.ceil(S3_MULTIPART.maxObjectBytes / S3_MULTIPART.maxParts / MiB) * MiB;
 
+/**
+ * A copy part for an object of `bytes`: at least `minPartBytes`, and large enough that 10,000 parts cover the whole
+ * object (staging can hold a little more than 5 TiB), whole MiB, at most S3's 5 GiB part.
+ */
+export function copyPartBytes(bytes: number, minPartBytes = COPY_PART_BYTES): number {
+  if (bytes <= minPartBytes * S3_MULTIPART.maxParts) return minPartBytes;
+  return Math.min(S3_MULTIPART.maxPartBytes, Math.ceil(bytes / S3_MULTIPART.maxParts / MiB) * MiB);
+}
+
 export interface FinalCopy {
   readonly bucket: string;
   readonly key: string;
@@ -423,8 +468,9 @@ export async function copyToFinal(
   s3: Pick<S3Client, "send">,
   c: FinalCopy,
   maxSingleCopyBytes = MAX_SINGLE_COPY_BYTES,
-  partBytes = COPY_PART_BYTES,
+  minPartBytes = COPY_PART_BYTES,
 ): Promise<"landed" | "exists"> {
+  const partBytes = copyPartBytes(c.bytes, minPartBytes);
   const common = {
     Bucket: c.bucket,
     Key: c.key,

@@ -392,6 +392,30 @@ describe("part sizes", () => {
     );
   });
 
+  it("caps the staging parts at a fifth of the process's memory, so a small Fargate task is not OOM-killed", () => {
+    expect(dump.maxPartBytesFor(512 * MiB)).toBe(102 * MiB);
+    expect(dump.maxPartBytesFor(2048 * MiB)).toBe(409 * MiB);
+    expect(dump.maxPartBytesFor(16 * GiB)).toBe(dump.MAX_STAGING_PART_BYTES);
+    expect(dump.maxPartBytesFor(10 * MiB)).toBe(8 * MiB); // never below the first part
+    const capped = Array.from({ length: S3.maxParts }, (_, i) => dump.stagingPartBytes(i + 1, 102 * MiB));
+    expect(Math.max(...capped)).toBe(102 * MiB);
+    expect(capped.reduce((a, b) => a + b, 0)).toBeGreaterThan(700 * GiB);
+    // Lambda's configured memory wins; outside Lambda the cgroup limit, then the host's memory.
+    expect(dump.memoryLimitBytes({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "1024" }, () => 4 * GiB)).toBe(
+      1024 * MiB,
+    );
+    expect(dump.memoryLimitBytes({}, () => 512 * MiB)).toBe(512 * MiB);
+  });
+
+  it("sizes copy ranges so that 10,000 of them cover the whole object, beyond 5 TiB too", () => {
+    expect(dump.copyPartBytes(10 * GiB)).toBe(dump.COPY_PART_BYTES);
+    const big = 5.2 * TiB;
+    const part = dump.copyPartBytes(big);
+    expect(part * S3.maxParts).toBeGreaterThanOrEqual(big);
+    expect(part % MiB).toBe(0);
+    expect(dump.copyPartBytes(60 * TiB)).toBe(S3.maxPart);
+  });
+
   it("copies to the final key in ranges that also hold 5 TiB within 10,000 parts", () => {
     expect(dump.COPY_PART_BYTES).toBe(525 * MiB); // ceil(5 TiB / 10,000) = 524.29 MiB, rounded up to a MiB
     expect(dump.COPY_PART_BYTES * S3.maxParts).toBeGreaterThanOrEqual(S3.object);
