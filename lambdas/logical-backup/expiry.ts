@@ -6,7 +6,7 @@ import { GetObjectTaggingCommand, PutObjectTaggingCommand, type S3Client } from 
 import type { Log } from "../shared/log";
 import { aheadBy, isSlotAhead, MAX_SLOT_AHEAD_MS } from "../shared/slot";
 import { EXPIRE_TAG, KEEP_TAG } from "./config";
-import type { StoredDump } from "./verify";
+import { isFromTheFuture, type StoredDump } from "./verify";
 
 export interface ExpiryPolicy {
   /** Retention in days per tier (tiers not listed are never marked). */
@@ -34,12 +34,12 @@ export function expiryCandidates(
   for (const tier of tiers) {
     const days = policy.retentionDays[tier];
     if (days === undefined || !(days >= 1)) continue;
-    // A slot in the future (typed by hand) takes no place in the floor: the floor keeps dumps that really ran.
-    const newestFirst = dumps
-      .filter((d) => d.tier === tier && !isSlotAhead(d.at, now))
-      .sort((a, b) => b.at - a.at);
-    for (const d of newestFirst.slice(policy.keepLastFloor)) {
-      if (now.getTime() - d.at > days * DAY_MS) out.push(d);
+    // A dump from the future (typed by hand) takes no place in the floor: the floor keeps dumps that really ran.
+    // It still expires once its slot is past the tier's retention, so it never stays forever.
+    const ofTier = dumps.filter((d) => d.tier === tier).sort((a, b) => b.at - a.at);
+    const floor = new Set(ofTier.filter((d) => !isFromTheFuture(d, now)).slice(0, policy.keepLastFloor));
+    for (const d of ofTier) {
+      if (!floor.has(d) && now.getTime() - d.at > days * DAY_MS) out.push(d);
     }
   }
   return out.sort((a, b) => a.at - b.at);

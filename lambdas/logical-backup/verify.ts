@@ -35,6 +35,16 @@ export interface StoredDump {
   readonly tier: string;
   /** The slot's time (ms since the epoch), from the key. */
   readonly at: number;
+  /** When S3 stored the object (LastModified), when the listing says. */
+  readonly written?: number;
+}
+
+/**
+ * A dump whose slot was ahead of the clock, now or when it was written (its time typed by hand): it never counts as
+ * a dump that ran, even after that time has come (then the scheduled run of its slot found it and took none).
+ */
+export function isFromTheFuture(d: StoredDump, now: Date): boolean {
+  return isSlotAhead(d.at, now) || (d.written !== undefined && isSlotAhead(d.at, new Date(d.written)));
 }
 
 /** Every dump of a database in the given buckets, newest first (keys end in the slot's UTC timestamp). */
@@ -58,6 +68,7 @@ export async function dumpsOf(
             bucket,
             key: o.Key!,
             tier,
+            ...(o.LastModified ? { written: o.LastModified.getTime() } : {}),
             at: Date.UTC(
               +d.slice(0, 4),
               +d.slice(4, 6) - 1,
@@ -212,14 +223,14 @@ export async function verifyDumps(
   // age alarm, pass the expiry freshness guard, and hold a place in the floor). It fails verification whatever its
   // bytes; the newest good dump is looked for among the others.
   const ahead = all.filter((d) => isSlotAhead(d.at, now));
-  const dumps = all.filter((d) => !isSlotAhead(d.at, now));
+  const dumps = all.filter((d) => !isFromTheFuture(d, now));
   const verdict = await verifyPast(s3, dumps, database, engine, now, maxCandidates);
   const first = ahead[0];
   if (!first) return verdict;
   const problem =
     `${first.key}: its slot ${new Date(first.at).toISOString()} lies ${aheadBy(first.at - now.getTime())} ahead ` +
     `of the clock (${now.toISOString()}): no dump is from the future (its time was typed by hand), so it is not ` +
-    `counted; delete it or wait for that time`;
+    `counted (not even once that time has come); delete it`;
   return {
     ...verdict,
     key: first.key,

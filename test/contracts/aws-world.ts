@@ -181,7 +181,11 @@ export class AwsWorld {
         const page = keys.slice(start, start + max);
         const more = start + max < keys.length;
         return {
-          Contents: page.map((Key) => ({ Key, Size: this.object(i.Bucket, Key)!.body.length })),
+          Contents: page.map((Key) => ({
+            Key,
+            Size: this.object(i.Bucket, Key)!.body.length,
+            LastModified: this.object(i.Bucket, Key)!.lastModified,
+          })),
           KeyCount: page.length,
           IsTruncated: more,
           ...(more ? { NextContinuationToken: String(start + max) } : {}),

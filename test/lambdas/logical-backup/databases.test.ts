@@ -110,7 +110,7 @@ describe("logical dumps of real databases", () => {
       "CREATE TABLE appointments (id serial primary key, note text); INSERT INTO appointments (note) SELECT md5(g::text) FROM generate_series(1, 2500) g;",
     );
     psql(src, "CREATE TABLE users (id int primary key); INSERT INTO users SELECT generate_series(1, 40);");
-    const key = dumpKey("daily", src, new Date("2027-03-09T20:30:00Z"));
+    const key = dumpKey("daily", src, new Date("2026-03-09T20:30:00Z"));
     const result = await dumpToS3(dumpCommand("postgres", { ...PG, database: src }), target(key), { s3 });
     expect(result.status).toBe("uploaded");
     const file = join(mkdtempSync(join(tmpdir(), "restore-")), "dump.custom");
@@ -156,7 +156,7 @@ describe("logical dumps of real databases", () => {
       "CREATE TABLE appointments (id int primary key auto_increment, note varchar(64)); INSERT INTO appointments (note) SELECT md5(seq) FROM seq_1_to_1800;",
       src,
     );
-    const key = dumpKey("daily", `my-${src}`, new Date("2027-03-09T20:30:00Z"));
+    const key = dumpKey("daily", `my-${src}`, new Date("2026-03-09T20:30:00Z"));
     const result = await dumpToS3(dumpCommand("mysql", { ...MY, database: src }), target(key), { s3 });
     expect(result.status).toBe("uploaded");
     const sql = (await download(key)).toString();
@@ -179,7 +179,7 @@ describe("logical dumps of real databases", () => {
         error: (m: string, e?: object) => lines.push(m + JSON.stringify(e)),
       },
       metrics: { put: (n: string, v: number) => void metrics.push([n, v]) },
-      now: () => new Date("2027-03-10T20:31:00Z"),
+      now: () => new Date("2026-03-10T20:31:00Z"),
     };
     const config = {
       database: "pg-run",
@@ -195,8 +195,8 @@ describe("logical dumps of real databases", () => {
     sm.on(GetSecretValueCommand, { SecretId: config.passwordSecretArn }).resolves({
       SecretString: JSON.stringify({ username: "postgres", password: PG.password }),
     });
-    const ok = await runDump({ tier: "daily", scheduledTime: "2027-03-09T20:30:00Z" }, config, deps);
-    expect(ok).toMatchObject({ status: "uploaded", key: "daily/pg-run/20270309T203000Z.dump.gz" });
+    const ok = await runDump({ tier: "daily", scheduledTime: "2026-03-09T20:30:00Z" }, config, deps);
+    expect(ok).toMatchObject({ status: "uploaded", key: "daily/pg-run/20260309T203000Z.dump.gz" });
     expect(metrics.map(([n]) => n)).toEqual(["BackupFailed", "DumpBytes", "DumpSeconds"]);
     expect(metrics[0]).toEqual(["BackupFailed", 0]);
 
@@ -204,7 +204,7 @@ describe("logical dumps of real databases", () => {
       SecretString: "not-the-password",
     });
     await expect(
-      runDump({ tier: "daily", scheduledTime: "2027-03-10T20:30:00Z" }, config, deps),
+      runDump({ tier: "daily", scheduledTime: "2026-03-10T20:30:00Z" }, config, deps),
     ).rejects.toThrow(DumpFailedError);
     expect(metrics.at(-1)).toEqual(["BackupFailed", 1]);
     expect(lines.join("\n")).not.toContain("not-the-password");
@@ -213,11 +213,11 @@ describe("logical dumps of real databases", () => {
 
   it("verification: the newest good dump passes pg_restore --list and its checksum; a corrupt newer one is reported", async () => {
     const db = "verify-pg";
-    const good = dumpKey("daily", db, new Date("2027-03-08T20:30:00Z"));
+    const good = dumpKey("daily", db, new Date("2026-03-08T20:30:00Z"));
     expect(
       (await dumpToS3(dumpCommand("postgres", { ...PG, database: "postgres" }), target(good), { s3 })).status,
     ).toBe("uploaded");
-    const now = new Date("2027-03-09T02:30:00Z");
+    const now = new Date("2026-03-09T02:30:00Z");
     expect(await verifyDumps(s3, BUCKET, db, "postgres", now)).toEqual({
       database: db,
       key: good,
@@ -226,7 +226,7 @@ describe("logical dumps of real databases", () => {
     });
 
     // A newer object whose bytes do not match its recorded checksum (bit rot, a partial copy).
-    const bad = dumpKey("daily", db, new Date("2027-03-09T01:00:00Z"));
+    const bad = dumpKey("daily", db, new Date("2026-03-09T01:00:00Z"));
     await s3.send(
       new PutObjectCommand({
         Bucket: BUCKET,
@@ -242,7 +242,7 @@ describe("logical dumps of real databases", () => {
 
   it("verification: a truncated mysqldump (no footer) fails even with a matching checksum", async () => {
     const db = "verify-my";
-    const key = dumpKey("daily", db, new Date("2027-03-08T20:30:00Z"));
+    const key = dumpKey("daily", db, new Date("2026-03-08T20:30:00Z"));
     const body = gzipSync(Buffer.from("-- MariaDB dump\nCREATE TABLE t (id int);\nINSERT INTO t VALUES (1"));
     const { createHash } = await import("node:crypto");
     await s3.send(
@@ -253,14 +253,14 @@ describe("logical dumps of real databases", () => {
         Metadata: { sha256: createHash("sha256").update(body).digest("hex") },
       }),
     );
-    const verdict = await verifyDumps(s3, BUCKET, db, "mysql", new Date("2027-03-09T02:30:00Z"));
+    const verdict = await verifyDumps(s3, BUCKET, db, "mysql", new Date("2026-03-09T02:30:00Z"));
     expect(verdict).toMatchObject({ ok: false, newestGoodAgeSeconds: null });
     expect(verdict.problem).toMatch(/footer missing/);
   });
 
   it("verification: a verified dump is tagged ok (keeping its tier tag) and not downloaded again", async () => {
     const db = "verify-cache";
-    const key = dumpKey("daily", db, new Date("2027-03-08T20:30:00Z"));
+    const key = dumpKey("daily", db, new Date("2026-03-08T20:30:00Z"));
     expect(
       (
         await dumpToS3(
@@ -283,7 +283,7 @@ describe("logical dumps of real databases", () => {
         },
       }),
     );
-    const now = new Date("2027-03-09T02:30:00Z");
+    const now = new Date("2026-03-09T02:30:00Z");
     expect(await verifyDumps(s3, [BUCKET], db, "postgres", now)).toMatchObject({ ok: true, key });
     const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: key }));
     expect(tags.TagSet).toEqual([
@@ -320,23 +320,23 @@ describe("logical dumps of real databases", () => {
       "CREATE TABLE t AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) AS v FROM generate_series(1, 200000) g",
     );
     const name = "verify-big";
-    const key = dumpKey("daily", name, new Date("2027-03-08T20:30:00Z"));
+    const key = dumpKey("daily", name, new Date("2026-03-08T20:30:00Z"));
     const result = await dumpToS3(dumpCommand("postgres", { ...PG, database: db }), target(key), { s3 });
     expect(result).toMatchObject({ status: "uploaded" });
     expect((result as { bytes: number }).bytes).toBeGreaterThan(2 * 1024 * 1024);
-    const verdict = await verifyDumps(s3, [BUCKET], name, "postgres", new Date("2027-03-09T02:30:00Z"));
+    const verdict = await verifyDumps(s3, [BUCKET], name, "postgres", new Date("2026-03-09T02:30:00Z"));
     expect(verdict).toEqual({ database: name, key, ok: true, newestGoodAgeSeconds: 6 * 3600 });
     psql("postgres", `DROP DATABASE ${db}`);
   }, 60_000);
 
   it("verification: a bad monthly dump hidden behind a good newer daily one still fails", async () => {
     const db = "verify-tiers";
-    const daily = dumpKey("daily", db, new Date("2027-03-01T02:00:00Z"));
+    const daily = dumpKey("daily", db, new Date("2026-03-01T02:00:00Z"));
     expect(
       (await dumpToS3(dumpCommand("postgres", { ...PG, database: "postgres" }), target(daily), { s3 }))
         .status,
     ).toBe("uploaded");
-    const monthly = dumpKey("monthly", db, new Date("2027-03-01T01:30:00Z"));
+    const monthly = dumpKey("monthly", db, new Date("2026-03-01T01:30:00Z"));
     await s3.send(
       new PutObjectCommand({
         Bucket: BUCKET,
@@ -345,8 +345,8 @@ describe("logical dumps of real databases", () => {
         Metadata: { sha256: "0".repeat(64) },
       }),
     );
-    const verdict = await verifyDumps(s3, [BUCKET], db, "postgres", new Date("2027-03-01T03:00:00Z"));
+    const verdict = await verifyDumps(s3, [BUCKET], db, "postgres", new Date("2026-03-01T03:00:00Z"));
     expect(verdict).toMatchObject({ ok: false, key: monthly, newestGoodAgeSeconds: 3600 });
-    expect(verdict.problem).toMatch(/^monthly\/verify-tiers\/20270301T013000Z\.dump\.gz: sha256 mismatch/);
+    expect(verdict.problem).toMatch(/^monthly\/verify-tiers\/20260301T013000Z\.dump\.gz: sha256 mismatch/);
   });
 });

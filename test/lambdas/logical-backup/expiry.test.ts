@@ -50,6 +50,31 @@ describe("expiry candidates", () => {
     ).toEqual(["daily/db/60"]);
   });
 
+  it("still counts a dump whose slot was typed ahead as from the future once that time has come, yet lets it expire", () => {
+    // Written 10 days before its slot; the slot came 2 days ago, so the clock alone no longer tells.
+    const typedAhead: StoredDump = {
+      ...dump("daily", 2),
+      key: "daily/db/typed",
+      written: now.getTime() - 12 * DAY,
+    };
+    const real = [40, 50, 60].map((d) => dump("daily", d));
+    expect(
+      expiryCandidates([typedAhead, ...real], { retentionDays: { daily: 30 }, keepLastFloor: 2 }, now).map(
+        (d) => d.key,
+      ),
+    ).toEqual(["daily/db/60"]);
+    const oldTypedAhead: StoredDump = {
+      ...dump("daily", 45),
+      key: "daily/db/old-typed",
+      written: now.getTime() - 50 * DAY,
+    };
+    expect(
+      expiryCandidates([oldTypedAhead, ...real], { retentionDays: { daily: 30 }, keepLastFloor: 2 }, now).map(
+        (d) => d.key,
+      ),
+    ).toEqual(["daily/db/60", "daily/db/old-typed"]);
+  });
+
   it("rejects a floor below one", () => {
     expect(() => expiryCandidates([], { retentionDays: {}, keepLastFloor: 0 }, now)).toThrow(
       /keepLastFloor 0/,

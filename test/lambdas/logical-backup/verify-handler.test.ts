@@ -144,7 +144,7 @@ describe("verification run", () => {
         database: "pg",
         key: future,
         ok: false,
-        problem: `${future}: its slot 2027-03-20T02:00:00.000Z lies 10d 23h 40m ahead of the clock (2027-03-09T02:20:00.000Z): no dump is from the future (its time was typed by hand), so it is not counted; delete it or wait for that time`,
+        problem: `${future}: its slot 2027-03-20T02:00:00.000Z lies 10d 23h 40m ahead of the clock (2027-03-09T02:20:00.000Z): no dump is from the future (its time was typed by hand), so it is not counted (not even once that time has come); delete it`,
         newestGoodAgeSeconds: age,
       },
     ]);
