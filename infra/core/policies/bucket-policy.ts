@@ -41,6 +41,15 @@ export function retainedBucketPolicy(bucketArn: string, kmsKeyArn: string): Poli
       },
     },
     {
+      // SSE-C carries none of the headers above: a put with a customer-provided key would land outside KMS.
+      Sid: "DenyCustomerProvidedKeys",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:PutObject",
+      Resource: `${bucketArn}/*`,
+      Condition: { Null: { "s3:x-amz-server-side-encryption-customer-algorithm": "false" } },
+    },
+    {
       Sid: "DenyKmsPutsWithoutTheKey",
       Effect: "Deny",
       Principal: "*",

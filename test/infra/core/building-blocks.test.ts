@@ -650,6 +650,14 @@ describe("RetainedBucket", () => {
         },
       },
       {
+        Sid: "DenyCustomerProvidedKeys",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:PutObject",
+        Resource: `${arn}/*`,
+        Condition: { Null: { "s3:x-amz-server-side-encryption-customer-algorithm": "false" } },
+      },
+      {
         Sid: "DenyKmsPutsWithoutTheKey",
         Effect: "Deny",
         Principal: "*",

@@ -42,6 +42,7 @@ describe("log archive per runbook", () => {
       "DenyInsecureTransport",
       "DenyPutsNotEncryptedWithKms",
       "DenyPutsWithAnotherKmsKey",
+      "DenyCustomerProvidedKeys",
       "DenyKmsPutsWithoutTheKey",
       "LogsExportReadsAcl",
       "LogsExportWritesUnderPrefix",
