@@ -110,14 +110,51 @@ async function readCheckpoint(
   logGroup: string,
   start: string,
 ): Promise<Checkpoint> {
+  let text: string;
   try {
     const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: checkpointKey(logGroup) }));
-    return JSON.parse(await out.Body!.transformToString()) as Checkpoint;
+    text = await out.Body!.transformToString();
   } catch (e) {
     if (e instanceof NoSuchKey || (e as { name?: string }).name === "NoSuchKey")
       return { logGroup, archivedFrom: start, lastArchivedDay: null };
     throw e;
   }
+  const problem = checkpointProblem(text, logGroup);
+  if (problem) throw new CorruptCheckpoint(`${checkpointKey(logGroup)}: ${problem}`);
+  return JSON.parse(text) as Checkpoint;
+}
+
+/** A checkpoint that is not what this job writes: its group is reported failed, and nothing is cut for it. */
+export class CorruptCheckpoint extends Error {
+  override name = "CorruptCheckpoint";
+}
+
+const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Why `text` is not a checkpoint of `logGroup`, or null when it is one. */
+export function checkpointProblem(text: string, logGroup: string): string | null {
+  let cp: Record<string, unknown>;
+  try {
+    cp = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return "not JSON";
+  }
+  if (cp === null || typeof cp !== "object" || Array.isArray(cp)) return "not an object";
+  if (cp.logGroup !== logGroup) return `logGroup is ${JSON.stringify(cp.logGroup)}, not ${logGroup}`;
+  if (
+    cp.lastArchivedDay !== null &&
+    !(typeof cp.lastArchivedDay === "string" && DAY_RE.test(cp.lastArchivedDay))
+  )
+    return "lastArchivedDay is neither null nor a YYYY-MM-DD day";
+  if (cp.archivedFrom !== undefined && !(typeof cp.archivedFrom === "string" && DAY_RE.test(cp.archivedFrom)))
+    return "archivedFrom is not a YYYY-MM-DD day";
+  const pending = cp.pending as Record<string, unknown> | undefined;
+  if (
+    pending !== undefined &&
+    !(typeof pending?.day === "string" && DAY_RE.test(pending.day) && typeof pending.taskName === "string")
+  )
+    return "pending is not {day, taskName}";
+  return null;
 }
 
 async function writeCheckpoint(s3: ExporterDeps["s3"], bucket: string, cp: Checkpoint): Promise<void> {
@@ -322,9 +359,34 @@ export async function runArchive(config: ArchiveConfig, deps: ExporterDeps): Pro
     lastArchivedDay,
   });
 
+  /** A group whose checkpoint is corrupt: reported failed and as far behind as its hot retention, so both page. */
+  const corrupt = (group: string, e: CorruptCheckpoint): GroupOutcome => {
+    deps.log.error(
+      "checkpoint unreadable: the group is not archived and its retention not cut until it is fixed",
+      {
+        logGroup: group,
+        error: e.message,
+      },
+    );
+    return {
+      logGroup: group,
+      archivedThrough: null,
+      daysBehind: config.retentionDays,
+      exported: [],
+      failed: ["checkpoint"],
+    };
+  };
+
   for (const g of found) {
     const group = g.name;
-    let cp = await read(g);
+    let cp: Checkpoint;
+    try {
+      cp = await read(g);
+    } catch (e) {
+      if (!(e instanceof CorruptCheckpoint)) throw e;
+      result.groups.push(corrupt(group, e));
+      continue;
+    }
     const exported: string[] = [];
     const failed: string[] = [];
     try {
@@ -416,7 +478,14 @@ export async function runArchive(config: ArchiveConfig, deps: ExporterDeps): Pro
       // Later groups keep their checkpoints; report them so the metrics still show how far behind they are.
       for (const restGroup of found.slice(groups.indexOf(group) + 1)) {
         const rest = restGroup.name;
-        const other = await read(restGroup);
+        let other: Checkpoint;
+        try {
+          other = await read(restGroup);
+        } catch (e) {
+          if (!(e instanceof CorruptCheckpoint)) throw e;
+          result.groups.push(corrupt(rest, e));
+          continue;
+        }
         result.groups.push({
           logGroup: rest,
           archivedThrough: other.lastArchivedDay,

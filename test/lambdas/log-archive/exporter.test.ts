@@ -15,7 +15,12 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
-import { type ArchiveConfig, newestExportableDay, runArchive } from "../../../lambdas/log-archive/exporter";
+import {
+  type ArchiveConfig,
+  checkpointProblem,
+  newestExportableDay,
+  runArchive,
+} from "../../../lambdas/log-archive/exporter";
 
 const NOW = new Date("2027-03-10T13:00:00Z"); // newest exportable day: 2027-03-09
 const config: ArchiveConfig = {
@@ -203,6 +208,36 @@ describe("log export", () => {
       expect(t.checkpoint()).toEqual({ logGroup: "/app/api", lastArchivedDay: "2027-03-08" });
     },
   );
+
+  it("reports a group with a corrupt checkpoint as failed and far behind, and still archives the other groups", async () => {
+    const t = setup();
+    const cfg = { ...config, logGroups: ["/app/api", "/app/worker"] };
+    t.objects.set("_checkpoints/app__api.json", "{ not json");
+    t.setCheckpoint({ logGroup: "/app/worker", lastArchivedDay: "2027-03-08" }, "/app/worker");
+    const result = await runArchive(cfg, t.deps);
+    expect(result.groups).toEqual([
+      { logGroup: "/app/api", archivedThrough: null, daysBehind: 30, exported: [], failed: ["checkpoint"] },
+      {
+        logGroup: "/app/worker",
+        archivedThrough: "2027-03-09",
+        daysBehind: 0,
+        exported: ["2027-03-09"],
+        failed: [],
+      },
+    ]);
+    // The corrupt checkpoint is left for an operator to read; nothing overwrote it.
+    expect(t.objects.get("_checkpoints/app__api.json")).toBe("{ not json");
+  });
+
+  it.each([
+    ['{"lastArchivedDay":"2027-03-06"}', /logGroup is undefined/],
+    ['{"logGroup":"/other","lastArchivedDay":null}', /logGroup is "\/other"/],
+    ['{"logGroup":"/app/api","lastArchivedDay":"March 6"}', /lastArchivedDay/],
+    ['{"logGroup":"/app/api","lastArchivedDay":null,"pending":{"taskName":"x"}}', /pending/],
+    ["[]", /not an object/],
+  ])("rejects the checkpoint %s", (text, problem) => {
+    expect(checkpointProblem(text, "/app/api")).toMatch(problem);
+  });
 
   it("does not advance when a COMPLETED task left no objects under the prefix", async () => {
     const t = setup({ writeObjects: false });
