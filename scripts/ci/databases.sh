@@ -39,6 +39,10 @@ PGPASSWORD=postgres psql -q -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 
   || PGPASSWORD=postgres psql -q -h 127.0.0.1 -U postgres -d postgres -c "CREATE DATABASE contract"
 PGPASSWORD=postgres psql -q -h 127.0.0.1 -U postgres -d contract \
   -c "CREATE TABLE IF NOT EXISTS t (id int primary key, v text); INSERT INTO t VALUES (1, 'a') ON CONFLICT DO NOTHING" >/dev/null 2>&1
+# Random text that compresses poorly: its dump is over one 8 MiB upload part, so the contracts see the multipart path.
+PGPASSWORD=postgres psql -q -h 127.0.0.1 -U postgres -d contract -c "CREATE TABLE IF NOT EXISTS big (id int primary key, v text);
+  INSERT INTO big SELECT g, md5(random()::text) || md5(random()::text) || md5(random()::text) FROM generate_series(1, 300000) g
+  WHERE NOT EXISTS (SELECT 1 FROM big)" >/dev/null
 mysql -uroot -e "CREATE DATABASE IF NOT EXISTS contract; CREATE TABLE IF NOT EXISTS contract.t (id int primary key, v text); INSERT IGNORE INTO contract.t VALUES (1, 'a');"
 
 echo "databases.sh: PostgreSQL $ver on 127.0.0.1:5432 (postgres/postgres), MariaDB on 127.0.0.1:3306 (backup/backup)"

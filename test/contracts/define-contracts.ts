@@ -51,6 +51,16 @@ export function defineContracts(stacks: readonly { stack: string; dir?: string }
         expect({ job: r.job, calls: r.sent.length + r.emf.length > 0 }).toEqual({ job: r.job, calls: true });
     });
 
+    it("takes each PostgreSQL dump through the multipart upload path, so its permissions are proven too", () => {
+      // The contract database's dump is over one upload part (scripts/ci/databases.sh).
+      const pgDumps = runs.filter((r) => r.config.engine === "postgres" && r.config.passwordSecretArn);
+      for (const r of pgDumps)
+        expect({ job: r.job, parts: r.sent.filter((c) => c.command === "UploadPart").length > 1 }).toEqual({
+          job: r.job,
+          parts: true,
+        });
+    });
+
     it("allows every call each job's code makes, and what Lambda does for it (role, bucket, queue and key policies)", async () => {
       const denied: string[] = [];
       for (const { run, requests: rs } of requests) {

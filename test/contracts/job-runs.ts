@@ -28,6 +28,8 @@ export interface JobRun {
   readonly emf: EmfDatapoint[];
   /** Results or errors of each invocation, for a failing test to show. */
   readonly outcomes: string[];
+  /** The job's JOB_CONFIG as it ran (a dump's connection pointed at the local database). */
+  readonly config: Record<string, unknown>;
 }
 
 const LOCAL_DB = {
@@ -407,6 +409,7 @@ async function runJob(stack: string, job: PlannedJob, world: AwsWorld): Promise<
     sent,
     emf: parseEmf(stdout),
     outcomes,
+    config,
   };
 }
 
