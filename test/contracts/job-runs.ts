@@ -90,7 +90,7 @@ type Handler = (event: unknown, context?: unknown) => Promise<unknown>;
 
 /**
  * Loads a module in its own registry with the SDK's one `Client.prototype.send` answered by `world`, so every
- * client the module builds (module-level, per region, inside lib-storage) is recorded and answered.
+ * client the module builds (module-level, per region) is recorded and answered.
  */
 function loadWithWorld<T>(modulePath: string, world: AwsWorld, sink: SentCommand[]): T {
   let loaded: T | undefined;
