@@ -5,16 +5,9 @@ import { execFileSync } from "node:child_process";
 import * as dns from "node:dns";
 import type { RecordedStack } from "../../scripts/lib/record-stack";
 import type { RecordedResource } from "../support/pulumi-mocks";
+import { type EmfRecord, parseEmf } from "../support/emf";
 import { issue, startTlsServer } from "../support/tls-fixtures";
 import { AwsWorld, type SdkErrors, type SentCommand } from "./aws-world";
-
-/** One EMF datapoint as CloudWatch would ingest it. */
-export interface EmfDatapoint {
-  readonly namespace: string;
-  readonly metricName: string;
-  readonly dimensions: Readonly<Record<string, string>>;
-  readonly value: number;
-}
 
 /** What one job did in one stack. */
 export interface JobRun {
@@ -25,7 +18,7 @@ export interface JobRun {
   readonly region: string;
   readonly roleArn: string;
   readonly sent: SentCommand[];
-  readonly emf: EmfDatapoint[];
+  readonly emf: EmfRecord[];
   /** Results or errors of each invocation, for a failing test to show. */
   readonly outcomes: string[];
   /** The job's JOB_CONFIG as it ran (a dump's connection pointed at the local database). */
@@ -57,33 +50,6 @@ function ensureLocalDatabases(): void {
     throw new Error(
       "the contract database is missing: run `bash scripts/ci/databases.sh` (npm test's pretest step)",
     );
-}
-
-/** EMF records in captured stdout: each `_aws.CloudWatchMetrics` directive names its namespace, metrics, dimensions. */
-export function parseEmf(lines: readonly string[]): EmfDatapoint[] {
-  const out: EmfDatapoint[] = [];
-  for (const line of lines) {
-    for (const text of line.split("\n")) {
-      if (!text.includes('"_aws"')) continue;
-      let record: Record<string, any>;
-      try {
-        record = JSON.parse(text);
-      } catch {
-        continue;
-      }
-      for (const d of record._aws?.CloudWatchMetrics ?? []) {
-        for (const set of d.Dimensions as string[][]) {
-          const dimensions = Object.fromEntries(set.map((k) => [k, String(record[k])]));
-          for (const m of d.Metrics as { Name: string }[]) {
-            const v = record[m.Name];
-            for (const value of Array.isArray(v) ? v : [v])
-              out.push({ namespace: d.Namespace, metricName: m.Name, dimensions, value: Number(value) });
-          }
-        }
-      }
-    }
-  }
-  return out;
 }
 
 type Handler = (event: unknown, context?: unknown) => Promise<unknown>;
@@ -407,7 +373,7 @@ async function runJob(stack: string, job: PlannedJob, world: AwsWorld): Promise<
     region: job.region,
     roleArn: job.roleArn,
     sent,
-    emf: parseEmf(stdout),
+    emf: parseEmf(stdout.join("").split("\n")),
     outcomes,
     config,
   };
