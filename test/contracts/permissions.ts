@@ -503,7 +503,7 @@ export async function evaluate(req: IamRequest, policies: StackPolicies): Promis
 
 export function describeDenial(stack: string, job: string, d: Denial): string {
   const ctx = Object.entries(d.request.context)
-    .filter(([k]) => k !== "aws:SecureTransport")
+    .filter(([k]) => k !== "aws:SecureTransport" && k !== "aws:RequestedRegion")
     .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(",")}]` : v}`)
     .join(" ");
   return `${stack} ${job}: ${d.request.because}: ${d.request.action} on ${d.request.resource}${ctx ? ` {${ctx}}` : ""} is ${d.result} by ${d.deniedBy}`;
