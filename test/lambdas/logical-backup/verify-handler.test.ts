@@ -161,6 +161,34 @@ describe("verification run", () => {
     );
   });
 
+  it("never counts a dump typed ahead as the newest good one, even once its slot has passed", async () => {
+    const { mock, put, deps } = setup();
+    // Slot 03-09 02:00 (18 minutes ago) but stored on 03-06: typed 3 days ahead, before the refusal existed.
+    const typed = "daily/pg/20270309T020000Z.dump.gz";
+    const real = "daily/pg/20270305T020000Z.dump.gz";
+    mock.on(ListObjectsV2Command).resolves({ Contents: [] });
+    mock.on(ListObjectsV2Command, { Bucket: "dumps", Prefix: "daily/pg/" }).resolves({
+      Contents: [
+        { Key: typed, LastModified: new Date("2027-03-06T10:00:00Z") },
+        { Key: real, LastModified: new Date("2027-03-05T02:04:00Z") },
+      ],
+    });
+    mock.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: "verified", Value: "ok" }] });
+    const [verdict] = await runVerify({ database: "pg" }, config, deps);
+    // The newest good dump is the real one of 03-05: 4 days old, so the age alarm (and the freshness guard) see it.
+    expect(verdict).toMatchObject({
+      database: "pg",
+      key: real,
+      ok: true,
+      newestGoodAgeSeconds: 4 * 86_400 + 20 * 60,
+    });
+    expect(put.find(([m]) => m === VERIFY_METRICS.age)).toEqual([
+      VERIFY_METRICS.age,
+      "pg",
+      4 * 86_400 + 20 * 60,
+    ]);
+  });
+
   it("marks daily dumps past 30 days, beyond the newest three, for expiry, keeping their tags", async () => {
     const { mock, put, deps } = setup();
     // 40 daily dumps, one a day, the newest at 02:00 today.
