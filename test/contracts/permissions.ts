@@ -102,7 +102,14 @@ export class StackPolicies {
     return this.of("aws:iam/role:Role").map((r) => `arn:aws:iam::${ACCOUNT}:role/${r.inputs.name}`);
   }
 
+  repositoryPolicy(repositoryArn: string): { name: string; policy: Doc } | undefined {
+    const name = repositoryArn.split("repository/")[1];
+    const p = this.of("aws:ecr/repositoryPolicy:RepositoryPolicy").find((r) => r.inputs.repository === name);
+    return p && { name: `repository policy ${p.name}`, policy: JSON.parse(String(p.inputs.policy)) as Doc };
+  }
+
   resourcePolicyFor(resource: string): { name: string; policy: Doc } | undefined {
+    if (resource.startsWith("arn:aws:ecr:")) return this.repositoryPolicy(resource);
     if (resource.startsWith("arn:aws:sns:")) return this.topicPolicy(resource);
     if (resource.startsWith("arn:aws:s3:::")) return this.bucketPolicy(resource.slice(13).split("/")[0]!);
     if (resource.startsWith("arn:aws:kms:")) return this.keyPolicy(resource);
@@ -380,20 +387,84 @@ export function requestsFor(
   }
 }
 
-/** What Lambda itself does with the execution role: write the function's logs, send failed events to its queue. */
-export function lambdaPlatformRequests(
-  rec: RecordedStack,
-  run: JobRun,
-  policies: StackPolicies,
-): IamRequest[] {
+/** `<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>@sha256:…` -> the repository's ARN. */
+function repositoryArnOf(imageUri: string): string {
+  const [host, path] = imageUri.split("/", 2) as [string, string];
+  const region = host.split(".")[3];
+  return `arn:aws:ecr:${region}:${ACCOUNT}:repository/${path.split(/[:@]/)[0]}`;
+}
+
+/** What ECS does with a Fargate job's execution role: pull the job's image and write its logs (awslogs driver). */
+function fargatePlatformRequests(rec: RecordedStack, run: JobRun): IamRequest[] {
+  const td = rec.resources.find(
+    (r) => r.type === "aws:ecs/taskDefinition:TaskDefinition" && r.inputs.family === run.job,
+  );
+  if (!td) return [];
+  const principal = String(td.inputs.executionRoleArn);
+  const container = (
+    JSON.parse(String(td.inputs.containerDefinitions)) as {
+      image: string;
+      logConfiguration?: { options?: Record<string, string> };
+    }[]
+  )[0]!;
+  const repo = repositoryArnOf(container.image);
+  const group = container.logConfiguration?.options?.["awslogs-group"];
+  const because = "ECS starts the task with its execution role";
+  const ctx = { "aws:SecureTransport": "true", "aws:RequestedRegion": run.region };
+  return [
+    { principal, action: "ecr:GetAuthorizationToken", resource: "*", context: ctx, because },
+    ...["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"].map(
+      (action) => ({
+        principal,
+        action,
+        resource: repo,
+        context: ctx,
+        because,
+      }),
+    ),
+    ...(group
+      ? ["logs:CreateLogStream", "logs:PutLogEvents"].map((action) => ({
+          principal,
+          action,
+          resource: `arn:aws:logs:${run.region}:${ACCOUNT}:log-group:${group}:log-stream:${run.job}/job/0123abcd`,
+          context: ctx,
+          because: "the awslogs driver writes the task's logs",
+        }))
+      : []),
+  ];
+}
+
+/**
+ * What the platform does for a job: Lambda writes the function's logs, sends failed events to its queue and pulls
+ * an image function's image (as the Lambda service, through the repository policy); ECS pulls a Fargate job's
+ * image and writes its logs with the execution role.
+ */
+export function platformRequests(rec: RecordedStack, run: JobRun, policies: StackPolicies): IamRequest[] {
+  if (run.runsOn === "fargate") return fargatePlatformRequests(rec, run);
   const fn = rec.resources.find(
     (r) => r.type === "aws:lambda/function:Function" && r.inputs.name === run.job,
   );
   if (!fn) return [];
+  const functionArn = `arn:aws:lambda:${run.region}:${ACCOUNT}:function:${run.job}`;
+  const image = typeof fn.inputs.imageUri === "string" ? repositoryArnOf(fn.inputs.imageUri) : null;
+  const pulls: IamRequest[] = image
+    ? ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"].map((action) => ({
+        principal: "lambda.amazonaws.com",
+        action,
+        resource: image,
+        context: {
+          "aws:SourceArn": functionArn,
+          "aws:SourceAccount": ACCOUNT,
+          "aws:SecureTransport": "true",
+        },
+        because: "Lambda pulls the function's image",
+      }))
+    : [];
   const group =
     (fn.inputs.loggingConfig as { logGroup?: string } | undefined)?.logGroup ?? `/aws/lambda/${run.job}`;
   const stream = `arn:aws:logs:${run.region}:${ACCOUNT}:log-group:${group}:log-stream:2027/01/01/[$LATEST]0123456789abcdef`;
   const out: IamRequest[] = [
+    ...pulls,
     {
       principal: run.roleArn,
       action: "logs:CreateLogStream",

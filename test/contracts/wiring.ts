@@ -3,7 +3,7 @@
 // Each comes from the plan's own resources, so a new alarm, schedule or rule is covered the moment it is declared.
 import type { RecordedStack } from "../../scripts/lib/record-stack";
 import type { RecordedResource } from "../support/pulumi-mocks";
-import { ACCOUNT, type IamRequest, type StackPolicies } from "./permissions";
+import { ACCOUNT, type IamRequest } from "./permissions";
 
 const regionOf = (arn: string) => arn.split(":")[3] ?? "";
 
@@ -177,7 +177,7 @@ function eventRequests(rec: RecordedStack): IamRequest[] {
 }
 
 /** Every service-to-service request of the plan. */
-export function wiringRequests(rec: RecordedStack, _policies: StackPolicies): IamRequest[] {
+export function wiringRequests(rec: RecordedStack): IamRequest[] {
   return [
     ...alarmRequests(rec),
     ...rec.resources

@@ -43,6 +43,18 @@ interface Task {
   polls: number;
 }
 
+/** Someone else's export, holding the account's one export slot. */
+const foreignTask = (): Task => ({
+  taskId: "foreign-1",
+  taskName: "theirs",
+  logGroupName: "/other",
+  from: 0,
+  to: 1,
+  destinationPrefix: "x",
+  status: { code: "RUNNING" },
+  polls: 0,
+});
+
 /** Fakes with controllable behaviour: how many polls a task runs for and how it ends. */
 function setup(
   opts: {
@@ -168,16 +180,7 @@ describe("log export", () => {
   it("treats an account busy with someone else's export as 'try later': no failure, no spin, and one task afterwards", async () => {
     const t = setup();
     t.setCheckpoint({ logGroup: "/app/api", lastArchivedDay: "2027-03-08" });
-    t.tasks.push({
-      taskId: "foreign-1",
-      taskName: "theirs",
-      logGroupName: "/other",
-      from: 0,
-      to: 1,
-      destinationPrefix: "x",
-      status: { code: "RUNNING" },
-      polls: 0,
-    });
+    t.tasks.push(foreignTask());
     const first = await runArchive(config, t.deps);
     expect(first.busy).toBe(true);
     expect(t.logs.commandCalls(CreateExportTaskCommand)).toHaveLength(3); // first try + 2 backoff retries, then give up
@@ -444,16 +447,7 @@ describe("log export", () => {
         creationTime: Date.parse("2027-03-01T00:00:00Z"),
       });
       // Someone else's export holds the account's one slot all run long.
-      t.tasks.push({
-        taskId: "foreign-1",
-        taskName: "theirs",
-        logGroupName: "/other",
-        from: 0,
-        to: 1,
-        destinationPrefix: "x",
-        status: { code: "RUNNING" },
-        polls: 0,
-      });
+      t.tasks.push(foreignTask());
       const result = await runArchive({ ...cfg, maxBackfillDays: 10 }, t.deps);
       expect(result.busy).toBe(true);
       expect(retentionCalls(t)).toEqual([]);
