@@ -454,7 +454,8 @@ export async function runArchive(config: ArchiveConfig, deps: ExporterDeps): Pro
           logGroup: group,
           day,
           status: task.status?.code,
-          message: task.status?.message,
+          // Not `message`: Powertools reserves that key for the log line itself and drops the field.
+          statusMessage: task.status?.message,
         });
         cp = settled(cp, cp.lastArchivedDay);
         checkpoints.set(group, cp);

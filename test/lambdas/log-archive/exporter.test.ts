@@ -73,7 +73,10 @@ function setup(
   const progress = () => {
     for (const t of tasks.filter((x) => x.status.code === "RUNNING" && !x.taskId.startsWith("foreign"))) {
       if (++t.polls >= (opts.finishAfterPolls ?? 1)) {
-        t.status = { code: opts.outcome ?? "COMPLETED" };
+        t.status = {
+          code: opts.outcome ?? "COMPLETED",
+          ...(opts.outcome === "FAILED" ? { message: "Access Denied for bucket archive" } : {}),
+        };
         if (t.status.code === "COMPLETED" && opts.writeObjects !== false)
           objects.set(`${t.destinationPrefix}/${t.taskId}/stream/000000.gz`, "x");
       }
@@ -240,6 +243,31 @@ describe("log export", () => {
     ["[]", /not an object/],
   ])("rejects the checkpoint %s", (text, problem) => {
     expect(checkpointProblem(text, "/app/api")).toMatch(problem);
+  });
+
+  it("logs why an export failed under a key the logger keeps (Powertools drops a field named message)", async () => {
+    const t = setup({ outcome: "FAILED" });
+    t.setCheckpoint({ logGroup: "/app/api", lastArchivedDay: "2027-03-08" });
+    const errors: [string, Record<string, unknown>][] = [];
+    const result = await runArchive(config, {
+      ...t.deps,
+      log: {
+        ...t.deps.log,
+        error: (m: string, f?: Record<string, unknown>) => void errors.push([m, f ?? {}]),
+      },
+    });
+    expect(result.groups[0]!.failed).toEqual(["2027-03-09"]);
+    expect(errors).toEqual([
+      [
+        "export did not archive the day",
+        {
+          logGroup: "/app/api",
+          day: "2027-03-09",
+          status: "FAILED",
+          statusMessage: "Access Denied for bucket archive",
+        },
+      ],
+    ]);
   });
 
   it("does not advance when a COMPLETED task left no objects under the prefix", async () => {
