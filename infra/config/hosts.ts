@@ -191,11 +191,19 @@ export const hostEntry = z
   .strict()
   .superRefine((h, ctx) => {
     if ((h.instanceIds === undefined) === (h.tag === undefined))
-      ctx.addIssue({ code: "custom", path: ["instanceIds"], message: "set exactly one of instanceIds or tag" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["instanceIds"],
+        message: "set exactly one of instanceIds or tag",
+      });
     const names = new Set<string>();
     for (const [i, t] of h.tasks.entries()) {
       if (names.has(t.name))
-        ctx.addIssue({ code: "custom", path: ["tasks", i, "name"], message: `duplicate task name "${t.name}"` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["tasks", i, "name"],
+          message: `duplicate task name "${t.name}"`,
+        });
       names.add(t.name);
     }
   });
@@ -212,7 +220,10 @@ export const walArchiving = z
     dataDirectory: z
       .string()
       .regex(/^(\/[\w.-]+)+$/, "must be an absolute path such as /var/lib/postgresql/15/main")
-      .refine((p) => !p.split("/").some((s) => s === "." || s === ".."), "must be normalised: no '.' or '..'"),
+      .refine(
+        (p) => !p.split("/").some((s) => s === "." || s === ".."),
+        "must be normalised: no '.' or '..'",
+      ),
     /** `archive_timeout`: a segment is switched (and archived) at least this often while there is activity. */
     archiveTimeoutSeconds: z.int().min(60).max(3600).default(300),
     /** How late the newest archived segment may be beyond archive_timeout before the check alarms. */
@@ -228,7 +239,11 @@ export const walArchiving = z
      * Full backups pgBackRest keeps (`repo1-retention-full`); expiry deletes older ones with their WAL. Floor 2: a
      * single full backup leaves nothing while the next one runs.
      */
-    retentionFull: z.int().min(2, "must be at least 2 (the floor: one full backup is never enough)").max(60).default(4),
+    retentionFull: z
+      .int()
+      .min(2, "must be at least 2 (the floor: one full backup is never enough)")
+      .max(60)
+      .default(4),
     /** pgBackRest processes for backup and archive-push. */
     processMax: z.int().min(1).max(16).default(2),
   })
@@ -250,13 +265,21 @@ export const hostsSection = z
     const windows = new Set<string>();
     for (const [i, w] of s.windows.entries()) {
       if (windows.has(w.name))
-        ctx.addIssue({ code: "custom", path: ["windows", i, "name"], message: `duplicate window name "${w.name}"` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["windows", i, "name"],
+          message: `duplicate window name "${w.name}"`,
+        });
       windows.add(w.name);
     }
     const hosts = new Set<string>();
     for (const [i, h] of s.hosts.entries()) {
       if (hosts.has(h.name))
-        ctx.addIssue({ code: "custom", path: ["hosts", i, "name"], message: `duplicate host name "${h.name}"` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["hosts", i, "name"],
+          message: `duplicate host name "${h.name}"`,
+        });
       hosts.add(h.name);
     }
     if (s.wal && !hosts.has(s.wal.host))

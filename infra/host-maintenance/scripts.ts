@@ -131,7 +131,10 @@ export function hostScript(tasks: readonly HostTask[], c: ScriptContext): string
 }
 
 /** pgBackRest's config for the stanza: an S3 repository in the WAL bucket, instance-profile credentials, SSE-KMS. */
-export function pgbackrestConf(w: WalArchivingConfig, repo: { bucket: string; region: string; kmsKeyArn: string }) {
+export function pgbackrestConf(
+  w: WalArchivingConfig,
+  repo: { bucket: string; region: string; kmsKeyArn: string },
+) {
   return [
     "[global]",
     "repo1-type=s3",
@@ -182,7 +185,7 @@ export function baseBackupScript(
   const confPath = c.confPath ?? "/etc/pgbackrest/pgbackrest.conf";
   const as = c.runAs ?? "postgres";
   const pgbr = (cmd: string) =>
-    `${as === "" ? "" : `sudo -u ${shq(as)} `}pgbackrest --config=${shq(confPath)} --stanza=${shq(w.stanza)} ${cmd}`;
+    `${as === "" ? "" : `runuser -u ${shq(as)} -- `}pgbackrest --config=${shq(confPath)} --stanza=${shq(w.stanza)} ${cmd}`;
   const body = [
     `mkdir -p "$(dirname ${shq(confPath)})"`,
     `tmp=$(mktemp ${shq(`${confPath}.XXXXXX`)})`,
@@ -190,7 +193,9 @@ export function baseBackupScript(
     `chmod 0644 "$tmp"; mv -f "$tmp" ${shq(confPath)}`,
     pgbr("stanza-create"),
     pgbr("check"),
-    c.dryRun ? `log ${shq(`dry run: would run pgbackrest backup --type=${w.baseBackup.type}`)}` : pgbr(`backup --type=${w.baseBackup.type}`),
+    c.dryRun
+      ? `log ${shq(`dry run: would run pgbackrest backup --type=${w.baseBackup.type}`)}`
+      : pgbr(`backup --type=${w.baseBackup.type}`),
     pgbr("info"),
   ].join("\n  ");
   return [

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs (from Debian's packages) and starts PostgreSQL and MariaDB on loopback for the dump integration tests.
+# Installs (from Debian's packages: PostgreSQL, MariaDB, pgBackRest) and starts PostgreSQL and MariaDB on loopback for the dump integration tests.
 # Idempotent: quick when both already run. Test credentials only: postgres/postgres and backup/backup on 127.0.0.1.
 set -euo pipefail
 
 need=()
 [ -d /usr/lib/postgresql ] && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 [ -x /usr/sbin/mariadbd ] || [ -x /usr/sbin/mysqld ] || need+=(mariadb-server)
+# pgBackRest: the WAL archiving test archives and restores a scratch cluster with it.
+command -v pgbackrest >/dev/null 2>&1 || need+=(pgbackrest)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "scripts/ci/databases.sh: installing ${need[*]} needs root (apt-get)" >&2

@@ -62,7 +62,11 @@ function run(tasks: unknown[], c: Partial<ScriptContext> = {}) {
     env: { PATH: `${bin}:/usr/bin:/bin`, HOME: root },
     encoding: "utf8",
   });
-  return { status: r.status, out: `${r.stdout}${r.stderr}`, calls: fs.existsSync(calls) ? fs.readFileSync(calls, "utf8") : "" };
+  return {
+    status: r.status,
+    out: `${r.stdout}${r.stderr}`,
+    calls: fs.existsSync(calls) ? fs.readFileSync(calls, "utf8") : "",
+  };
 }
 
 beforeEach(() => {
@@ -87,10 +91,18 @@ describe("delete-files", () => {
     file("other/old.log", 60);
     fs.symlinkSync(path.join(root, "other/old.log"), path.join(root, "logs/link.log"));
     fs.utimesSync(path.join(root, "logs"), new Date(), new Date());
-    const r = run([{ name: "old-logs", kind: "delete-files", path: `${root}/logs`, pattern: "*.log", olderThanDays: 30 }]);
+    const r = run([
+      { name: "old-logs", kind: "delete-files", path: `${root}/logs`, pattern: "*.log", olderThanDays: 30 },
+    ]);
     expect(r.status).toBe(0);
     expect(r.out).toMatch(/deleted 2 files/);
-    expect(tree()).toEqual(["logs/link.log", "logs/new.log", "logs/old.log.gz", "logs/old.txt", "other/old.log"]);
+    expect(tree()).toEqual([
+      "logs/link.log",
+      "logs/new.log",
+      "logs/old.log.gz",
+      "logs/old.txt",
+      "other/old.log",
+    ]);
   });
 
   it("dry run lists what it would delete and deletes nothing", () => {
@@ -109,7 +121,14 @@ describe("delete-files", () => {
   it("refuses, deleting nothing, when more files match than its bound", () => {
     for (let i = 0; i < 5; i++) file(`logs/f${i}.log`, 40);
     const r = run([
-      { name: "old-logs", kind: "delete-files", path: `${root}/logs`, pattern: "*.log", olderThanDays: 30, maxFiles: 4 },
+      {
+        name: "old-logs",
+        kind: "delete-files",
+        path: `${root}/logs`,
+        pattern: "*.log",
+        olderThanDays: 30,
+        maxFiles: 4,
+      },
     ]);
     expect(r.status).not.toBe(0);
     expect(r.out).toContain("5 files match *.log");
@@ -121,14 +140,22 @@ describe("delete-files", () => {
     const dir = "it's my logs $(touch pwned)";
     file(`${dir}/old.log`, 40);
     file(`${dir}/new.log`, 1);
-    const r = run([{ name: "old-logs", kind: "delete-files", path: `${root}/${dir}`, pattern: "*.log", olderThanDays: 30 }]);
+    const r = run([
+      { name: "old-logs", kind: "delete-files", path: `${root}/${dir}`, pattern: "*.log", olderThanDays: 30 },
+    ]);
     expect(r.status).toBe(0);
     expect(tree()).toEqual([`${dir}/new.log`]);
   });
 
   it("fails loudly on a missing directory, and the tasks after it do not run", () => {
     const r = run([
-      { name: "old-logs", kind: "delete-files", path: `${root}/missing`, pattern: "*.log", olderThanDays: 30 },
+      {
+        name: "old-logs",
+        kind: "delete-files",
+        path: `${root}/missing`,
+        pattern: "*.log",
+        olderThanDays: 30,
+      },
       { name: "images", kind: "prune-docker-images", olderThanHours: 168 },
     ]);
     expect(r.status).not.toBe(0);
@@ -144,7 +171,9 @@ describe("compress-files", () => {
     const mtime = fs.statSync(old).mtimeMs;
     file("logs/b.jsonl", 6);
     file("logs/c.jsonl.gz", 20);
-    const r = run([{ name: "zip", kind: "compress-files", path: `${root}/logs`, pattern: "*.jsonl", olderThanDays: 7 }]);
+    const r = run([
+      { name: "zip", kind: "compress-files", path: `${root}/logs`, pattern: "*.jsonl", olderThanDays: 7 },
+    ]);
     expect(r.status).toBe(0);
     expect(tree()).toEqual(["logs/a.jsonl.gz", "logs/b.jsonl", "logs/c.jsonl.gz"]);
     expect(Math.abs(fs.statSync(`${old}.gz`).mtimeMs - mtime)).toBeLessThan(1000);
@@ -153,9 +182,12 @@ describe("compress-files", () => {
 
   it("dry run compresses nothing", () => {
     file("logs/a.jsonl", 8);
-    const r = run([{ name: "zip", kind: "compress-files", path: `${root}/logs`, pattern: "*.jsonl", olderThanDays: 7 }], {
-      dryRun: true,
-    });
+    const r = run(
+      [{ name: "zip", kind: "compress-files", path: `${root}/logs`, pattern: "*.jsonl", olderThanDays: 7 }],
+      {
+        dryRun: true,
+      },
+    );
     expect(r.status).toBe(0);
     expect(tree()).toEqual(["logs/a.jsonl"]);
   });
@@ -164,7 +196,9 @@ describe("compress-files", () => {
 describe("docker, certbot, sync and disk usage", () => {
   it("prunes images older than N hours, and only says so in a dry run", () => {
     const task = { name: "images", kind: "prune-docker-images", olderThanHours: 168 };
-    expect(run([task]).calls).toBe("docker [image] [prune] [-af] [--filter] [until=168h]\ndocker [system] [df]\n");
+    expect(run([task]).calls).toBe(
+      "docker [image] [prune] [-af] [--filter] [until=168h]\ndocker [system] [df]\n",
+    );
     fs.rmSync(calls);
     const dry = run([task], { dryRun: true });
     expect(dry.calls).toBe("docker [system] [df]\n");
@@ -183,7 +217,13 @@ describe("docker, certbot, sync and disk usage", () => {
 
   it("syncs a folder to its prefix with SSE-KMS and the include filter; a dry run passes --dryrun", () => {
     fs.mkdirSync(path.join(root, "logs"));
-    const task = { name: "ship", kind: "sync-to-archive", path: `${root}/logs`, include: "*.gz", prefix: "logs" };
+    const task = {
+      name: "ship",
+      kind: "sync-to-archive",
+      path: `${root}/logs`,
+      include: "*.gz",
+      prefix: "logs",
+    };
     const expected =
       `aws [s3] [sync] [${root}/logs] [s3://skillswap-host-files-abc/hosts/app/logs/] [--exclude] [*] [--include] [*.gz] ` +
       "[--no-follow-symlinks] [--sse] [aws:kms] [--sse-kms-key-id] [arn:aws:kms:ap-south-1:123456789012:key/k] " +
@@ -219,22 +259,49 @@ describe("unsafe paths and patterns are refused before a script exists", () => {
     ["/opt/app\nrm -rf /", /control characters/],
   ])("%j", (p, message) => {
     expect(unsafePathProblem(p)).toMatch(message);
-    const parsed = hostTask.safeParse({ name: "x", window: "w", kind: "delete-files", path: p, pattern: "*.log", olderThanDays: 1 });
+    const parsed = hostTask.safeParse({
+      name: "x",
+      window: "w",
+      kind: "delete-files",
+      path: p,
+      pattern: "*.log",
+      olderThanDays: 1,
+    });
     expect(parsed.success).toBe(false);
   });
 
   it("accepts ordinary log and backup directories", () => {
-    for (const p of ["/opt/skillswap/logs", "/var/log/nginx", "/home/app/boardroom/logs", "/backups/postgres"])
+    for (const p of [
+      "/opt/skillswap/logs",
+      "/var/log/nginx",
+      "/home/app/boardroom/logs",
+      "/backups/postgres",
+    ])
       expect(unsafePathProblem(p)).toBeNull();
   });
 
   it.each(["*", "**", "?", "../*.log", "a/b.log", "*.log;rm", "$(x)"])("pattern %j", (pattern) => {
-    const parsed = hostTask.safeParse({ name: "x", window: "w", kind: "delete-files", path: "/opt/a/logs", pattern, olderThanDays: 1 });
+    const parsed = hostTask.safeParse({
+      name: "x",
+      window: "w",
+      kind: "delete-files",
+      path: "/opt/a/logs",
+      pattern,
+      olderThanDays: 1,
+    });
     expect(parsed.success).toBe(false);
   });
 
   it("hostScript itself refuses an unsafe path that did not come through the config", () => {
-    const t = { name: "x", window: "w", kind: "delete-files", path: "/", pattern: "*.log", olderThanDays: 1, maxFiles: 1 } as HostTask;
+    const t = {
+      name: "x",
+      window: "w",
+      kind: "delete-files",
+      path: "/",
+      pattern: "*.log",
+      olderThanDays: 1,
+      maxFiles: 1,
+    } as HostTask;
     expect(() => hostScript([t], ctx())).toThrow(/path "\/" must be at least two levels deep/);
   });
 });
