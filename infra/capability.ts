@@ -2,6 +2,7 @@
 // shared pieces, and reports its warnings, summary notes and dashboard inputs. infra/program.ts lists them.
 import type * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config";
+import type { MaintenanceWindowConfig } from "./config/monitoring";
 import type { AlarmRouting } from "./core/alarm";
 import type { EncryptionKeys } from "./core/encryption-keys";
 import type { JobDefaults } from "./core/job/job-args";
@@ -26,6 +27,8 @@ export interface SharedPieces {
   readonly scheduleGroupName: pulumi.Output<string>;
   /** What every job shares: schedule group, log retention and keys, routing, retries, tags. */
   readonly jobDefaults: JobDefaults;
+  /** The stack's maintenance windows (`monitoring.maintenanceWindows`): when heavy work may run. */
+  readonly maintenanceWindows: readonly MaintenanceWindowConfig[];
 }
 
 /** What every component that runs jobs takes from the shared pieces: the job defaults, the stack and the prefix. */

@@ -8,6 +8,7 @@ import { EncryptionKeys } from "./core/encryption-keys";
 import { OnCallPaging } from "./core/on-call-paging";
 import { MaintenanceScheduleGroup } from "./core/schedule-group";
 import { dashboardSpec, StackDashboard } from "./dashboard/dashboard";
+import { hosts } from "./host-maintenance/capability";
 import { logs } from "./logs/capability";
 import { service } from "./service/capability";
 
@@ -22,7 +23,7 @@ export interface StackOutputs {
  * The stack's capabilities, each reading its own config section; their warnings and notes print in this order. A new
  * capability is one more entry here (and its folder under infra/).
  */
-export const CAPABILITIES: readonly StackCapability[] = [backups, certificates, logs, service];
+export const CAPABILITIES: readonly StackCapability[] = [backups, certificates, logs, service, hosts];
 
 export function buildStack(cfg: StackConfig): StackOutputs {
   const extraRegions = [...new Set(CAPABILITIES.flatMap((c) => c.extraRegions(cfg)))];
@@ -94,6 +95,7 @@ function declareSharedPieces(cfg: StackConfig, extraRegions: readonly string[]):
     messagingKmsKeyArns,
     routing: paging.routing,
     scheduleGroupName: schedules.groupName,
+    maintenanceWindows: cfg.monitoring?.maintenanceWindows ?? [],
     jobDefaults: {
       scheduleGroupName: schedules.groupName,
       logRetentionDays: cfg.jobs.logRetentionDays,

@@ -5,6 +5,8 @@ import { z } from "zod";
 import { appSection, encryptionSection, jobsSection, pagingSection } from "./base";
 import { backupsSection, dumpRpoProblem } from "./backups";
 import { certificatesSection } from "./certificates";
+import { resolveWindow } from "./host-windows";
+import { hostsSection } from "./hosts";
 import { logsSection } from "./logs";
 import { monitoringSection } from "./monitoring";
 import { region } from "./rules";
@@ -26,6 +28,7 @@ export const SECTIONS = {
   certificates: certificatesSection.optional(),
   logs: logsSection.optional(),
   monitoring: monitoringSection.optional(),
+  hosts: hostsSection.optional(),
 } as const;
 
 /** Keys that hold secrets: they must be set with `pulumi config set --secret` and are never parsed as sections. */
@@ -232,6 +235,7 @@ function crossSectionProblems(cfg: Sections, secretValues: Partial<Record<Secret
         `${NAMESPACE}:backups.databases[${i}].dump.tiers.yearly.objectLock: must be COMPLIANCE in a prod stack (the yearly tier is the compliance archive)`,
       );
   }
+  problems.push(...hostWindowProblems(cfg));
   if (cfg.backups?.copyToDr && !cfg.encryption.drRegion) {
     problems.push(
       `${NAMESPACE}:backups.copyToDr: needs ${NAMESPACE}:encryption.drRegion (the region copies go to)`,
@@ -241,6 +245,28 @@ function crossSectionProblems(cfg: Sections, secretValues: Partial<Record<Secret
     problems.push(`${NAMESPACE}:encryption.drRegion: must differ from aws:region (${cfg.region})`);
   }
   return problems;
+}
+
+/** Every window a host task or the WAL base backups name exists (and is long enough for SSM). */
+function hostWindowProblems(cfg: Sections): string[] {
+  const h = cfg.hosts;
+  if (!h) return [];
+  const monitoring = cfg.monitoring?.maintenanceWindows ?? [];
+  const problem = (name: string) => {
+    const r = resolveWindow(name, h.windows, monitoring, cfg.app.timezone);
+    return typeof r === "string" ? r : null;
+  };
+  const out: string[] = [];
+  for (const [i, host] of h.hosts.entries())
+    for (const [j, t] of host.tasks.entries()) {
+      const p = problem(t.window);
+      if (p) out.push(`${NAMESPACE}:hosts.hosts[${i}].tasks[${j}].window: ${p}`);
+    }
+  if (h.wal) {
+    const p = problem(h.wal.baseBackup.window);
+    if (p) out.push(`${NAMESPACE}:hosts.wal.baseBackup.window: ${p}`);
+  }
+  return out;
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {

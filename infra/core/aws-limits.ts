@@ -170,6 +170,15 @@ export const NAME_RULES = {
     pattern: /^[.\-_A-Za-z0-9]+$/,
     allowed: "letters, digits, '._-'",
   },
+  // https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_CreateMaintenanceWindow.html (windows,
+  // targets and tasks share the pattern ^[a-zA-Z0-9_\-.]{3,128}$)
+  ssmWindow: {
+    service: "SSM maintenance window",
+    min: 3,
+    max: 128,
+    pattern: /^[a-zA-Z0-9_.-]+$/,
+    allowed: "letters, digits, '._-'",
+  },
   // https://docs.aws.amazon.com/firehose/latest/APIReference/API_CreateDeliveryStream.html
   firehoseStream: {
     service: "Firehose stream",
