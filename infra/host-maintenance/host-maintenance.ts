@@ -137,85 +137,103 @@ export class HostMaintenance extends pulumi.ComponentResource {
     );
 
     for (const h of cfg.hosts) this.hostRole(name, args, h, { files, logGroup, wal, identity, partition });
-    const byWindow = this.windowsOf(cfg);
-    for (const [windowName, spec] of args.windows) {
-      const window = new aws.ssm.MaintenanceWindow(
-        `${name}-${windowName}`,
-        {
-          name: physicalName("ssmWindow", args.namePrefix, "hosts", windowName),
-          description: `${args.stack} host maintenance: ${spec.source}`,
-          schedule: spec.schedule,
-          scheduleTimezone: spec.timezone,
-          duration: spec.durationHours,
-          cutoff: spec.cutoffHours,
-          allowUnassociatedTargets: false,
-          tags: args.tags,
-        },
-        parent,
-      );
-      this.windowIds[windowName] = window.id;
-      const ctx = (host: string) =>
-        pulumi.all([files.bucketName, args.logsKmsKeyArn]).apply(
-          ([bucket, key]): ScriptContext => ({
-            host,
-            window: windowName,
-            region: args.region,
-            bucket,
-            kmsKeyArn: key,
-            namespace: `Maintenance/${args.stack}`,
-            dryRun: cfg.dryRun,
-          }),
-        );
-      const tasks = byWindow.get(windowName) ?? new Map<string, HostTask[]>();
-      for (const h of cfg.hosts) {
-        const chores = tasks.get(h.name) ?? [];
-        const backs = wal && cfg.wal!.host === h.name && cfg.wal!.baseBackup.window === windowName;
-        if (!chores.length && !backs) continue;
-        const target = new aws.ssm.MaintenanceWindowTarget(
-          `${name}-${windowName}-${h.name}`,
-          {
-            windowId: window.id,
-            name: physicalName("ssmWindow", h.name),
-            description: `${args.stack} host ${h.name}`,
-            resourceType: "INSTANCE",
-            targets: hostTargets(h),
-            ownerInformation: `${args.stack} host ${h.name}`,
-          },
-          parent,
-        );
-        const task = (suffix: string, priority: number, what: string, script: pulumi.Input<string>) =>
-          this.runScriptTask(`${name}-${windowName}-${h.name}-${suffix}`, {
-            windowId: window.id,
-            targetId: target.id,
-            roleArn: windowRole.arn,
-            priority,
-            comment: `${args.stack} ${h.name}: ${what}`,
-            script,
-            executionTimeoutSeconds: (spec.durationHours - spec.cutoffHours) * 3600,
-            bucket: files.bucketName,
-            outputPrefix: `run-command/${h.name}/${windowName}`,
-            logGroupName: logGroup.name,
-          });
-        // The base backup first: the chores (pruning, deleting) never delay it.
-        if (backs)
-          task("base-backup", 1, `base backup of ${cfg.wal!.stanza}`, wal!.baseBackupScript(ctx(h.name)));
-        if (chores.length)
-          task(
-            "chores",
-            2,
-            chores.map((t) => t.name).join(", "),
-            ctx(h.name).apply((c) => hostScript(chores, c)),
-          );
-        this.notes.push(
-          `host ${h.name} in window ${windowName} (${spec.schedule} ${spec.timezone}, ${spec.durationHours}h, cutoff ${spec.cutoffHours}h): ` +
-            [...(backs ? ["base backup"] : []), ...chores.map((t) => `${t.name} (${t.kind})`)].join(", ") +
-            (cfg.dryRun ? " [dry run]" : ""),
-        );
-      }
-    }
+    for (const [windowName, spec] of args.windows)
+      this.declareWindow(name, args, windowName, spec, { files, logGroup, wal, roleArn: windowRole.arn });
     this.failureAlarm(name, args);
     if (wal) this.notes.push(...wal.notes);
     this.registerOutputs({ filesBucketName: this.filesBucketName });
+  }
+
+  /** One SSM window: its target per host with work in it, the base-backup task first, then the chores. */
+  private declareWindow(
+    name: string,
+    args: HostMaintenanceArgs,
+    windowName: string,
+    spec: SsmWindowSpec,
+    r: {
+      files: RetainedBucket;
+      logGroup: aws.cloudwatch.LogGroup;
+      wal: WalArchive | undefined;
+      roleArn: pulumi.Input<string>;
+    },
+  ): void {
+    const parent = { parent: this };
+    const cfg = args.config;
+    const { files, logGroup, wal } = r;
+    const byWindow = this.windowsOf(cfg);
+    const window = new aws.ssm.MaintenanceWindow(
+      `${name}-${windowName}`,
+      {
+        name: physicalName("ssmWindow", args.namePrefix, "hosts", windowName),
+        description: `${args.stack} host maintenance: ${spec.source}`,
+        schedule: spec.schedule,
+        scheduleTimezone: spec.timezone,
+        duration: spec.durationHours,
+        cutoff: spec.cutoffHours,
+        allowUnassociatedTargets: false,
+        tags: args.tags,
+      },
+      parent,
+    );
+    this.windowIds[windowName] = window.id;
+    const ctx = (host: string) =>
+      pulumi.all([files.bucketName, args.logsKmsKeyArn]).apply(
+        ([bucket, key]): ScriptContext => ({
+          host,
+          window: windowName,
+          region: args.region,
+          bucket,
+          kmsKeyArn: key,
+          namespace: `Maintenance/${args.stack}`,
+          dryRun: cfg.dryRun,
+        }),
+      );
+    const tasks = byWindow.get(windowName) ?? new Map<string, HostTask[]>();
+    for (const h of cfg.hosts) {
+      const chores = tasks.get(h.name) ?? [];
+      const backs = wal && cfg.wal!.host === h.name && cfg.wal!.baseBackup.window === windowName;
+      if (!chores.length && !backs) continue;
+      const target = new aws.ssm.MaintenanceWindowTarget(
+        `${name}-${windowName}-${h.name}`,
+        {
+          windowId: window.id,
+          name: physicalName("ssmWindow", h.name),
+          description: `${args.stack} host ${h.name}`,
+          resourceType: "INSTANCE",
+          targets: hostTargets(h),
+          ownerInformation: `${args.stack} host ${h.name}`,
+        },
+        parent,
+      );
+      const task = (suffix: string, priority: number, what: string, script: pulumi.Input<string>) =>
+        this.runScriptTask(`${name}-${windowName}-${h.name}-${suffix}`, {
+          windowId: window.id,
+          targetId: target.id,
+          roleArn: r.roleArn,
+          priority,
+          comment: `${args.stack} ${h.name}: ${what}`,
+          script,
+          executionTimeoutSeconds: (spec.durationHours - spec.cutoffHours) * 3600,
+          bucket: files.bucketName,
+          outputPrefix: `run-command/${h.name}/${windowName}`,
+          logGroupName: logGroup.name,
+        });
+      // The base backup first: the chores (pruning, deleting) never delay it.
+      if (backs)
+        task("base-backup", 1, `base backup of ${cfg.wal!.stanza}`, wal!.baseBackupScript(ctx(h.name)));
+      if (chores.length)
+        task(
+          "chores",
+          2,
+          chores.map((t) => t.name).join(", "),
+          ctx(h.name).apply((c) => hostScript(chores, c)),
+        );
+      this.notes.push(
+        `host ${h.name} in window ${windowName} (${spec.schedule} ${spec.timezone}, ${spec.durationHours}h, cutoff ${spec.cutoffHours}h): ` +
+          [...(backs ? ["base backup"] : []), ...chores.map((t) => `${t.name} (${t.kind})`)].join(", ") +
+          (cfg.dryRun ? " [dry run]" : ""),
+      );
+    }
   }
 
   /** Tasks by window, then by host, in config order. */
