@@ -19,17 +19,18 @@ export interface HostPolicyInput {
 
 const doc = (statements: Statement[]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements });
 
-/** S3 calls through the bucket's key: encrypt (PutObject, multipart) and decrypt (reads, multipart completion). */
-function keyUse(sid: string, keyArn: string, bucketArn: string, region: string, decrypt: boolean): Statement {
+/**
+ * The bucket's key, only through S3 in the stack's region: encrypt (PutObject, each part of a multipart upload) and,
+ * where the host reads or uploads in parts (sync, pgBackRest), decrypt. The key is the bucket's own, so no encryption-context condition is added
+ * (the contracts' simulator could not prove one).
+ */
+function keyUse(sid: string, keyArn: string, region: string, decrypt: boolean): Statement {
   return {
     Sid: sid,
     Effect: "Allow",
     Action: decrypt ? ["kms:Decrypt", "kms:GenerateDataKey"] : ["kms:GenerateDataKey"],
     Resource: keyArn,
-    Condition: {
-      StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` },
-      StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucketArn, `${bucketArn}/*`] },
-    },
+    Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
   };
 }
 
@@ -80,7 +81,7 @@ export function hostPolicy(p: HostPolicyInput): PolicyDocument {
       },
     );
   }
-  s.push(keyUse("HostFilesKey", p.filesKeyArn, p.filesBucketArn, p.region, true));
+  s.push(keyUse("HostFilesKey", p.filesKeyArn, p.region, p.syncs));
   if (p.metricNamespace) {
     s.push({
       Sid: "DiskUsageMetrics",
@@ -105,7 +106,7 @@ export function hostPolicy(p: HostPolicyInput): PolicyDocument {
         Resource: p.wal.bucketArn,
         Condition: { StringLike: { "s3:prefix": [`${p.wal.repoPrefix}/*`, `${p.wal.repoPrefix}`] } },
       },
-      keyUse("WalKey", p.wal.keyArn, p.wal.bucketArn, p.region, true),
+      keyUse("WalKey", p.wal.keyArn, p.region, true),
     );
   }
   return doc(s);
@@ -158,7 +159,8 @@ export function windowRolePolicy(p: WindowRoleInput): PolicyDocument {
       Sid: "RunShellScriptDocument",
       Effect: "Allow",
       Action: "ssm:SendCommand",
-      Resource: `arn:${p.partition}:ssm:${p.region}::document/AWS-RunShellScript`,
+      // AWS-owned documents have no account in their ARN (arn:aws:ssm:<region>::document/...); `*` matches it.
+      Resource: `arn:${p.partition}:ssm:${p.region}:*:document/AWS-RunShellScript`,
     },
   ];
   if (p.instanceIds.length)

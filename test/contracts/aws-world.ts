@@ -175,7 +175,8 @@ export class AwsWorld {
         const keys = [...this.objects.keys()]
           .filter((k) => k.startsWith(prefix))
           .sort()
-          .map((k) => k.slice(i.Bucket.length + 1));
+          .map((k) => k.slice(i.Bucket.length + 1))
+          .filter((k) => i.StartAfter === undefined || k > i.StartAfter);
         const start = i.ContinuationToken ? Number(i.ContinuationToken) : 0;
         const max = i.MaxKeys ?? 1000;
         const page = keys.slice(start, start + max);

@@ -12,6 +12,7 @@ import {
   StackPolicies,
 } from "./permissions";
 import { unusedGrants } from "./least-privilege";
+import { hostRequests } from "./hosts";
 import { wiringRequests } from "./wiring";
 import { type JobRun, runStackJobs } from "./job-runs";
 
@@ -72,9 +73,13 @@ export function defineContracts(stacks: readonly { stack: string; dir?: string }
       expect([...new Set(denied)]).toEqual([]);
     });
 
-    it("allows what AWS services do for the stack: Logs exports, Firehose, alarms, schedules, rules, subscriptions", async () => {
+    it("allows what AWS services do for the stack: Logs exports, Firehose, alarms, schedules, rules, subscriptions, host windows", async () => {
       const denied: string[] = [];
-      for (const r of [...deliveryRequests(rec, policies, runs), ...wiringRequests(rec)]) {
+      for (const r of [
+        ...deliveryRequests(rec, policies, runs),
+        ...wiringRequests(rec),
+        ...hostRequests(rec, policies),
+      ]) {
         const d = await evaluate(r, policies);
         if (d) denied.push(describeDenial(stack, r.principal, d));
       }
@@ -86,6 +91,7 @@ export function defineContracts(stacks: readonly { stack: string; dir?: string }
       const service = [
         ...deliveryRequests(rec, policies, runs),
         ...wiringRequests(rec),
+        ...hostRequests(rec, policies),
         ...requests.flatMap((r) => r.requests),
       ];
       const unused = policies

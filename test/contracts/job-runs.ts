@@ -119,7 +119,7 @@ function lambdaModule(fn: RecordedResource): string {
   if (command === "index.handler") return "../../lambdas/logical-backup/handler";
   if (command === "verify.handler") return "../../lambdas/logical-backup/verify-handler";
   const service = env.POWERTOOLS_SERVICE_NAME;
-  const known = ["backup", "backup-verify", "cert-check", "log-archive"];
+  const known = ["backup", "backup-verify", "cert-check", "log-archive", "wal-check"];
   if (!service || !known.includes(service))
     throw new Error(
       `${fn.name}: no contract scenario for job "${service}"; add it to test/contracts/job-runs.ts`,
@@ -220,11 +220,28 @@ function seedBefore(job: PlannedJob, world: AwsWorld, config: Record<string, any
         { name: `${prefix}young`, creationTime: world.now().getTime() - 2 * 86_400_000 },
       );
   }
+  if (job.module.endsWith("wal-check/handler")) seedWalRepository(world, config);
   if (config.passwordSecretArn)
     world.secrets.set(
       config.passwordSecretArn,
       JSON.stringify({ password: LOCAL_DB[config.engine as "postgres" | "mysql"].password }),
     );
+}
+
+/** A pgBackRest repository as the base backups and archive_command leave it: one backup, the WAL archived since. */
+function seedWalRepository(world: AwsWorld, config: Record<string, any>): void {
+  const root = `${String(config.repoPath).replace(/^\//, "")}`;
+  const stanza = String(config.stanza);
+  const stop = Math.round(world.now().getTime() / 1000) - 3600;
+  const put = (key: string, body: string) =>
+    world.putObject(config.bucket, `${root}/${key}`, Buffer.from(body), {}, []);
+  put(
+    `backup/${stanza}/backup.info`,
+    `[backup:current]\n20261201-000000F={"backup-archive-start":"000000010000000000000002","backup-archive-stop":"000000010000000000000002","backup-timestamp-start":${stop - 60},"backup-timestamp-stop":${stop},"backup-type":"full"}\n`,
+  );
+  put(`archive/${stanza}/archive.info`, `[db]\ndb-id=1\ndb-system-id=7\ndb-version="15"\n`);
+  for (const seg of ["000000010000000000000002", "000000010000000000000003"])
+    put(`archive/${stanza}/15-1/0000000100000000/${seg}-${"a".repeat(40)}.zst`, "wal");
 }
 
 /** After the dumps: copies of each database's newest dump at slots past every tier's retention, so marking has work. */

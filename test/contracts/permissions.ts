@@ -130,7 +130,7 @@ function tagContext(tagging: unknown): Record<string, string | string[]> {
 }
 
 /** The KMS requests S3 makes with the caller's credentials for an SSE-KMS object (encryption context per the docs). */
-function s3Kms(
+export function s3Kms(
   policies: StackPolicies,
   principal: string,
   region: string,
