@@ -197,7 +197,7 @@ export class HostMaintenance extends pulumi.ComponentResource {
         `${name}-${windowName}-${h.name}`,
         {
           windowId: window.id,
-          name: physicalName("ssmWindow", h.name),
+          name: physicalName("ssmWindow", args.namePrefix, h.name),
           description: `${args.stack} host ${h.name}`,
           resourceType: "INSTANCE",
           targets: hostTargets(h),
