@@ -237,9 +237,30 @@ function crossSectionProblems(cfg: Sections, secretValues: Partial<Record<Secret
       `${NAMESPACE}:backups.copyToDr: needs ${NAMESPACE}:encryption.drRegion (the region copies go to)`,
     );
   }
+  problems.push(...replicationProblems(cfg));
   if (cfg.encryption.drRegion !== undefined && cfg.encryption.drRegion === cfg.region) {
     problems.push(`${NAMESPACE}:encryption.drRegion: must differ from aws:region (${cfg.region})`);
   }
+  return problems;
+}
+
+/** Dump replication needs a DR region and a dump to replicate; a bound without replication would do nothing. */
+function replicationProblems(cfg: Sections): string[] {
+  const r = cfg.backups?.dumpReplication;
+  if (!r) return [];
+  const key = `${NAMESPACE}:backups.dumpReplication`;
+  const dumps = cfg.backups!.databases.some((d) => d.dump);
+  const problems: string[] = [];
+  if (r.enabled === true && !cfg.encryption.drRegion)
+    problems.push(
+      `${key}.enabled: needs ${NAMESPACE}:encryption.drRegion (the region the dumps replicate to)`,
+    );
+  if (r.enabled === true && !dumps)
+    problems.push(`${key}.enabled: no database has a dump block; there is nothing to replicate`);
+  if (r.enabled === false && r.maxLatencyMinutes !== undefined)
+    problems.push(
+      `${key}.maxLatencyMinutes: has no effect with enabled: false; remove it or enable replication`,
+    );
   return problems;
 }
 
