@@ -8,12 +8,14 @@ import {
   evaluate,
   type IamRequest,
   platformRequests,
+  replicationRequests,
   requestsFor,
   StackPolicies,
 } from "./permissions";
 import { unusedGrants } from "./least-privilege";
 import { wiringRequests } from "./wiring";
 import { type JobRun, runStackJobs } from "./job-runs";
+import type { AwsWorld } from "./aws-world";
 
 jest.setTimeout(120_000);
 
@@ -24,12 +26,14 @@ export function defineContracts(stacks: readonly { stack: string; dir?: string }
     let runs: JobRun[];
     let requests: { run: JobRun; requests: IamRequest[] }[];
     let policies: StackPolicies;
+    let world: AwsWorld;
 
     beforeAll(async () => {
       rec = await recordStack(stack, dir);
       policies = new StackPolicies(rec);
       const out = await runStackJobs(rec);
       runs = out.runs;
+      world = out.world;
       requests = runs.map((run) => ({
         run,
         requests: [
@@ -72,9 +76,24 @@ export function defineContracts(stacks: readonly { stack: string; dir?: string }
       expect([...new Set(denied)]).toEqual([]);
     });
 
-    it("allows what AWS services do for the stack: Logs exports, Firehose, alarms, schedules, rules, subscriptions", async () => {
+    it("replicates the dumps of a stack that names a DR region and replicates, and nothing of any other stack", () => {
+      const configs = rec.resources.filter(
+        (r) => r.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+      );
+      const dr = rec.config.encryption.drRegion;
+      if (!dr) expect(configs).toEqual([]);
+      // Replication is proven only if the runs replicated something under every configured rule's bucket.
+      const sources = new Set(world.replicated.map((e) => e.rule.sourceBucket));
+      expect(configs.map((c) => c.inputs.bucket).filter((b) => !sources.has(String(b)))).toEqual([]);
+    });
+
+    it("allows what AWS services do for the stack: Logs exports, Firehose, alarms, schedules, rules, subscriptions, replication", async () => {
       const denied: string[] = [];
-      for (const r of [...deliveryRequests(rec, policies, runs), ...wiringRequests(rec)]) {
+      for (const r of [
+        ...deliveryRequests(rec, policies, runs),
+        ...wiringRequests(rec),
+        ...replicationRequests(rec, policies, world),
+      ]) {
         const d = await evaluate(r, policies);
         if (d) denied.push(describeDenial(stack, r.principal, d));
       }
@@ -86,6 +105,7 @@ export function defineContracts(stacks: readonly { stack: string; dir?: string }
       const service = [
         ...deliveryRequests(rec, policies, runs),
         ...wiringRequests(rec),
+        ...replicationRequests(rec, policies, world),
         ...requests.flatMap((r) => r.requests),
       ];
       const unused = policies

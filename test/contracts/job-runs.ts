@@ -7,7 +7,7 @@ import type { RecordedStack } from "../../scripts/lib/record-stack";
 import type { RecordedResource } from "../support/pulumi-mocks";
 import { type EmfRecord, parseEmf } from "../support/emf";
 import { issue, startTlsServer } from "../support/tls-fixtures";
-import { AwsWorld, type SdkErrors, type SentCommand } from "./aws-world";
+import { AwsWorld, type SdkErrors, type SentCommand, type WorldReplicationRule } from "./aws-world";
 
 /** What one job did in one stack. */
 export interface JobRun {
@@ -379,6 +379,40 @@ async function runJob(stack: string, job: PlannedJob, world: AwsWorld): Promise<
   };
 }
 
+/** The plan's S3 replication rules, highest priority first, with each bucket's region. */
+export function replicationRulesOf(rec: RecordedStack): WorldReplicationRule[] {
+  const bucketRegion = (name: string) =>
+    rec.resources.find((r) => r.type === "aws:s3/bucket:Bucket" && r.inputs.bucket === name)?.region ?? "";
+  return rec.resources
+    .filter((r) => r.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig")
+    .flatMap((c) =>
+      (
+        c.inputs.rules as {
+          id: string;
+          priority: number;
+          status: string;
+          filter?: { prefix?: string };
+          destination: { bucket: string; encryptionConfiguration: { replicaKmsKeyId: string } };
+        }[]
+      )
+        .filter((r) => r.status === "Enabled")
+        .sort((a, b) => b.priority - a.priority)
+        .map((r) => {
+          const destinationBucket = r.destination.bucket.replace(/^arn:aws:s3:::/, "");
+          return {
+            ruleId: r.id,
+            roleArn: String(c.inputs.role),
+            sourceBucket: String(c.inputs.bucket),
+            sourceRegion: c.region,
+            prefix: r.filter?.prefix ?? "",
+            destinationBucket,
+            destinationRegion: bucketRegion(destinationBucket),
+            replicaKmsKeyId: r.destination.encryptionConfiguration.replicaKmsKeyId,
+          };
+        }),
+    );
+}
+
 /** Runs every job of the stack in dependency order against one shared in-memory AWS. */
 export async function runStackJobs(
   rec: RecordedStack,
@@ -387,6 +421,7 @@ export async function runStackJobs(
   ensureLocalDatabases();
   // Real time: the jobs refuse slots in the future, and verification judges ages against the clock.
   const world = new AwsWorld("123456789012", () => new Date());
+  world.replicationRules.push(...replicationRulesOf(rec));
   const runs: JobRun[] = [];
   for (const job of plannedJobs(rec).sort((a, b) => order(a) - order(b))) {
     const t0 = Date.now();

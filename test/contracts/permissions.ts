@@ -701,3 +701,70 @@ export function deliveryRequests(
   }
   return out;
 }
+
+/**
+ * What S3 Replication does with the replication role for each object it copied and each tag change it carried in the
+ * runs: read the replication configuration, the source version with its ACL and tags (and, from an Object Lock bucket,
+ * its retention and legal hold), decrypt it with the source key, and write the replica and its tags encrypted with
+ * the destination's key, each KMS call through S3 in that bucket's region with the bucket ARN as context (S3 Bucket
+ * Keys). https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html ;
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html
+ */
+export function replicationRequests(
+  rec: RecordedStack,
+  policies: StackPolicies,
+  world: AwsWorld,
+): IamRequest[] {
+  const locked = (bucket: string) =>
+    rec.resources.some(
+      (r) =>
+        r.type === "aws:s3/bucket:Bucket" &&
+        r.inputs.bucket === bucket &&
+        r.inputs.objectLockEnabled === true,
+    );
+  const out: IamRequest[] = [];
+  for (const e of world.replicated) {
+    const { rule } = e;
+    const principal = rule.roleArn;
+    const because = `S3 replicates ${e.what === "object" ? "" : "the tags of "}${rule.sourceBucket}/${e.key} to ${rule.destinationBucket} (rule ${rule.ruleId})`;
+    const ctx = { "aws:SecureTransport": "true" };
+    const req = (action: string, resource: string, context: Record<string, string> = ctx): IamRequest => ({
+      principal,
+      action,
+      resource,
+      context,
+      because,
+    });
+    const kms = (action: string, keyArn: string, region: string, bucket: string) =>
+      req(action, keyArn, {
+        "kms:ViaService": `s3.${region}.amazonaws.com`,
+        "kms:CallerAccount": ACCOUNT,
+        "kms:EncryptionContext:aws:s3:arn": policies.bucketEncryption(bucket)?.bucketKey
+          ? `arn:aws:s3:::${bucket}`
+          : s3Object(bucket, e.key),
+      });
+    const source = s3Object(rule.sourceBucket, e.key);
+    const replica = s3Object(rule.destinationBucket, e.key);
+    out.push(
+      req("s3:GetReplicationConfiguration", `arn:aws:s3:::${rule.sourceBucket}`),
+      req("s3:ListBucket", `arn:aws:s3:::${rule.sourceBucket}`),
+    );
+    if (e.what === "object") {
+      out.push(
+        req("s3:GetObjectVersionForReplication", source),
+        req("s3:GetObjectVersionAcl", source),
+        ...(locked(rule.sourceBucket)
+          ? [req("s3:GetObjectRetention", source), req("s3:GetObjectLegalHold", source)]
+          : []),
+        req("s3:ReplicateObject", replica),
+      );
+      const sourceKey = policies.bucketEncryption(rule.sourceBucket)?.keyArn;
+      if (sourceKey) out.push(kms("kms:Decrypt", sourceKey, rule.sourceRegion, rule.sourceBucket));
+      for (const action of ["kms:Encrypt", "kms:GenerateDataKey"])
+        out.push(kms(action, rule.replicaKmsKeyId, rule.destinationRegion, rule.destinationBucket));
+    }
+    if (e.what === "tags" || e.tags > 0)
+      out.push(req("s3:GetObjectVersionTagging", source), req("s3:ReplicateTags", replica));
+  }
+  return out;
+}
