@@ -157,7 +157,7 @@ function replicationWeakened(
   const out: string[] = [];
   for (const [id, r] of rules(before)) {
     const n = now.get(id);
-    if (r.status === "Enabled" && (!n || n.status !== "Enabled"))
+    if (r.status === "Enabled" && n?.status !== "Enabled")
       out.push(`stops replication rule ${id} of ${bucket}: its new dumps no longer reach the DR region`);
     else if (
       n &&
