@@ -23,6 +23,12 @@ export interface ReplicationRuleSpec {
   /** "" for the whole bucket. */
   readonly prefix: string;
   readonly storageClass: ReplicaStorageClass;
+  /**
+   * New dumps land under it (some database's tier is not locked, or it is the vault). A tier locked everywhere keeps
+   * its dumps-bucket rule only for dumps written there before it was locked (their tag changes still replicate), and
+   * gets no alarms: with nothing landing there they could not fire.
+   */
+  readonly receivesDumps: boolean;
 }
 
 /** Days a tier's dumps are kept at least (the shortest retention of the databases that have the tier). */
@@ -54,15 +60,23 @@ export function replicationRuleSpecs(
   lock: ObjectLockArgs | undefined,
 ): { bucket: ReplicationRuleSpec[]; vault: ReplicationRuleSpec[] } {
   const retention = shortestRetention(databases);
+  const unlocked = new Set(
+    databases.flatMap((d) =>
+      Object.entries(d.dump.tiers)
+        .filter(([, t]) => t && !t.objectLock)
+        .map(([tier]) => tier),
+    ),
+  );
   const bucket = ["daily", "weekly", "monthly", "yearly"]
     .filter((tier) => retention.has(tier))
     .map((tier) => ({
       id: `dumps-${tier}`,
       prefix: `${tier}/`,
       storageClass: replicaStorageClass(retention.get(tier)!),
+      receivesDumps: unlocked.has(tier),
     }));
   const vault = lock
-    ? [{ id: "vault", prefix: "", storageClass: replicaStorageClass(lock.days ?? 365) }]
+    ? [{ id: "vault", prefix: "", storageClass: replicaStorageClass(lock.days ?? 365), receivesDumps: true }]
     : [];
   return { bucket, vault };
 }
@@ -332,7 +346,7 @@ export class DumpReplication extends pulumi.ComponentResource {
         // S3 refuses a replication configuration until both buckets are versioned.
         { parent: this, dependsOn: [p.source.versioning, p.destination.versioning] },
       );
-      for (const rule of p.rules) {
+      for (const rule of p.rules.filter((r) => r.receivesDumps)) {
         const alarms = replicationAlarmSpecs(
           p.source.bucketName,
           p.destination.bucketName,

@@ -70,11 +70,10 @@ const history = fc.record({
   keepLastFloor: fc.integer({ min: 1, max: 4 }),
 });
 
+type History = typeof history extends fc.Arbitrary<infer T> ? T : never;
+
 /** Runs marking twice (an operator pins one dump keep=true in between) and returns which copies lifecycle would expire. */
-async function scenario(
-  h: fc.RecordValue<typeof history>,
-  drRules: { dumps: LifecycleRule[]; vault: LifecycleRule[] },
-) {
+async function scenario(h: History, drRules: { dumps: LifecycleRule[]; vault: LifecycleRule[] }) {
   const world = new AwsWorld("123456789012", () => now);
   const specs = replicationRuleSpecs([database], vaultLock([database]));
   for (const [source, rules] of [
