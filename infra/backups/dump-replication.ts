@@ -104,7 +104,12 @@ export function replicationConfigRules(
     status: "Enabled",
     filter: { prefix: r.prefix },
     deleteMarkerReplication: { status: "Disabled" },
-    sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
+    // Tags travel one way, source to replica (S3's default, which the DR expiry relies on); replica modification
+    // sync stays off, so a tag set on a DR copy never reaches its source.
+    sourceSelectionCriteria: {
+      sseKmsEncryptedObjects: { status: "Enabled" },
+      replicaModifications: { status: "Disabled" },
+    },
     destination: {
       bucket: destinationArn,
       storageClass: r.storageClass,

@@ -62,7 +62,10 @@ describe("dump replication", () => {
       status: "Enabled",
       filter: { prefix },
       deleteMarkerReplication: { status: "Disabled" },
-      sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
+      sourceSelectionCriteria: {
+        sseKmsEncryptedObjects: { status: "Enabled" },
+        replicaModifications: { status: "Disabled" },
+      },
       destination: {
         bucket: `arn:aws:s3:::${bucket}`,
         storageClass,
