@@ -194,6 +194,15 @@ async function setOwnMysqlPassword(c: Connection, password: string): Promise<unk
     : c.query("ALTER USER CURRENT_USER() IDENTIFIED BY ?", [password]);
 }
 
+function lenient<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof RotationRefused) return undefined;
+    throw e;
+  }
+}
+
 export function databaseStrategy(
   secret: DatabaseSecretConfig,
   deps: { secrets: Secrets; log: Log; connect?: Connect },
@@ -244,7 +253,10 @@ export function databaseStrategy(
       // Already set (a retried setSecret): nothing to do.
       if (await logsIn(connect, engine, pending)) return;
       // The user changes its own password, logged in with the current password, else the previous one.
-      const candidates = [current, ...(previousRaw ? [parse(previousRaw, "AWSPREVIOUS")] : [])].filter(
+      // AWSPREVIOUS is only a fallback: a previous value in another format (a plain password from before rotation
+      // was set up) is skipped, not a reason to stop.
+      const previous = previousRaw === undefined ? undefined : lenient(() => parse(previousRaw, "AWSPREVIOUS"));
+      const candidates = [current, ...(previous ? [previous] : [])].filter(
         (c) => c.username === pending.username,
       );
       for (const login of candidates) {
