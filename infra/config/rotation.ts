@@ -64,15 +64,21 @@ const rotationExpression = z.string().superRefine((value, ctx) => {
   }
 });
 
+const DURATION = /^([1-9]|1\d|2[0-4])h$/;
+
 export const rotationSchedule = z
   .object({
     /** When the rotation window opens, in UTC (Secrets Manager has no timezone setting). */
     expression: rotationExpression,
     /** The window's length, "<n>h"; Secrets Manager rotates at some time inside it. */
-    duration: z.string().regex(/^([1-9]|1\d|2[0-4])h$/, "must be 1h-24h, e.g. 2h"),
+    duration: z.string().regex(DURATION, "must be 1h-24h, e.g. 2h"),
   })
   .strict()
   .superRefine((s, ctx) => {
+    const rate = /^rate\((\d+) hours?\)$/.exec(s.expression);
+    // The expression's or the duration's own issue says it already.
+    if (rate && Number(rate[1]) < SECRETS_ROTATION.minIntervalHours) return;
+    if (!DURATION.test(s.duration)) return;
     let starts: Date[];
     try {
       starts = rotationStarts(s.expression, 12);

@@ -255,7 +255,8 @@ export function databaseStrategy(
       // The user changes its own password, logged in with the current password, else the previous one.
       // AWSPREVIOUS is only a fallback: a previous value in another format (a plain password from before rotation
       // was set up) is skipped, not a reason to stop.
-      const previous = previousRaw === undefined ? undefined : lenient(() => parse(previousRaw, "AWSPREVIOUS"));
+      const previous =
+        previousRaw === undefined ? undefined : lenient(() => parse(previousRaw, "AWSPREVIOUS"));
       const candidates = [current, ...(previous ? [previous] : [])].filter(
         (c) => c.username === pending.username,
       );

@@ -202,7 +202,8 @@ function order(job: PlannedJob): number {
 /** Local database users the rotation runs create (unique to this process), dropped when the stack's runs end. */
 const ROTATION_USER_PREFIX = `r${process.pid % 100_000}_`;
 let rotationUsers = 0;
-const rootMysql = (sql: string) => execFileSync("mysql", ["-uroot", "-N", "-B", "-e", sql], { encoding: "utf8" });
+const rootMysql = (sql: string) =>
+  execFileSync("mysql", ["-uroot", "-N", "-B", "-e", sql], { encoding: "utf8" });
 const superPg = (sql: string) =>
   execFileSync("psql", ["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-tAq", "-c", sql], {
     env: { ...process.env, PGPASSWORD: "postgres" },
@@ -221,15 +222,28 @@ function rotationEvents(world: AwsWorld, config: Record<string, any>): Record<st
       const mysql = s.engine === "mysql";
       const user = `${ROTATION_USER_PREFIX}${++rotationUsers}`;
       const password = `p${Date.now().toString(36)}x${rotationUsers}`;
-      if (mysql) rootMysql(`CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY '${password}'; GRANT SELECT ON contract.* TO '${user}'@'127.0.0.1'`);
+      if (mysql)
+        rootMysql(
+          `CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY '${password}'; GRANT SELECT ON contract.* TO '${user}'@'127.0.0.1'`,
+        );
       else superPg(`CREATE ROLE ${user} LOGIN PASSWORD '${password}'`);
       const login = (username: string, pw: string) =>
-        JSON.stringify({ engine: s.engine, host: "127.0.0.1", port: mysql ? 3306 : 5432, username, password: pw, dbname: "contract", ssl: false });
+        JSON.stringify({
+          engine: s.engine,
+          host: "127.0.0.1",
+          port: mysql ? 3306 : 5432,
+          username,
+          password: pw,
+          dbname: "contract",
+          ssl: false,
+        });
       world.setSecret(s.arn!, login(user, password));
       if (s.adminSecretArn && !world.secrets.has(s.adminSecretArn)) {
         const admin = `${ROTATION_USER_PREFIX}adm`;
         if (mysql) {
-          rootMysql(`CREATE USER IF NOT EXISTS '${admin}'@'127.0.0.1' IDENTIFIED BY 'admin'; GRANT ALL ON *.* TO '${admin}'@'127.0.0.1' WITH GRANT OPTION`);
+          rootMysql(
+            `CREATE USER IF NOT EXISTS '${admin}'@'127.0.0.1' IDENTIFIED BY 'admin'; GRANT ALL ON *.* TO '${admin}'@'127.0.0.1' WITH GRANT OPTION`,
+          );
           world.setSecret(s.adminSecretArn, login(admin, "admin"));
         } else world.setSecret(s.adminSecretArn, login("postgres", "postgres"));
       }
@@ -243,11 +257,15 @@ function rotationEvents(world: AwsWorld, config: Record<string, any>): Record<st
 
 function dropRotationUsers(): void {
   const like = `${ROTATION_USER_PREFIX.replace(/_/g, "\\_")}%`;
-  for (const row of rootMysql(`SELECT CONCAT(User, '@', Host) FROM mysql.user WHERE User LIKE '${like}'`).split("\n").filter(Boolean)) {
+  for (const row of rootMysql(`SELECT CONCAT(User, '@', Host) FROM mysql.user WHERE User LIKE '${like}'`)
+    .split("\n")
+    .filter(Boolean)) {
     const [u, h] = row.split("@");
     rootMysql(`DROP USER IF EXISTS '${u}'@'${h}'`);
   }
-  for (const r of superPg(`SELECT rolname FROM pg_roles WHERE rolname LIKE '${like}'`).split("\n").filter(Boolean))
+  for (const r of superPg(`SELECT rolname FROM pg_roles WHERE rolname LIKE '${like}'`)
+    .split("\n")
+    .filter(Boolean))
     superPg(`DROP ROLE IF EXISTS ${r}`);
 }
 

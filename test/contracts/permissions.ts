@@ -109,7 +109,9 @@ export class StackPolicies {
   }
 
   secretPolicy(secretArn: string): { name: string; policy: Doc } | undefined {
-    const p = this.of("aws:secretsmanager/secretPolicy:SecretPolicy").find((s) => s.inputs.secretArn === secretArn);
+    const p = this.of("aws:secretsmanager/secretPolicy:SecretPolicy").find(
+      (s) => s.inputs.secretArn === secretArn,
+    );
     return p && { name: `secret policy ${p.name}`, policy: JSON.parse(String(p.inputs.policy)) as Doc };
   }
 
@@ -195,7 +197,12 @@ export function requestsFor(
     resource,
     // aws:RequestedRegion and aws:SecureTransport are on every signed request the SDK makes; aws:PrincipalArn is the
     // role's ARN for a role session (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
-    context: { "aws:SecureTransport": "true", "aws:RequestedRegion": c.region, "aws:PrincipalArn": principal, ...context },
+    context: {
+      "aws:SecureTransport": "true",
+      "aws:RequestedRegion": c.region,
+      "aws:PrincipalArn": principal,
+      ...context,
+    },
     because,
   });
   // Tags as they were when the command was sent (a later command may have changed or deleted the object).
