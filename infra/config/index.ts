@@ -8,6 +8,7 @@ import { certificatesSection } from "./certificates";
 import { logsSection } from "./logs";
 import { monitoringSection } from "./monitoring";
 import { region } from "./rules";
+import { rotationSection, rotationWindowProblem } from "./rotation";
 import { heartbeatWindowSeconds, MAX_WINDOW } from "../core/job/heartbeat";
 
 /** Every key of this project lives under `maintenance:` in stacks/Pulumi.<stack>.yaml. */
@@ -26,6 +27,7 @@ export const SECTIONS = {
   certificates: certificatesSection.optional(),
   logs: logsSection.optional(),
   monitoring: monitoringSection.optional(),
+  rotation: rotationSection.optional(),
 } as const;
 
 /** Keys that hold secrets: they must be set with `pulumi config set --secret` and are never parsed as sections. */
@@ -232,6 +234,7 @@ function crossSectionProblems(cfg: Sections, secretValues: Partial<Record<Secret
         `${NAMESPACE}:backups.databases[${i}].dump.tiers.yearly.objectLock: must be COMPLIANCE in a prod stack (the yearly tier is the compliance archive)`,
       );
   }
+  problems.push(...rotationProblems(cfg));
   if (cfg.backups?.copyToDr && !cfg.encryption.drRegion) {
     problems.push(
       `${NAMESPACE}:backups.copyToDr: needs ${NAMESPACE}:encryption.drRegion (the region copies go to)`,
@@ -262,6 +265,19 @@ function replicationProblems(cfg: Sections): string[] {
       `${key}.maxLatencyMinutes: has no effect with enabled: false; remove it or enable replication`,
     );
   return problems;
+}
+
+/** Rotation windows inside the stack's maintenance windows, when it has any. */
+function rotationProblems(cfg: Sections): string[] {
+  const windows = cfg.monitoring?.maintenanceWindows ?? [];
+  const out: string[] = [];
+  const check = (path: string, schedule: Parameters<typeof rotationWindowProblem>[0]) => {
+    const problem = rotationWindowProblem(schedule, windows, cfg.app.timezone);
+    if (problem) out.push(`${NAMESPACE}:rotation.${path}.schedule: ${problem}`);
+  };
+  for (const [i, d] of (cfg.rotation?.databases ?? []).entries()) check(`databases[${i}]`, d.schedule);
+  if (cfg.rotation?.generated) check("generated", cfg.rotation.generated.schedule);
+  return out;
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {

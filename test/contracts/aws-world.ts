@@ -1,6 +1,7 @@
 // An in-memory AWS for the contract runs: one stub on the SDK's shared Client.prototype.send answers S3, CloudWatch
 // Logs, RDS, Secrets Manager and SSM statefully, and records every command a job's real code sends.
 import { Readable } from "node:stream";
+import { FakeSecretsManager } from "../support/fake-secrets-manager";
 
 /** One command as the job's code sent it: the client's service and region, the command name and its input. */
 export interface SentCommand {
@@ -84,7 +85,8 @@ export class AwsWorld {
   readonly exportTasks: ExportTask[] = [];
   readonly snapshots: RdsSnapshotState[] = [];
   readonly parameters = new Map<string, string>();
-  readonly secrets = new Map<string, string>();
+  /** Secrets with versions and staging labels, as rotation needs them. */
+  readonly secrets: FakeSecretsManager;
   /** The plan's replication rules (job-runs.ts loads them); every write or tag change under one is replicated. */
   readonly replicationRules: WorldReplicationRule[] = [];
   readonly replicated: Replicated[] = [];
@@ -94,7 +96,15 @@ export class AwsWorld {
   constructor(
     readonly account: string,
     readonly now: () => Date,
-  ) {}
+  ) {
+    this.secrets = new FakeSecretsManager(now);
+  }
+
+  /** A secret whose AWSCURRENT value is `value` (created, or given a new current version). */
+  setSecret(arn: string, value: string): void {
+    if (!this.secrets.has(arn)) this.secrets.create(arn, value);
+    else this.secrets.answer("PutSecretValue", { SecretId: arn, SecretString: value });
+  }
 
   putObject(
     bucket: string,
@@ -310,11 +320,12 @@ export class AwsWorld {
         };
       }
       // ---- Secrets Manager and SSM
-      case "Secrets Manager:GetSecretValue": {
-        const v = this.secrets.get(i.SecretId);
-        if (v === undefined) throw new Error(`ResourceNotFoundException: no secret ${i.SecretId}`);
-        return { ARN: i.SecretId, SecretString: v };
-      }
+      case "Secrets Manager:GetSecretValue":
+      case "Secrets Manager:DescribeSecret":
+      case "Secrets Manager:ListSecretVersionIds":
+      case "Secrets Manager:PutSecretValue":
+      case "Secrets Manager:UpdateSecretVersionStage":
+        return this.secrets.answer(c.command, i);
       case "SSM:GetParameter": {
         const v = this.parameters.get(i.Name);
         if (v === undefined) throw errors.ssmParameterNotFound();

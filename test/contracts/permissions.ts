@@ -108,7 +108,21 @@ export class StackPolicies {
     return p && { name: `repository policy ${p.name}`, policy: JSON.parse(String(p.inputs.policy)) as Doc };
   }
 
+  secretPolicy(secretArn: string): { name: string; policy: Doc } | undefined {
+    const p = this.of("aws:secretsmanager/secretPolicy:SecretPolicy").find(
+      (s) => s.inputs.secretArn === secretArn,
+    );
+    return p && { name: `secret policy ${p.name}`, policy: JSON.parse(String(p.inputs.policy)) as Doc };
+  }
+
+  /** The customer-managed key of a secret the stack created (a secret from outside is under aws/secretsmanager here). */
+  secretKey(secretArn: string): string | undefined {
+    const s = this.of("aws:secretsmanager/secret:Secret").find((r) => r.arn === secretArn);
+    return s?.inputs.kmsKeyId as string | undefined;
+  }
+
   resourcePolicyFor(resource: string): { name: string; policy: Doc } | undefined {
+    if (resource.startsWith("arn:aws:secretsmanager:")) return this.secretPolicy(resource);
     if (resource.startsWith("arn:aws:ecr:")) return this.repositoryPolicy(resource);
     if (resource.startsWith("arn:aws:sns:")) return this.topicPolicy(resource);
     if (resource.startsWith("arn:aws:s3:::")) return this.bucketPolicy(resource.slice(13).split("/")[0]!);
@@ -181,8 +195,14 @@ export function requestsFor(
     principal,
     action,
     resource,
-    // aws:RequestedRegion and aws:SecureTransport are on every signed request the SDK makes.
-    context: { "aws:SecureTransport": "true", "aws:RequestedRegion": c.region, ...context },
+    // aws:RequestedRegion and aws:SecureTransport are on every signed request the SDK makes; aws:PrincipalArn is the
+    // role's ARN for a role session (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+    context: {
+      "aws:SecureTransport": "true",
+      "aws:RequestedRegion": c.region,
+      "aws:PrincipalArn": principal,
+      ...context,
+    },
     because,
   });
   // Tags as they were when the command was sent (a later command may have changed or deleted the object).
@@ -292,7 +312,28 @@ export function requestsFor(
         req("s3:PutObject", s3Object(i.destination, `${i.destinationPrefix}/aws-logs-write-test`)),
       ];
     case "Secrets Manager:GetSecretValue":
-      return [req("secretsmanager:GetSecretValue", i.SecretId)];
+    case "Secrets Manager:PutSecretValue": {
+      // A secret under a customer-managed key: Secrets Manager decrypts (Get) or makes a data key (Put) for the
+      // caller, with the secret's ARN as encryption context. https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html
+      const key = policies.secretKey(i.SecretId);
+      const failed = c.error !== undefined;
+      return [
+        req(`secretsmanager:${c.command}`, i.SecretId),
+        ...(key && !failed
+          ? [
+              req(c.command === "GetSecretValue" ? "kms:Decrypt" : "kms:GenerateDataKey", key, {
+                "kms:ViaService": `secretsmanager.${c.region}.amazonaws.com`,
+                "kms:CallerAccount": ACCOUNT,
+                "kms:EncryptionContext:SecretARN": i.SecretId,
+              }),
+            ]
+          : []),
+      ];
+    }
+    case "Secrets Manager:DescribeSecret":
+    case "Secrets Manager:ListSecretVersionIds":
+    case "Secrets Manager:UpdateSecretVersionStage":
+      return [req(`secretsmanager:${c.command}`, i.SecretId)];
     case "SSM:GetParameter":
     case "SSM:PutParameter":
       return [
@@ -574,7 +615,7 @@ export async function evaluate(req: IamRequest, policies: StackPolicies): Promis
 
 export function describeDenial(stack: string, job: string, d: Denial): string {
   const ctx = Object.entries(d.request.context)
-    .filter(([k]) => k !== "aws:SecureTransport" && k !== "aws:RequestedRegion")
+    .filter(([k]) => k !== "aws:SecureTransport" && k !== "aws:RequestedRegion" && k !== "aws:PrincipalArn")
     .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(",")}]` : v}`)
     .join(" ");
   return `${stack} ${job}: ${d.request.because}: ${d.request.action} on ${d.request.resource}${ctx ? ` {${ctx}}` : ""} is ${d.result} by ${d.deniedBy}`;
