@@ -6,6 +6,7 @@ import type { MaintenanceWindowConfig } from "./config/monitoring";
 import type { AlarmRouting } from "./core/alarm";
 import type { EncryptionKeys } from "./core/encryption-keys";
 import type { JobDefaults } from "./core/job/job-args";
+import type { KeyPurpose } from "./core/policies/key-policy";
 
 /** What every capability of a stack builds on, declared once by buildStack before any capability. */
 export interface SharedPieces {
@@ -77,6 +78,8 @@ export interface Capability<K extends CapabilitySection> {
   readonly section: K;
   /** Regions besides the stack's own whose alarms need messaging keys and paging topics. @default none */
   extraRegions?(config: NonNullable<StackConfig[K]>, region: string): readonly string[];
+  /** Stack keys beyond the three every stack has (a `secrets` key for secrets it creates). @default none */
+  keyPurposes?(config: NonNullable<StackConfig[K]>): readonly KeyPurpose[];
   /** Declares the capability's components and reports what the plan and the dashboard show. */
   declare(config: NonNullable<StackConfig[K]>, shared: SharedPieces): CapabilityReport;
 }
@@ -85,6 +88,7 @@ export interface Capability<K extends CapabilitySection> {
 export interface StackCapability {
   readonly section: CapabilitySection;
   extraRegions(cfg: StackConfig): readonly string[];
+  keyPurposes(cfg: StackConfig): readonly KeyPurpose[];
   /** The capability's report, or undefined when the stack does not configure it. */
   declare(cfg: StackConfig, shared: SharedPieces): CapabilityReport | undefined;
 }
@@ -96,6 +100,10 @@ export function capability<K extends CapabilitySection>(c: Capability<K>): Stack
     extraRegions: (cfg) => {
       const section = sectionOf(cfg);
       return section === undefined ? [] : (c.extraRegions?.(section, cfg.region) ?? []);
+    },
+    keyPurposes: (cfg) => {
+      const section = sectionOf(cfg);
+      return section === undefined ? [] : (c.keyPurposes?.(section) ?? []);
     },
     declare: (cfg, shared) => {
       const section = sectionOf(cfg);

@@ -6,10 +6,12 @@ import { certificates } from "./certificates/capability";
 import type { StackConfig } from "./config";
 import { EncryptionKeys } from "./core/encryption-keys";
 import { OnCallPaging } from "./core/on-call-paging";
+import { KEY_PURPOSES, type KeyPurpose } from "./core/policies/key-policy";
 import { MaintenanceScheduleGroup } from "./core/schedule-group";
 import { dashboardSpec, StackDashboard } from "./dashboard/dashboard";
 import { hosts } from "./host-maintenance/capability";
 import { logs } from "./logs/capability";
+import { rotation } from "./rotation/capability";
 import { service } from "./service/capability";
 
 export interface StackOutputs {
@@ -23,11 +25,19 @@ export interface StackOutputs {
  * The stack's capabilities, each reading its own config section; their warnings and notes print in this order. A new
  * capability is one more entry here (and its folder under infra/).
  */
-export const CAPABILITIES: readonly StackCapability[] = [backups, certificates, logs, service, hosts];
+export const CAPABILITIES: readonly StackCapability[] = [
+  backups,
+  certificates,
+  logs,
+  service,
+  rotation,
+  hosts,
+];
 
 export function buildStack(cfg: StackConfig): StackOutputs {
   const extraRegions = [...new Set(CAPABILITIES.flatMap((c) => c.extraRegions(cfg)))];
-  const shared = declareSharedPieces(cfg, extraRegions);
+  const extraKeys = [...new Set(CAPABILITIES.flatMap((c) => c.keyPurposes(cfg)))];
+  const shared = declareSharedPieces(cfg, extraRegions, extraKeys);
   const reports = CAPABILITIES.flatMap((c) => c.declare(cfg, shared) ?? []);
   declareDashboard(shared, reports);
   return {
@@ -37,7 +47,11 @@ export function buildStack(cfg: StackConfig): StackOutputs {
 }
 
 /** Keys, paging and the schedule group every capability builds on, and the defaults every job shares. */
-function declareSharedPieces(cfg: StackConfig, extraRegions: readonly string[]): SharedPieces {
+function declareSharedPieces(
+  cfg: StackConfig,
+  extraRegions: readonly string[],
+  extraKeys: readonly KeyPurpose[],
+): SharedPieces {
   const prefix = cfg.app.name;
   const tags = {
     ...cfg.app.tags,
@@ -50,6 +64,7 @@ function declareSharedPieces(cfg: StackConfig, extraRegions: readonly string[]):
 
   const keys = new EncryptionKeys(`${prefix}-keys`, {
     namePrefix: prefix,
+    purposes: [...KEY_PURPOSES, ...extraKeys],
     rotationPeriodDays: cfg.encryption.rotationDays,
     deletionWindowDays: cfg.encryption.deletionWindowDays,
     ...(cfg.encryption.drRegion ? { drRegion: cfg.encryption.drRegion } : {}),

@@ -1,6 +1,7 @@
 // The backups capability (`maintenance:backups`): RDS snapshots and logical dumps of the stack's databases, a summary
 // line per database (or NO AUTOMATED BACKUP), and their jobs, ages and dump sizes on the dashboard.
-import { capability, jobComponentArgs } from "../capability";
+import type * as pulumi from "@pulumi/pulumi";
+import { capability, jobComponentArgs, type SharedPieces } from "../capability";
 import type { BackupsConfig } from "../config/backups";
 import { DatabaseBackups } from "./database-backups";
 import { dumpDatabases, LogicalBackups } from "./logical-backups";
@@ -26,9 +27,11 @@ export const backups = capability({
     const dumps = dumpDatabases(config);
     const dumpJobs: string[] = [];
     if (dumps.length > 0) {
+      const replication = dumpReplicationOf(config, shared);
       const logical = new LogicalBackups(`${shared.namePrefix}-dumps`, {
         ...backupArgs,
         protect: shared.protect,
+        ...(replication ? { replication } : {}),
       });
       warnings.push(...logical.warnings);
       dumpJobs.push(...logical.lambdaJobs);
@@ -53,12 +56,27 @@ export const backups = capability({
   },
 });
 
-/** Per database: its dump tiers, its snapshot schedule and steady state, or that it has no automated backup. */
-function backupNotes(
+/**
+ * Whether the dumps replicate to the DR region: as `backups.dumpReplication.enabled` says, by default in a prod stack
+ * (its buckets are protected) that names a DR region. A stack without a DR region never replicates.
+ */
+export function dumpReplicationOf(
   config: BackupsConfig,
-  snapshots: DatabaseBackups,
-  shared: { readonly timezone: string; readonly drRegion?: string },
-): string[] {
+  shared: Pick<SharedPieces, "protect" | "drRegion" | "keys">,
+): { drRegion: string; drKmsKeyArn: pulumi.Output<string>; maxLatencyMinutes?: number } | undefined {
+  const r = config.dumpReplication;
+  const on = r?.enabled ?? shared.protect;
+  if (!on || !shared.drRegion || !shared.keys.drBackupsKeyArn) return undefined;
+  return {
+    drRegion: shared.drRegion,
+    drKmsKeyArn: shared.keys.drBackupsKeyArn,
+    ...(r?.maxLatencyMinutes !== undefined ? { maxLatencyMinutes: r.maxLatencyMinutes } : {}),
+  };
+}
+
+/** Per database: its dump tiers, its snapshot schedule and steady state, or that it has no automated backup. */
+function backupNotes(config: BackupsConfig, snapshots: DatabaseBackups, shared: SharedPieces): string[] {
+  const replicated = dumpReplicationOf(config, shared) !== undefined;
   const notes: string[] = [];
   const r = config.retention ?? {};
   const policy = Object.entries(r)
@@ -75,7 +93,7 @@ function backupNotes(
         )
         .join("; ");
       notes.push(
-        `database ${b.database} (${b.kind}): logical dump on ${dump.dump.runsOn}: ${tiers}; verified hourly, RPO ${dump.dump.rpoHours ?? config.rpoHours}h`,
+        `database ${b.database} (${b.kind}): logical dump on ${dump.dump.runsOn}: ${tiers}; verified hourly, RPO ${dump.dump.rpoHours ?? config.rpoHours}h${replicated ? `; replicated to ${shared.drRegion}${config.dumpReplication?.maxLatencyMinutes !== undefined ? ` within ${config.dumpReplication.maxLatencyMinutes} min (Replication Time Control)` : ""}` : ""}`,
       );
     }
     if (b.steadyStateSnapshots !== null) {

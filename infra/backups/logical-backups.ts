@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { anyInAnHour, backupHealthAlarms, metricAlarm } from "../core/alarm";
 import type { BackupsConfig, DumpEntry, DumpTier } from "../config/backups";
 import { DUMP_COMMANDS, DumpImage } from "./dump-image";
+import { DumpReplication } from "./dump-replication";
 import {
   type JobDefaults,
   jobDefaultsOf,
@@ -126,6 +127,8 @@ interface Buckets {
   readonly bucketArn: pulumi.Input<string>;
   readonly vaultArn?: pulumi.Input<string>;
   readonly kmsKeyArn: pulumi.Input<string>;
+  /** The DR copies of the dumps bucket (and the vault), when the dumps replicate. */
+  readonly drArns?: readonly pulumi.Input<string>[];
 }
 
 /** Exactly what one database's dump job may do: read its password, stage under .incoming, land its own tiers. */
@@ -185,7 +188,28 @@ export function verifyStatements(databases: readonly DumpDatabase[], b: Buckets)
       resources: objects,
     },
     { sid: "DecryptWithBackupsKey", actions: ["kms:Decrypt"], resources: [b.kmsKeyArn] },
+    // The DR copies: listed and their replicated tags read (no bytes cross regions, so no key is needed).
+    ...(b.drArns
+      ? [
+          { sid: "ListDrCopies", actions: ["s3:ListBucket"], resources: [...b.drArns] },
+          {
+            sid: "ReadDrCopyTags",
+            actions: ["s3:GetObjectTagging"],
+            resources: b.drArns.flatMap((bucket) =>
+              databases.flatMap((d) =>
+                tiersOf(d).map(([tier]) => pulumi.interpolate`${bucket}/${tier}/${d.name}/*`),
+              ),
+            ),
+          },
+        ]
+      : []),
   ];
+}
+
+/** Hours the DR copy may lag the source beyond the RPO: the object and then its `verified` tag replicate, and the
+ * hourly verification sees the tag at its next run. Without a bound S3 promises none; 6 hours is chosen. */
+export function drAgeSlackHours(maxLatencyMinutes: number | undefined): number {
+  return maxLatencyMinutes === undefined ? 6 : 1 + Math.ceil((2 * maxLatencyMinutes) / 60);
 }
 
 export interface LogicalBackupsArgs extends JobDefaults {
@@ -198,6 +222,12 @@ export interface LogicalBackupsArgs extends JobDefaults {
   readonly kmsKeyArn: pulumi.Input<string>;
   /** prod: protect the buckets and the image repository from `pulumi destroy`. */
   readonly protect: boolean;
+  /** Replicate the dumps bucket and the vault into this region, re-encrypted with its backups key. */
+  readonly replication?: {
+    readonly drRegion: string;
+    readonly drKmsKeyArn: pulumi.Input<string>;
+    readonly maxLatencyMinutes?: number;
+  };
 }
 
 /** What the constructor's parts share: the databases, the image, the buckets and the cluster (Fargate dumps). */
@@ -208,6 +238,7 @@ interface DumpParts {
   readonly image: DumpImage;
   readonly bucket: RetainedBucket;
   readonly vault: RetainedBucket | undefined;
+  readonly dr: DumpReplication | undefined;
   readonly buckets: Buckets;
   readonly cluster: aws.ecs.Cluster | undefined;
   readonly common: { readonly stack: string; readonly namePrefix: string } & JobDefaults;
@@ -219,6 +250,15 @@ export class LogicalBackups extends pulumi.ComponentResource {
   readonly vaultName?: pulumi.Output<string>;
   /** Lambda function names of the dump and verify jobs (Fargate jobs have none), for the dashboard. */
   readonly lambdaJobs: string[] = [];
+  /**
+   * Where the DR copies are, when the dumps replicate: the region and the DR buckets (the dumps bucket's copy, then
+   * the vault's). The verification job's config carries the same as `dr` (a restore from the DR copy reads them).
+   */
+  readonly dr?: {
+    readonly region: string;
+    readonly bucketName: pulumi.Output<string>;
+    readonly vaultName?: pulumi.Output<string>;
+  };
 
   constructor(name: string, args: LogicalBackupsArgs, opts?: pulumi.ComponentResourceOptions) {
     const databases = dumpDatabases(args.config);
@@ -262,10 +302,41 @@ export class LogicalBackups extends pulumi.ComponentResource {
       : undefined;
     this.bucketName = bucket.bucketName;
     if (vault) this.vaultName = vault.bucketName;
+    const dr = args.replication
+      ? new DumpReplication(
+          `${name}-dr`,
+          {
+            namePrefix: args.namePrefix,
+            region: args.region,
+            drRegion: args.replication.drRegion,
+            databases,
+            bucket,
+            vault,
+            lock,
+            kmsKeyArn: args.kmsKeyArn,
+            drKmsKeyArn: args.replication.drKmsKeyArn,
+            ...(args.replication.maxLatencyMinutes !== undefined
+              ? { maxLatencyMinutes: args.replication.maxLatencyMinutes }
+              : {}),
+            noncurrentDays: NONCURRENT_DAYS,
+            protect: args.protect,
+            routing: args.routing,
+            tags: args.tags ?? {},
+          },
+          parent,
+        )
+      : undefined;
+    if (dr)
+      this.dr = {
+        region: dr.drRegion,
+        bucketName: dr.drBucketName,
+        ...(dr.drVaultName ? { vaultName: dr.drVaultName } : {}),
+      };
     const buckets: Buckets = {
       bucketArn: bucket.bucketArn,
       ...(vault ? { vaultArn: vault.bucketArn } : {}),
       kmsKeyArn: args.kmsKeyArn,
+      ...(dr ? { drArns: dr.drArns } : {}),
     };
 
     const cluster = databases.some((d) => d.dump.runsOn === "fargate")
@@ -281,10 +352,10 @@ export class LogicalBackups extends pulumi.ComponentResource {
       : undefined;
 
     const common = { stack: args.stack, namePrefix: args.namePrefix, ...jobDefaultsOf(args) };
-    const parts = { name, args, databases, image, bucket, vault, buckets, cluster, common };
+    const parts = { name, args, databases, image, bucket, vault, dr, buckets, cluster, common };
     this.dumpJobs(parts);
     this.verificationAlarms(parts, this.verifyJob(parts));
-    this.registerOutputs({ bucketName: this.bucketName });
+    this.registerOutputs({ bucketName: this.bucketName, dr: this.dr });
   }
 
   /** A dump job per database (a schedule per tier, on Lambda or Fargate) and its failure alarm. */
@@ -382,7 +453,7 @@ export class LogicalBackups extends pulumi.ComponentResource {
 
   /** The hourly verification job of all dump databases (it also marks expired dumps); returns its job name. */
   private verifyJob(parts: DumpParts): string {
-    const { name, args, databases, image, bucket, vault, buckets, common } = parts;
+    const { name, args, databases, image, bucket, vault, dr, buckets, common } = parts;
     const parent = { parent: this };
     const verifyJob = "dump-verify";
     new MaintenanceJob(
@@ -395,28 +466,31 @@ export class LogicalBackups extends pulumi.ComponentResource {
         timeoutSeconds: 900,
         // One run per database at a time; databases run side by side.
         reservedConcurrency: databases.length,
-        jobConfig: pulumi.all([bucket.bucketName, vault?.bucketName]).apply(([b, v]) =>
-          checkedConfig("dump verification job", verifyConfigSchema, {
-            buckets: v ? [b, v] : [b],
-            databases: databases.map((d) => ({
-              database: d.name,
-              engine: d.engine,
-              retentionDays: Object.fromEntries(tiersOf(d).map(([tier, t]) => [tier, t.retention])),
-              // A database dumped only monthly is "fresh" for a month: never stricter than its own RPO.
-              freshnessSeconds: hoursToSeconds(
-                Math.max(args.config.freshnessHours, d.dump.rpoHours ?? args.config.rpoHours),
-              ),
-            })),
-            maxCandidates: 3,
-            // The RDS pruner's limits apply to dumps too.
-            expiry: {
-              keepLastFloor: args.config.keepLastFloor,
-              freshnessSeconds: hoursToSeconds(args.config.freshnessHours),
-              maxMarksPerRun: args.config.maxDeletesPerRun,
-              dryRun: args.config.dryRun,
-            },
-          }),
-        ),
+        jobConfig: pulumi
+          .all([bucket.bucketName, vault?.bucketName, dr?.drBucketName, dr?.drVaultName])
+          .apply(([b, v, drb, drv]) =>
+            checkedConfig("dump verification job", verifyConfigSchema, {
+              buckets: v ? [b, v] : [b],
+              ...(dr && drb ? { dr: { region: dr.drRegion, buckets: drv ? [drb, drv] : [drb] } } : {}),
+              databases: databases.map((d) => ({
+                database: d.name,
+                engine: d.engine,
+                retentionDays: Object.fromEntries(tiersOf(d).map(([tier, t]) => [tier, t.retention])),
+                // A database dumped only monthly is "fresh" for a month: never stricter than its own RPO.
+                freshnessSeconds: hoursToSeconds(
+                  Math.max(args.config.freshnessHours, d.dump.rpoHours ?? args.config.rpoHours),
+                ),
+              })),
+              maxCandidates: 3,
+              // The RDS pruner's limits apply to dumps too.
+              expiry: {
+                keepLastFloor: args.config.keepLastFloor,
+                freshnessSeconds: hoursToSeconds(args.config.freshnessHours),
+                maxMarksPerRun: args.config.maxDeletesPerRun,
+                dryRun: args.config.dryRun,
+              },
+            }),
+          ),
         statements: verifyStatements(databases, buckets),
         // Hourly, so the age alarm has a datapoint every period; a verified dump is tagged and never downloaded again.
         // One schedule per database, so a large dump never uses up another database's 15 minutes.
@@ -436,7 +510,7 @@ export class LogicalBackups extends pulumi.ComponentResource {
 
   /** Per database: the newest verified dump's age against the RPO, verification failures, expiry marking failures. */
   private verificationAlarms(parts: DumpParts, verifyJob: string) {
-    const { name, args, databases } = parts;
+    const { name, args, databases, dr } = parts;
     const parent = { parent: this };
     for (const d of databases) {
       const rpoHours = d.dump.rpoHours ?? args.config.rpoHours;
@@ -455,6 +529,22 @@ export class LogicalBackups extends pulumi.ComponentResource {
       });
       metricAlarm(`${name}-${d.name}-age`, alarms.age, args.routing, parent);
       metricAlarm(`${name}-${d.name}-verification`, alarms.verification, args.routing, parent);
+      if (dr) {
+        const slack = drAgeSlackHours(args.replication?.maxLatencyMinutes);
+        metricAlarm(
+          `${name}-${d.name}-dr-age`,
+          {
+            ...alarms.age,
+            severity: "warning",
+            page: "dump-dr-age",
+            summary: `The newest verified DR copy of database ${d.name} in ${dr.drRegion} is older than the RPO of ${rpoHours}h plus ${slack}h for replication (or there is none).`,
+            metric: metric("NewestDrDumpAgeSeconds"),
+            threshold: (rpoHours + slack) * 3600,
+          },
+          args.routing,
+          parent,
+        );
+      }
       metricAlarm(
         `${name}-${d.name}-expiry`,
         {

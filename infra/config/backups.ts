@@ -155,6 +155,33 @@ export const dumpEntry = z
   });
 export type DumpEntry = z.infer<typeof dumpEntry>;
 
+/**
+ * S3 Replication Time Control's one threshold: it replicates 99.99% of objects within 15 minutes, and its metrics'
+ * event threshold takes only 15. https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-time-control.html
+ */
+export const RTC_MINUTES = 15;
+
+/** Replication of the dumps to the DR region: whether, and the latency bound that turns on Replication Time Control. */
+export const dumpReplication = z
+  .object({
+    /** @default true in a prod stack that names encryption.drRegion and has a dump, else false */
+    enabled: z.boolean().optional(),
+    /**
+     * The most minutes a new dump (or a tag change) may take to reach the DR region before it warns. Setting it turns
+     * on Replication Time Control (billed per GB), whose SLA is 15 minutes, so at least 15. @default no bound, no RTC
+     */
+    maxLatencyMinutes: z
+      .int()
+      .min(
+        RTC_MINUTES,
+        `Replication Time Control's bound is ${RTC_MINUTES} minutes; a shorter one cannot be met`,
+      )
+      .max(1440)
+      .optional(),
+  })
+  .strict();
+export type DumpReplicationConfig = z.infer<typeof dumpReplication>;
+
 export const databaseEntry = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, "must be a lowercase name"),
@@ -229,6 +256,8 @@ export const backupsSection = z
     snapshotQuota: z.int().min(1).default(100),
     /** Copy snapshots to encryption.drRegion. */
     copyToDr: z.boolean().optional(),
+    /** S3 Replication of the dumps bucket and the vault to encryption.drRegion (on by default in prod with a DR region). */
+    dumpReplication: dumpReplication.optional(),
   })
   .strict()
   .superRefine((b, ctx) => {

@@ -10,6 +10,7 @@ import { hostsSection } from "./hosts";
 import { logsSection } from "./logs";
 import { monitoringSection } from "./monitoring";
 import { region } from "./rules";
+import { rotationSection, rotationWindowProblem } from "./rotation";
 import { heartbeatWindowSeconds, MAX_WINDOW } from "../core/job/heartbeat";
 
 /** Every key of this project lives under `maintenance:` in stacks/Pulumi.<stack>.yaml. */
@@ -29,6 +30,7 @@ export const SECTIONS = {
   logs: logsSection.optional(),
   monitoring: monitoringSection.optional(),
   hosts: hostsSection.optional(),
+  rotation: rotationSection.optional(),
 } as const;
 
 /** Keys that hold secrets: they must be set with `pulumi config set --secret` and are never parsed as sections. */
@@ -236,11 +238,13 @@ function crossSectionProblems(cfg: Sections, secretValues: Partial<Record<Secret
       );
   }
   problems.push(...hostWindowProblems(cfg));
+  problems.push(...rotationProblems(cfg));
   if (cfg.backups?.copyToDr && !cfg.encryption.drRegion) {
     problems.push(
       `${NAMESPACE}:backups.copyToDr: needs ${NAMESPACE}:encryption.drRegion (the region copies go to)`,
     );
   }
+  problems.push(...replicationProblems(cfg));
   if (cfg.encryption.drRegion !== undefined && cfg.encryption.drRegion === cfg.region) {
     problems.push(`${NAMESPACE}:encryption.drRegion: must differ from aws:region (${cfg.region})`);
   }
@@ -266,6 +270,39 @@ function hostWindowProblems(cfg: Sections): string[] {
     const p = problem(h.wal.baseBackup.window);
     if (p) out.push(`${NAMESPACE}:hosts.wal.baseBackup.window: ${p}`);
   }
+  return out;
+}
+
+/** Dump replication needs a DR region and a dump to replicate; a bound without replication would do nothing. */
+function replicationProblems(cfg: Sections): string[] {
+  const r = cfg.backups?.dumpReplication;
+  if (!r) return [];
+  const key = `${NAMESPACE}:backups.dumpReplication`;
+  const dumps = cfg.backups!.databases.some((d) => d.dump);
+  const problems: string[] = [];
+  if (r.enabled === true && !cfg.encryption.drRegion)
+    problems.push(
+      `${key}.enabled: needs ${NAMESPACE}:encryption.drRegion (the region the dumps replicate to)`,
+    );
+  if (r.enabled === true && !dumps)
+    problems.push(`${key}.enabled: no database has a dump block; there is nothing to replicate`);
+  if (r.enabled === false && r.maxLatencyMinutes !== undefined)
+    problems.push(
+      `${key}.maxLatencyMinutes: has no effect with enabled: false; remove it or enable replication`,
+    );
+  return problems;
+}
+
+/** Rotation windows inside the stack's maintenance windows, when it has any. */
+function rotationProblems(cfg: Sections): string[] {
+  const windows = cfg.monitoring?.maintenanceWindows ?? [];
+  const out: string[] = [];
+  const check = (path: string, schedule: Parameters<typeof rotationWindowProblem>[0]) => {
+    const problem = rotationWindowProblem(schedule, windows, cfg.app.timezone);
+    if (problem) out.push(`${NAMESPACE}:rotation.${path}.schedule: ${problem}`);
+  };
+  for (const [i, d] of (cfg.rotation?.databases ?? []).entries()) check(`databases[${i}]`, d.schedule);
+  if (cfg.rotation?.generated) check("generated", cfg.rotation.generated.schedule);
   return out;
 }
 

@@ -288,3 +288,35 @@ export function checkFargateSize(cpu: number, memoryMb: number): string | null {
 
 /** S3 Object Lock default retention: at most 100 years. https://docs.aws.amazon.com/AmazonS3/latest/API/API_DefaultRetention.html */
 export const OBJECT_LOCK_MAX_DAYS = 36_500;
+
+/**
+ * Secrets Manager rotation rules (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotationRulesType.html
+ * and https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_schedule.html): schedules run in UTC,
+ * no more often than every four hours; a window of 1-24 hours (`Duration`, "3h") must not run into the next UTC day
+ * or the next window; a rate() window starts at midnight UTC; rate() counts 1-1000 days.
+ */
+export const SECRETS_ROTATION = {
+  minIntervalHours: 4,
+  durationHours: { min: 1, max: 24 },
+  rateDays: { min: 1, max: 1000 },
+} as const;
+
+/** Problems of a rotation schedule's windows, from its next starts (UTC) and its window length. */
+export function checkRotationWindows(starts: readonly Date[], durationHours: number): string | null {
+  const d = SECRETS_ROTATION.durationHours;
+  if (!Number.isInteger(durationHours) || durationHours < d.min || durationHours > d.max)
+    return `window must be ${d.min}-${d.max} whole hours, not ${durationHours}`;
+  for (let i = 0; i < starts.length; i++) {
+    const start = starts[i]!;
+    const end = start.getTime() + durationHours * 3_600_000;
+    const nextDay = Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate() + 1);
+    if (end > nextDay)
+      return `the ${durationHours}h window starting ${start.toISOString().slice(11, 16)} UTC runs into the next UTC day, which Secrets Manager refuses`;
+    const next = starts[i + 1];
+    if (next && next.getTime() - start.getTime() < SECRETS_ROTATION.minIntervalHours * 3_600_000)
+      return `rotates more often than every ${SECRETS_ROTATION.minIntervalHours} hours, which Secrets Manager refuses`;
+    if (next && end > next.getTime())
+      return `the ${durationHours}h window runs into the next rotation's window`;
+  }
+  return null;
+}

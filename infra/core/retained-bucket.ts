@@ -28,6 +28,8 @@ export interface RetainedBucketArgs {
   /** Extra statements for services that write into the bucket (CloudWatch Logs exports), given the bucket ARN. */
   readonly servicePolicy?: (bucketArn: string) => pulumi.Input<Statement[]>;
   readonly tags?: Record<string, string>;
+  /** Another region than the provider's (a DR copy). @default the provider's region */
+  readonly region?: string;
 }
 
 export function validateBucketArgs(args: RetainedBucketArgs): void {
@@ -44,11 +46,14 @@ export function validateBucketArgs(args: RetainedBucketArgs): void {
 export class RetainedBucket extends pulumi.ComponentResource {
   readonly bucketName: pulumi.Output<string>;
   readonly bucketArn: pulumi.Output<string>;
+  /** Replication needs versioning on both buckets first. */
+  readonly versioning: aws.s3.BucketVersioning;
 
   constructor(name: string, args: RetainedBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     validateBucketArgs(args);
     super("maintenance:storage:RetainedBucket", name, {}, opts);
     const parent = { parent: this };
+    const region = args.region ? { region: args.region } : {};
     // S3 names are global: a random suffix keeps them unique; `keepers` never change, so the name is stable.
     const suffix = new random.RandomId(`${name}-suffix`, { byteLength: 4 }, parent);
     const bucket = new aws.s3.Bucket(
@@ -59,12 +64,13 @@ export class RetainedBucket extends pulumi.ComponentResource {
         // Backups and archives outlive the stack: deleting the stack must never delete them.
         forceDestroy: false,
         tags: { ...args.tags, purpose: args.purpose },
+        ...region,
       },
       { parent: this, protect: args.protect },
     );
     new aws.s3.BucketOwnershipControls(
       `${name}-ownership`,
-      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" }, ...region },
       parent,
     );
     new aws.s3.BucketPublicAccessBlock(
@@ -75,12 +81,13 @@ export class RetainedBucket extends pulumi.ComponentResource {
         blockPublicPolicy: true,
         ignorePublicAcls: true,
         restrictPublicBuckets: true,
+        ...region,
       },
       parent,
     );
     const versioning = new aws.s3.BucketVersioning(
       `${name}-versioning`,
-      { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+      { bucket: bucket.id, versioningConfiguration: { status: "Enabled" }, ...region },
       parent,
     );
     new aws.s3.BucketServerSideEncryptionConfiguration(
@@ -93,6 +100,7 @@ export class RetainedBucket extends pulumi.ComponentResource {
             bucketKeyEnabled: true,
           },
         ],
+        ...region,
       },
       parent,
     );
@@ -106,13 +114,14 @@ export class RetainedBucket extends pulumi.ComponentResource {
             return JSON.stringify({ ...base, Statement: [...base.Statement, ...(extra as Statement[])] });
           }),
         ),
+        ...region,
       },
       parent,
     );
     if (args.lifecycleRules.length) {
       new aws.s3.BucketLifecycleConfiguration(
         `${name}-lifecycle`,
-        { bucket: bucket.id, rules: lifecycleConfigurationRules(args.lifecycleRules) },
+        { bucket: bucket.id, rules: lifecycleConfigurationRules(args.lifecycleRules), ...region },
         // Lifecycle rules on a versioned bucket need versioning in place first.
         { parent: this, dependsOn: [versioning] },
       );
@@ -124,12 +133,14 @@ export class RetainedBucket extends pulumi.ComponentResource {
         {
           bucket: bucket.id,
           rule: { defaultRetention: { mode, ...(days !== undefined ? { days } : { years }) } },
+          ...region,
         },
         { parent: this, dependsOn: [versioning] },
       );
     }
     this.bucketName = bucket.bucket;
     this.bucketArn = bucket.arn;
+    this.versioning = versioning;
     this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
   }
 }

@@ -71,6 +71,18 @@ export const verifyConfigSchema = z
       .default({ keepLastFloor: 3, freshnessSeconds: 48 * 3600, maxMarksPerRun: 20, dryRun: false }),
     /** Dumps tried per database, newest first, before the run gives up on finding a good one. */
     maxCandidates: z.int().min(1).max(20).default(3),
+    /**
+     * The DR copies (S3 Replication into the DR region): the run reports the age of each database's newest replica
+     * that carries the source's `verified=ok` tag. A restore from the DR copy reads these buckets in this region.
+     */
+    dr: z
+      .object({
+        region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as us-west-2"),
+        /** The DR replicas of `buckets`, in the same order (the dumps bucket's, then the vault's). */
+        buckets: z.array(z.string().min(3)).min(1),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type VerifyConfig = z.infer<typeof verifyConfigSchema>;

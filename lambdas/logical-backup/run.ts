@@ -1,7 +1,8 @@
 // One dump run: fetch the password from Secrets Manager, dump the slot's object, report metrics; never logs the secret.
-import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { Log } from "../shared/log";
+import { isAuthFailure, withCurrentCredentials } from "../shared/secret";
 import { refuseFutureSlot } from "../shared/slot";
 import type { DumpConfig } from "./config";
 import { type DumpResult, dumpCommand, dumpKey, dumpToS3 } from "./dump";
@@ -12,17 +13,6 @@ export interface DumpMetrics {
 
 export class DumpFailedError extends Error {
   override name = "DumpFailedError";
-}
-
-/** Secrets Manager values are either the password or JSON with a `password` field (RDS-style secrets). */
-export function passwordFrom(secret: string): string {
-  try {
-    const parsed = JSON.parse(secret) as { password?: unknown };
-    if (typeof parsed.password === "string") return parsed.password;
-  } catch {
-    // a plain string secret
-  }
-  return secret;
 }
 
 export async function runDump(
@@ -42,29 +32,34 @@ export async function runDump(
     deps.now(),
     "it would count as the newest dump until then, its age negative, so the backup-age alarm could not fire",
   );
-  const secret = await deps.secrets.send(new GetSecretValueCommand({ SecretId: config.passwordSecretArn }));
-  if (!secret.SecretString)
-    throw new DumpFailedError(`secret ${config.passwordSecretArn} has no string value`);
   const key = dumpKey(event.tier, config.database, new Date(event.scheduledTime));
-  const command = dumpCommand(config.engine, {
-    host: config.host,
-    port: config.port,
-    database: config.databaseName,
-    user: config.user,
-    password: passwordFrom(secret.SecretString),
-    ...(config.sslMode ? { sslMode: config.sslMode } : {}),
-  });
   const bucket = config.tierBuckets?.[event.tier as keyof DumpConfig["tierBuckets"]] ?? config.bucket;
-  const result = await dumpToS3(
-    command,
-    {
-      bucket,
-      ...(bucket !== config.bucket ? { stagingBucket: config.bucket } : {}),
-      key,
-      kmsKeyArn: config.kmsKeyArn,
-      tags: { tier: event.tier, database: config.database },
-    },
-    { s3: deps.s3 },
+  // The secret is read at every run, and once more if the database refused it: a rotation that finished between
+  // the read and the login leaves the new password in AWSCURRENT. A session already open keeps working.
+  const result = await withCurrentCredentials(
+    deps.secrets,
+    config.passwordSecretArn,
+    (credentials) =>
+      dumpToS3(
+        dumpCommand(config.engine, {
+          host: config.host,
+          port: config.port,
+          database: config.databaseName,
+          user: credentials.username ?? config.user,
+          password: credentials.password,
+          ...(config.sslMode ? { sslMode: config.sslMode } : {}),
+        }),
+        {
+          bucket,
+          ...(bucket !== config.bucket ? { stagingBucket: config.bucket } : {}),
+          key,
+          kmsKeyArn: config.kmsKeyArn,
+          tags: { tier: event.tier, database: config.database },
+        },
+        { s3: deps.s3 },
+      ),
+    (r) => r.status === "failed" && isAuthFailure(r.error),
+    () => deps.log.warn("the database refused the password; reading the secret again", { key }),
   );
   if (result.status === "failed") {
     deps.metrics.put("BackupFailed", 1);

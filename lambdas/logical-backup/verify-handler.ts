@@ -6,6 +6,7 @@ import { defineJob, putDimensioned } from "../shared/job";
 import { toLog } from "../shared/log";
 import type { Log } from "../shared/log";
 import { type VerifyConfig, verifyConfigSchema, verifyEventSchema } from "./config";
+import { newestVerifiedReplica } from "./dr-age";
 import { markExpired } from "./expiry";
 import { type DumpVerdict, dumpsOf, verifyDumps } from "./verify";
 
@@ -17,6 +18,7 @@ export const VERIFY_METRICS = {
   failed: "DumpVerificationFailed",
   marked: "DumpsMarkedForExpiry",
   expiryFailed: "DumpExpiryFailed",
+  drAge: "NewestDrDumpAgeSeconds",
 } as const;
 
 /** A database is not started with less than this left before Lambda's deadline (a dump is streamed whole). */
@@ -24,6 +26,8 @@ export const MIN_MS_TO_START = 120_000;
 
 export interface VerifyDeps {
   readonly s3: S3Client;
+  /** A client in the DR region (config.dr.region), when the dumps replicate there. */
+  readonly drS3?: S3Client;
   readonly log: Log;
   readonly put: (
     metric: (typeof VERIFY_METRICS)[keyof typeof VERIFY_METRICS],
@@ -77,6 +81,7 @@ export async function runVerify(
     if (v.ok) deps.log.info("newest dump verified", { ...v });
     else deps.log.error("dump verification failed", { ...v });
     verdicts.push(v);
+    if (config.dr && deps.drS3) await reportDrAge(deps, config.dr.buckets, d.database);
     // Then mark what the tiers' retention lets go; a marking error is logged and never fails the verification.
     try {
       const dumps = await dumpsOf(deps.s3, config.buckets, d.database);
@@ -106,6 +111,28 @@ export async function runVerify(
   return verdicts;
 }
 
+/** The newest verified DR copy's age; none (or an error) reports nothing, which the DR age alarm counts as breaching. */
+async function reportDrAge(deps: VerifyDeps, buckets: readonly string[], database: string): Promise<void> {
+  try {
+    const dr = await newestVerifiedReplica(deps.drS3!, buckets, database, deps.now());
+    if (dr.ageSeconds !== null) deps.put(VERIFY_METRICS.drAge, database, dr.ageSeconds);
+    if (dr.key) deps.log.info("newest verified DR copy", { database, ...dr });
+    else deps.log.warn("no verified DR copy among the newest replicas", { database, ...dr });
+  } catch (e) {
+    deps.log.error("reading the DR copies failed", { database, error: (e as Error).message });
+  }
+}
+
+/** One client per DR region, made on first use (module scope, so warm invocations reuse it). */
+const drClients = new Map<string, S3Client>();
+function drClient(region: string): S3Client {
+  const known = drClients.get(region);
+  if (known) return known;
+  const made = new S3Client({ region });
+  drClients.set(region, made);
+  return made;
+}
+
 export const handler = defineJob({
   job: "logical-backup-verify",
   event: verifyEventSchema,
@@ -113,10 +140,18 @@ export const handler = defineJob({
   run: (event, ctx) =>
     runVerify(event, ctx.config, {
       s3,
+      ...(ctx.config.dr ? { drS3: drClient(ctx.config.dr.region) } : {}),
       log: toLog(ctx.logger),
       put: (metric, database, value) =>
         putDimensioned(ctx.metrics, { name: "Database", value: database }, [
-          { metric, unit: metric === VERIFY_METRICS.age ? MetricUnit.Seconds : MetricUnit.Count, value },
+          {
+            metric,
+            unit:
+              metric === VERIFY_METRICS.age || metric === VERIFY_METRICS.drAge
+                ? MetricUnit.Seconds
+                : MetricUnit.Count,
+            value,
+          },
         ]),
       remainingMs: ctx.remainingMs,
       now: ctx.now,

@@ -24,7 +24,10 @@ export interface ResourceChange {
   readonly replaceBecause: string[];
   readonly before?: Record<string, unknown>;
   readonly after?: Record<string, unknown>;
-  /** Why a reviewer must look twice: deletes/replaces of stateful resources, shortened retention, forceDestroy. */
+  /**
+   * Why a reviewer must look twice: deletes/replaces of stateful resources, shortened retention, forceDestroy,
+   * replication removed or stopped.
+   */
   readonly dangers: string[];
 }
 
@@ -48,6 +51,7 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
   "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": ["bucket"],
   "aws:s3/bucketOwnershipControls:BucketOwnershipControls": ["bucket"],
   "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": ["bucket"],
+  "aws:s3/bucketReplicationConfig:BucketReplicationConfig": ["bucket"],
   "aws:sns/topic:Topic": ["name", "namePrefix", "fifoTopic"],
   "aws:sns/topicSubscription:TopicSubscription": ["topic", "protocol", "endpoint"],
   "aws:sns/topicPolicy:TopicPolicy": ["arn"],
@@ -132,6 +136,41 @@ export function changedPaths(before: Record<string, unknown>, after: Record<stri
   return [...paths].sort();
 }
 
+const REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig";
+type ReplicationRule = { id?: string; status?: string; deleteMarkerReplication?: { status?: string } };
+
+/**
+ * Replication that stops or starts deleting: a removed configuration or rule, a rule no longer Enabled (new dumps stop
+ * reaching the DR region), or delete markers that now replicate (a deleted source dump would hide its DR copy).
+ */
+function replicationWeakened(
+  type: string,
+  before: Record<string, unknown>,
+  after: Record<string, unknown> | undefined,
+): string[] {
+  if (type !== REPLICATION) return [];
+  const bucket = String(before.bucket ?? after?.bucket);
+  if (!after) return [`removes S3 replication of ${bucket}: its new dumps no longer reach the DR region`];
+  const rules = (x: Record<string, unknown>) =>
+    new Map(((x.rules ?? []) as ReplicationRule[]).map((r) => [String(r.id), r]));
+  const now = rules(after);
+  const out: string[] = [];
+  for (const [id, r] of rules(before)) {
+    const n = now.get(id);
+    if (r.status === "Enabled" && n?.status !== "Enabled")
+      out.push(`stops replication rule ${id} of ${bucket}: its new dumps no longer reach the DR region`);
+    else if (
+      n &&
+      r.deleteMarkerReplication?.status !== "Enabled" &&
+      n.deleteMarkerReplication?.status === "Enabled"
+    )
+      out.push(
+        `replicates delete markers under rule ${id} of ${bucket}: a deleted source dump would hide its DR copy`,
+      );
+  }
+  return out;
+}
+
 function retentionShortened(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
   const a = new Map<string, unknown>();
   const b = new Map<string, unknown>();
@@ -174,7 +213,10 @@ export function diffPlans(before: PlanLike | undefined, after: PlanLike): StackD
     }
     const forcing = [...(REPLACE_ON[r.type] ?? ["name"]), "region"];
     const replaceBecause = properties.filter((p) => forcing.includes(p.split(".")[0]!));
-    const dangers = retentionShortened(prev.inputs, r.inputs);
+    const dangers = [
+      ...retentionShortened(prev.inputs, r.inputs),
+      ...replicationWeakened(r.type, prev.inputs, r.inputs),
+    ];
     if (r.inputs.forceDestroy === true && prev.inputs.forceDestroy !== true)
       dangers.push("forceDestroy turned on");
     if (replaceBecause.length && STATEFUL.has(r.type))
@@ -199,7 +241,10 @@ export function diffPlans(before: PlanLike | undefined, after: PlanLike): StackD
       properties: [],
       replaceBecause: [],
       before: r.inputs,
-      dangers: STATEFUL.has(r.type) ? [`deletes a stateful ${r.type}`] : [],
+      dangers: [
+        ...(STATEFUL.has(r.type) ? [`deletes a stateful ${r.type}`] : []),
+        ...replicationWeakened(r.type, r.inputs, undefined),
+      ],
     });
   }
   changes.sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));

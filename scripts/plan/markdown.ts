@@ -107,7 +107,7 @@ export function renderMarkdown(diffs: readonly StackDiff[], options: { limit?: n
   if (dangers.length) {
     summary.push(
       "",
-      "**Needs a second reviewer** (deletes, replacements of stateful resources, shortened retention):",
+      "**Needs a second reviewer** (deletes, replacements of stateful resources, shortened retention, replication removed or stopped):",
       "",
     );
     let used = summary.join("\n").length;

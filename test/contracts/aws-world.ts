@@ -1,6 +1,7 @@
 // An in-memory AWS for the contract runs: one stub on the SDK's shared Client.prototype.send answers S3, CloudWatch
 // Logs, RDS, Secrets Manager and SSM statefully, and records every command a job's real code sends.
 import { Readable } from "node:stream";
+import { FakeSecretsManager } from "../support/fake-secrets-manager";
 
 /** One command as the job's code sent it: the client's service and region, the command name and its input. */
 export interface SentCommand {
@@ -56,6 +57,26 @@ export interface RdsSnapshotState {
   readonly kmsKeyId: string;
 }
 
+/** One rule of a planned S3 replication configuration, as the world applies it. */
+export interface WorldReplicationRule {
+  readonly ruleId: string;
+  readonly roleArn: string;
+  readonly sourceBucket: string;
+  readonly sourceRegion: string;
+  readonly prefix: string;
+  readonly destinationBucket: string;
+  readonly destinationRegion: string;
+  readonly replicaKmsKeyId: string;
+}
+
+/** What S3 Replication did: a new object or a source's later tag change carried to the replica. */
+export interface Replicated {
+  readonly rule: WorldReplicationRule;
+  readonly key: string;
+  readonly what: "object" | "tags";
+  readonly tags: number;
+}
+
 /** The state every fake shares; scenarios seed it, then read what the job left. */
 export class AwsWorld {
   readonly sent: SentCommand[] = [];
@@ -64,14 +85,26 @@ export class AwsWorld {
   readonly exportTasks: ExportTask[] = [];
   readonly snapshots: RdsSnapshotState[] = [];
   readonly parameters = new Map<string, string>();
-  readonly secrets = new Map<string, string>();
+  /** Secrets with versions and staging labels, as rotation needs them. */
+  readonly secrets: FakeSecretsManager;
+  /** The plan's replication rules (job-runs.ts loads them); every write or tag change under one is replicated. */
+  readonly replicationRules: WorldReplicationRule[] = [];
+  readonly replicated: Replicated[] = [];
   private readonly uploads = new Map<string, Upload>();
   private ids = 0;
 
   constructor(
     readonly account: string,
     readonly now: () => Date,
-  ) {}
+  ) {
+    this.secrets = new FakeSecretsManager(now);
+  }
+
+  /** A secret whose AWSCURRENT value is `value` (created, or given a new current version). */
+  setSecret(arn: string, value: string): void {
+    if (!this.secrets.has(arn)) this.secrets.create(arn, value);
+    else this.secrets.answer("PutSecretValue", { SecretId: arn, SecretString: value });
+  }
 
   putObject(
     bucket: string,
@@ -81,6 +114,30 @@ export class AwsWorld {
     tags: StoredObject["tags"],
   ) {
     this.objects.set(`${bucket}/${key}`, { body, metadata, tags, lastModified: this.now() });
+    this.replicate(bucket, key, "object");
+  }
+
+  /**
+   * S3 Replication as the plan configures it, at once: the first rule (by priority) whose prefix holds the key copies
+   * the object, or a later change of its tags ("By default, Amazon S3 replicates metadata from the source objects to
+   * the replicas": https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-for-metadata-changes.html).
+   * Deletes are not replicated (delete marker replication is off).
+   */
+  private replicate(bucket: string, key: string, what: Replicated["what"]): void {
+    const rule = this.replicationRules.find((r) => r.sourceBucket === bucket && key.startsWith(r.prefix));
+    const source = this.object(bucket, key);
+    if (!rule || !source) return;
+    const replica = this.object(rule.destinationBucket, key);
+    const tags = source.tags.map((t) => ({ ...t }));
+    if (what === "tags" && replica) replica.tags = tags;
+    else
+      this.objects.set(`${rule.destinationBucket}/${key}`, {
+        body: source.body,
+        metadata: { ...source.metadata },
+        tags,
+        lastModified: this.now(),
+      });
+    this.replicated.push({ rule, key, what, tags: tags.length });
   }
 
   object(bucket: string, key: string): StoredObject | undefined {
@@ -201,6 +258,7 @@ export class AwsWorld {
         const o = this.object(i.Bucket, i.Key);
         if (!o) throw errors.s3NoSuchKey();
         o.tags = (i.Tagging?.TagSet ?? []).map((t: { Key: string; Value: string }) => ({ ...t }));
+        this.replicate(i.Bucket, i.Key, "tags");
         return {};
       }
       // ---- CloudWatch Logs
@@ -263,11 +321,12 @@ export class AwsWorld {
         };
       }
       // ---- Secrets Manager and SSM
-      case "Secrets Manager:GetSecretValue": {
-        const v = this.secrets.get(i.SecretId);
-        if (v === undefined) throw new Error(`ResourceNotFoundException: no secret ${i.SecretId}`);
-        return { ARN: i.SecretId, SecretString: v };
-      }
+      case "Secrets Manager:GetSecretValue":
+      case "Secrets Manager:DescribeSecret":
+      case "Secrets Manager:ListSecretVersionIds":
+      case "Secrets Manager:PutSecretValue":
+      case "Secrets Manager:UpdateSecretVersionStage":
+        return this.secrets.answer(c.command, i);
       case "SSM:GetParameter": {
         const v = this.parameters.get(i.Name);
         if (v === undefined) throw errors.ssmParameterNotFound();

@@ -8,6 +8,7 @@ import {
   evaluate,
   type IamRequest,
   platformRequests,
+  replicationRequests,
   requestsFor,
   StackPolicies,
 } from "./permissions";
@@ -15,6 +16,7 @@ import { unusedGrants } from "./least-privilege";
 import { hostRequests } from "./hosts";
 import { wiringRequests } from "./wiring";
 import { type JobRun, runStackJobs } from "./job-runs";
+import type { AwsWorld } from "./aws-world";
 
 jest.setTimeout(120_000);
 
@@ -25,12 +27,14 @@ export function defineContracts(stacks: readonly { stack: string; dir?: string }
     let runs: JobRun[];
     let requests: { run: JobRun; requests: IamRequest[] }[];
     let policies: StackPolicies;
+    let world: AwsWorld;
 
     beforeAll(async () => {
       rec = await recordStack(stack, dir);
       policies = new StackPolicies(rec);
       const out = await runStackJobs(rec);
       runs = out.runs;
+      world = out.world;
       requests = runs.map((run) => ({
         run,
         requests: [
@@ -73,11 +77,23 @@ export function defineContracts(stacks: readonly { stack: string; dir?: string }
       expect([...new Set(denied)]).toEqual([]);
     });
 
-    it("allows what AWS services do for the stack: Logs exports, Firehose, alarms, schedules, rules, subscriptions, host windows", async () => {
+    it("replicates the dumps of a stack that names a DR region and replicates, and nothing of any other stack", () => {
+      const configs = rec.resources.filter(
+        (r) => r.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+      );
+      const dr = rec.config.encryption.drRegion;
+      if (!dr) expect(configs).toEqual([]);
+      // Replication is proven only if the runs replicated something under every configured rule's bucket.
+      const sources = new Set(world.replicated.map((e) => e.rule.sourceBucket));
+      expect(configs.map((c) => c.inputs.bucket).filter((b) => !sources.has(String(b)))).toEqual([]);
+    });
+
+    it("allows what AWS services do for the stack: Logs exports, Firehose, alarms, schedules, rules, subscriptions, replication, host windows", async () => {
       const denied: string[] = [];
       for (const r of [
         ...deliveryRequests(rec, policies, runs),
         ...wiringRequests(rec),
+        ...replicationRequests(rec, policies, world),
         ...hostRequests(rec, policies),
       ]) {
         const d = await evaluate(r, policies);
@@ -91,6 +107,7 @@ export function defineContracts(stacks: readonly { stack: string; dir?: string }
       const service = [
         ...deliveryRequests(rec, policies, runs),
         ...wiringRequests(rec),
+        ...replicationRequests(rec, policies, world),
         ...hostRequests(rec, policies),
         ...requests.flatMap((r) => r.requests),
       ];

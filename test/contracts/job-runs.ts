@@ -7,7 +7,7 @@ import type { RecordedStack } from "../../scripts/lib/record-stack";
 import type { RecordedResource } from "../support/pulumi-mocks";
 import { type EmfRecord, parseEmf } from "../support/emf";
 import { issue, startTlsServer } from "../support/tls-fixtures";
-import { AwsWorld, type SdkErrors, type SentCommand } from "./aws-world";
+import { AwsWorld, type SdkErrors, type SentCommand, type WorldReplicationRule } from "./aws-world";
 
 /** What one job did in one stack. */
 export interface JobRun {
@@ -119,7 +119,9 @@ function lambdaModule(fn: RecordedResource): string {
   if (command === "index.handler") return "../../lambdas/logical-backup/handler";
   if (command === "verify.handler") return "../../lambdas/logical-backup/verify-handler";
   const service = env.POWERTOOLS_SERVICE_NAME;
-  const known = ["backup", "backup-verify", "cert-check", "log-archive", "wal-check"];
+  // Rotation functions (`rotate-<db>`, `rotate-generated`) all run lambdas/secret-rotation.
+  if (service?.startsWith("rotate-")) return "../../lambdas/secret-rotation/handler";
+  const known = ["backup", "backup-verify", "cert-check", "log-archive", "rotation-check", "wal-check"];
   if (!service || !known.includes(service))
     throw new Error(
       `${fn.name}: no contract scenario for job "${service}"; add it to test/contracts/job-runs.ts`,
@@ -185,11 +187,86 @@ export function plannedJobs(rec: RecordedStack): PlannedJob[] {
   return jobs;
 }
 
-/** Dumps first (verification reads what they wrote), snapshots before their verification. */
+/**
+ * Dumps first (verification reads what they wrote), snapshots before their verification; rotations after the dumps
+ * (they change the dump user's password), the rotation check after the rotations (it reads their stages).
+ */
 function order(job: PlannedJob): number {
   if (job.runsOn === "fargate" || job.module.endsWith("logical-backup/handler")) return 0;
   if (job.module.endsWith("/backup/handler")) return 1;
+  if (job.module.endsWith("secret-rotation/handler")) return 3;
+  if (job.module.endsWith("rotation-check/handler")) return 4;
   return 2;
+}
+
+/** Local database users the rotation runs create (unique to this process), dropped when the stack's runs end. */
+const ROTATION_USER_PREFIX = `r${process.pid % 100_000}_`;
+let rotationUsers = 0;
+const rootMysql = (sql: string) =>
+  execFileSync("mysql", ["-uroot", "-N", "-B", "-e", sql], { encoding: "utf8" });
+const superPg = (sql: string) =>
+  execFileSync("psql", ["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-tAq", "-c", sql], {
+    env: { ...process.env, PGPASSWORD: "postgres" },
+    encoding: "utf8",
+  });
+
+/**
+ * What a rotation needs in place: each database secret points at a fresh user of the local server of its engine
+ * (and an admin that may create users and grant), each generated secret exists with no value (as the stack creates
+ * it); then Secrets Manager starts a rotation of each, and the function runs the four steps.
+ */
+function rotationEvents(world: AwsWorld, config: Record<string, any>): Record<string, string>[] {
+  const events: Record<string, string>[] = [];
+  for (const s of config.secrets as Record<string, string>[]) {
+    if (s.kind === "database") {
+      const mysql = s.engine === "mysql";
+      const user = `${ROTATION_USER_PREFIX}${++rotationUsers}`;
+      const password = `p${Date.now().toString(36)}x${rotationUsers}`;
+      if (mysql)
+        rootMysql(
+          `CREATE USER '${user}'@'127.0.0.1' IDENTIFIED BY '${password}'; GRANT SELECT ON contract.* TO '${user}'@'127.0.0.1'`,
+        );
+      else superPg(`CREATE ROLE ${user} LOGIN PASSWORD '${password}'`);
+      const login = (username: string, pw: string) =>
+        JSON.stringify({
+          engine: s.engine,
+          host: "127.0.0.1",
+          port: mysql ? 3306 : 5432,
+          username,
+          password: pw,
+          dbname: "contract",
+          ssl: false,
+        });
+      world.setSecret(s.arn!, login(user, password));
+      if (s.adminSecretArn && !world.secrets.has(s.adminSecretArn)) {
+        const admin = `${ROTATION_USER_PREFIX}adm`;
+        if (mysql) {
+          rootMysql(
+            `CREATE USER IF NOT EXISTS '${admin}'@'127.0.0.1' IDENTIFIED BY 'admin'; GRANT ALL ON *.* TO '${admin}'@'127.0.0.1' WITH GRANT OPTION`,
+          );
+          world.setSecret(s.adminSecretArn, login(admin, "admin"));
+        } else world.setSecret(s.adminSecretArn, login("postgres", "postgres"));
+      }
+    } else if (!world.secrets.has(s.arn!)) world.secrets.create(s.arn!);
+    const token = world.secrets.startRotation(s.arn!);
+    for (const Step of ["createSecret", "setSecret", "testSecret", "finishSecret"])
+      events.push({ Step, SecretId: s.arn!, ClientRequestToken: token });
+  }
+  return events;
+}
+
+function dropRotationUsers(): void {
+  const like = `${ROTATION_USER_PREFIX.replace(/_/g, "\\_")}%`;
+  for (const row of rootMysql(`SELECT CONCAT(User, '@', Host) FROM mysql.user WHERE User LIKE '${like}'`)
+    .split("\n")
+    .filter(Boolean)) {
+    const [u, h] = row.split("@");
+    rootMysql(`DROP USER IF EXISTS '${u}'@'${h}'`);
+  }
+  for (const r of superPg(`SELECT rolname FROM pg_roles WHERE rolname LIKE '${like}'`)
+    .split("\n")
+    .filter(Boolean))
+    superPg(`DROP ROLE IF EXISTS ${r}`);
 }
 
 function withScheduledTime(event: unknown, at: Date): unknown {
@@ -222,7 +299,7 @@ function seedBefore(job: PlannedJob, world: AwsWorld, config: Record<string, any
   }
   if (job.module.endsWith("wal-check/handler")) seedWalRepository(world, config);
   if (config.passwordSecretArn)
-    world.secrets.set(
+    world.setSecret(
       config.passwordSecretArn,
       JSON.stringify({ password: LOCAL_DB[config.engine as "postgres" | "mysql"].password }),
     );
@@ -346,7 +423,9 @@ async function runJob(stack: string, job: PlannedJob, world: AwsWorld): Promise<
     // The archive runs hourly: a second run reads the checkpoint the first one wrote.
     const events = job.module.endsWith("log-archive/handler")
       ? [...job.events, ...job.events]
-      : [...job.events];
+      : job.module.endsWith("secret-rotation/handler")
+        ? rotationEvents(world, config)
+        : [...job.events];
     if (job.env.LAST_SUCCESS_PARAMETER) events.push({ heartbeat: true });
     const invoke = async (event: unknown, offsetMs = 0) => {
       const at = new Date(world.now().getTime() + offsetMs);
@@ -396,6 +475,40 @@ async function runJob(stack: string, job: PlannedJob, world: AwsWorld): Promise<
   };
 }
 
+/** The plan's S3 replication rules, highest priority first, with each bucket's region. */
+export function replicationRulesOf(rec: RecordedStack): WorldReplicationRule[] {
+  const bucketRegion = (name: string) =>
+    rec.resources.find((r) => r.type === "aws:s3/bucket:Bucket" && r.inputs.bucket === name)?.region ?? "";
+  return rec.resources
+    .filter((r) => r.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig")
+    .flatMap((c) =>
+      (
+        c.inputs.rules as {
+          id: string;
+          priority: number;
+          status: string;
+          filter?: { prefix?: string };
+          destination: { bucket: string; encryptionConfiguration: { replicaKmsKeyId: string } };
+        }[]
+      )
+        .filter((r) => r.status === "Enabled")
+        .sort((a, b) => b.priority - a.priority)
+        .map((r) => {
+          const destinationBucket = r.destination.bucket.replace(/^arn:aws:s3:::/, "");
+          return {
+            ruleId: r.id,
+            roleArn: String(c.inputs.role),
+            sourceBucket: String(c.inputs.bucket),
+            sourceRegion: c.region,
+            prefix: r.filter?.prefix ?? "",
+            destinationBucket,
+            destinationRegion: bucketRegion(destinationBucket),
+            replicaKmsKeyId: r.destination.encryptionConfiguration.replicaKmsKeyId,
+          };
+        }),
+    );
+}
+
 /** Runs every job of the stack in dependency order against one shared in-memory AWS. */
 export async function runStackJobs(
   rec: RecordedStack,
@@ -404,11 +517,16 @@ export async function runStackJobs(
   ensureLocalDatabases();
   // Real time: the jobs refuse slots in the future, and verification judges ages against the clock.
   const world = new AwsWorld("123456789012", () => new Date());
+  world.replicationRules.push(...replicationRulesOf(rec));
   const runs: JobRun[] = [];
-  for (const job of plannedJobs(rec).sort((a, b) => order(a) - order(b))) {
-    const t0 = Date.now();
-    runs.push(await runJob(rec.plan.stack, job, world));
-    if (process.env.CONTRACT_TIMING) process.stderr.write(`${job.name}: ${Date.now() - t0} ms\n`);
+  try {
+    for (const job of plannedJobs(rec).sort((a, b) => order(a) - order(b))) {
+      const t0 = Date.now();
+      runs.push(await runJob(rec.plan.stack, job, world));
+      if (process.env.CONTRACT_TIMING) process.stderr.write(`${job.name}: ${Date.now() - t0} ms\n`);
+    }
+  } finally {
+    dropRotationUsers();
   }
   return { runs, world };
 }

@@ -32,6 +32,13 @@ const AWS_METRICS: Record<
   string,
   { metrics: string[]; dimensions: string[]; names: [string, string] | null }
 > = {
+  // S3 Replication metrics, published (with replication metrics on) in the source's region per rule:
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/metrics-dimensions.html#s3-cloudwatch-replication-metrics
+  "AWS/S3": {
+    metrics: ["OperationsFailedReplication", "ReplicationLatency"],
+    dimensions: ["SourceBucket", "DestinationBucket", "RuleId"],
+    names: ["aws:s3/bucket:Bucket", "bucket"],
+  },
   "AWS/Lambda": {
     metrics: ["Errors", "Throttles", "Duration", "Invocations"],
     dimensions: ["FunctionName"],
@@ -129,7 +136,29 @@ function planFeeds(rec: RecordedStack): Watched[] {
   return out;
 }
 
-function awsMetricProblem(rec: RecordedStack, w: Watched): string | null {
+/**
+ * A replication metric names a rule of the plan: a replication configuration of SourceBucket with a rule RuleId whose
+ * destination is DestinationBucket and whose metrics are on, watched from the source's region (where S3 publishes).
+ */
+function replicationMetricProblem(rec: RecordedStack, w: Watched, region: string): string | null {
+  const { SourceBucket: source, DestinationBucket: destination, RuleId: ruleId } = w.dimensions;
+  const config = rec.resources.find(
+    (r) => r.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig" && r.inputs.bucket === source,
+  );
+  if (!config) return `no replication configuration of the stack has source bucket ${source}`;
+  const rule = (
+    config.inputs.rules as { id: string; destination: { bucket: string; metrics?: { status: string } } }[]
+  ).find((r) => r.id === ruleId);
+  if (!rule) return `bucket ${source} has no replication rule ${ruleId}`;
+  if (rule.destination.bucket !== `arn:aws:s3:::${destination}`)
+    return `rule ${ruleId} replicates to ${rule.destination.bucket}, not ${destination}`;
+  if (rule.destination.metrics?.status !== "Enabled")
+    return `rule ${ruleId} has replication metrics off, so S3 publishes no ${w.metricName}`;
+  if (config.region !== region) return `S3 publishes it in ${config.region}, the alarm is in ${region}`;
+  return null;
+}
+
+function awsMetricProblem(rec: RecordedStack, w: Watched, region = ""): string | null {
   if (w.namespace === "CWAgent") {
     const dims = AGENT_DIMENSIONS[w.metricName];
     if (!dims) return `the CloudWatch agent publishes no ${w.metricName} this project knows`;
@@ -146,6 +175,7 @@ function awsMetricProblem(rec: RecordedStack, w: Watched): string | null {
   const keys = Object.keys(w.dimensions).sort();
   if (keys.join(",") !== [...spec.dimensions].sort().join(","))
     return `AWS publishes ${w.namespace} ${w.metricName} with {${spec.dimensions.join(", ")}}, not {${keys.join(", ")}}`;
+  if (w.namespace === "AWS/S3") return replicationMetricProblem(rec, w, region);
   if (spec.names) {
     const [type, field] = spec.names;
     const value = w.dimensions[spec.dimensions[0]!];
@@ -185,7 +215,7 @@ export function unfedAlarms(rec: RecordedStack, runs: readonly JobRun[]): FedAla
           : near.length
             ? `the jobs publish it only as ${[...new Set(near)].join(" ")}`
             : "no job, metric filter or schedule publishes it";
-      } else why = awsMetricProblem(rec, w);
+      } else why = awsMetricProblem(rec, w, alarm.region);
       if (why) out.push({ alarm: String(alarm.inputs.alarmName ?? alarm.name), watches, why });
     }
   }

@@ -108,7 +108,21 @@ export class StackPolicies {
     return p && { name: `repository policy ${p.name}`, policy: JSON.parse(String(p.inputs.policy)) as Doc };
   }
 
+  secretPolicy(secretArn: string): { name: string; policy: Doc } | undefined {
+    const p = this.of("aws:secretsmanager/secretPolicy:SecretPolicy").find(
+      (s) => s.inputs.secretArn === secretArn,
+    );
+    return p && { name: `secret policy ${p.name}`, policy: JSON.parse(String(p.inputs.policy)) as Doc };
+  }
+
+  /** The customer-managed key of a secret the stack created (a secret from outside is under aws/secretsmanager here). */
+  secretKey(secretArn: string): string | undefined {
+    const s = this.of("aws:secretsmanager/secret:Secret").find((r) => r.arn === secretArn);
+    return s?.inputs.kmsKeyId as string | undefined;
+  }
+
   resourcePolicyFor(resource: string): { name: string; policy: Doc } | undefined {
+    if (resource.startsWith("arn:aws:secretsmanager:")) return this.secretPolicy(resource);
     if (resource.startsWith("arn:aws:ecr:")) return this.repositoryPolicy(resource);
     if (resource.startsWith("arn:aws:sns:")) return this.topicPolicy(resource);
     if (resource.startsWith("arn:aws:s3:::")) return this.bucketPolicy(resource.slice(13).split("/")[0]!);
@@ -181,8 +195,14 @@ export function requestsFor(
     principal,
     action,
     resource,
-    // aws:RequestedRegion and aws:SecureTransport are on every signed request the SDK makes.
-    context: { "aws:SecureTransport": "true", "aws:RequestedRegion": c.region, ...context },
+    // aws:RequestedRegion and aws:SecureTransport are on every signed request the SDK makes; aws:PrincipalArn is the
+    // role's ARN for a role session (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+    context: {
+      "aws:SecureTransport": "true",
+      "aws:RequestedRegion": c.region,
+      "aws:PrincipalArn": principal,
+      ...context,
+    },
     because,
   });
   // Tags as they were when the command was sent (a later command may have changed or deleted the object).
@@ -292,7 +312,28 @@ export function requestsFor(
         req("s3:PutObject", s3Object(i.destination, `${i.destinationPrefix}/aws-logs-write-test`)),
       ];
     case "Secrets Manager:GetSecretValue":
-      return [req("secretsmanager:GetSecretValue", i.SecretId)];
+    case "Secrets Manager:PutSecretValue": {
+      // A secret under a customer-managed key: Secrets Manager decrypts (Get) or makes a data key (Put) for the
+      // caller, with the secret's ARN as encryption context. https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html
+      const key = policies.secretKey(i.SecretId);
+      const failed = c.error !== undefined;
+      return [
+        req(`secretsmanager:${c.command}`, i.SecretId),
+        ...(key && !failed
+          ? [
+              req(c.command === "GetSecretValue" ? "kms:Decrypt" : "kms:GenerateDataKey", key, {
+                "kms:ViaService": `secretsmanager.${c.region}.amazonaws.com`,
+                "kms:CallerAccount": ACCOUNT,
+                "kms:EncryptionContext:SecretARN": i.SecretId,
+              }),
+            ]
+          : []),
+      ];
+    }
+    case "Secrets Manager:DescribeSecret":
+    case "Secrets Manager:ListSecretVersionIds":
+    case "Secrets Manager:UpdateSecretVersionStage":
+      return [req(`secretsmanager:${c.command}`, i.SecretId)];
     case "SSM:GetParameter":
     case "SSM:PutParameter":
       return [
@@ -574,7 +615,7 @@ export async function evaluate(req: IamRequest, policies: StackPolicies): Promis
 
 export function describeDenial(stack: string, job: string, d: Denial): string {
   const ctx = Object.entries(d.request.context)
-    .filter(([k]) => k !== "aws:SecureTransport" && k !== "aws:RequestedRegion")
+    .filter(([k]) => k !== "aws:SecureTransport" && k !== "aws:RequestedRegion" && k !== "aws:PrincipalArn")
     .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(",")}]` : v}`)
     .join(" ");
   return `${stack} ${job}: ${d.request.because}: ${d.request.action} on ${d.request.resource}${ctx ? ` {${ctx}}` : ""} is ${d.result} by ${d.deniedBy}`;
@@ -698,6 +739,73 @@ export function deliveryRequests(
           },
           because: `${because} (S3 calls KMS for the delivery role)`,
         });
+  }
+  return out;
+}
+
+/**
+ * What S3 Replication does with the replication role for each object it copied and each tag change it carried in the
+ * runs: read the replication configuration, the source version with its ACL and tags (and, from an Object Lock bucket,
+ * its retention and legal hold), decrypt it with the source key, and write the replica and its tags encrypted with
+ * the destination's key, each KMS call through S3 in that bucket's region with the bucket ARN as context (S3 Bucket
+ * Keys). https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html ;
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html
+ */
+export function replicationRequests(
+  rec: RecordedStack,
+  policies: StackPolicies,
+  world: AwsWorld,
+): IamRequest[] {
+  const locked = (bucket: string) =>
+    rec.resources.some(
+      (r) =>
+        r.type === "aws:s3/bucket:Bucket" &&
+        r.inputs.bucket === bucket &&
+        r.inputs.objectLockEnabled === true,
+    );
+  const out: IamRequest[] = [];
+  for (const e of world.replicated) {
+    const { rule } = e;
+    const principal = rule.roleArn;
+    const because = `S3 replicates ${e.what === "object" ? "" : "the tags of "}${rule.sourceBucket}/${e.key} to ${rule.destinationBucket} (rule ${rule.ruleId})`;
+    const ctx = { "aws:SecureTransport": "true" };
+    const req = (action: string, resource: string, context: Record<string, string> = ctx): IamRequest => ({
+      principal,
+      action,
+      resource,
+      context,
+      because,
+    });
+    const kms = (action: string, keyArn: string, region: string, bucket: string) =>
+      req(action, keyArn, {
+        "kms:ViaService": `s3.${region}.amazonaws.com`,
+        "kms:CallerAccount": ACCOUNT,
+        "kms:EncryptionContext:aws:s3:arn": policies.bucketEncryption(bucket)?.bucketKey
+          ? `arn:aws:s3:::${bucket}`
+          : s3Object(bucket, e.key),
+      });
+    const source = s3Object(rule.sourceBucket, e.key);
+    const replica = s3Object(rule.destinationBucket, e.key);
+    out.push(
+      req("s3:GetReplicationConfiguration", `arn:aws:s3:::${rule.sourceBucket}`),
+      req("s3:ListBucket", `arn:aws:s3:::${rule.sourceBucket}`),
+    );
+    if (e.what === "object") {
+      out.push(
+        req("s3:GetObjectVersionForReplication", source),
+        req("s3:GetObjectVersionAcl", source),
+        ...(locked(rule.sourceBucket)
+          ? [req("s3:GetObjectRetention", source), req("s3:GetObjectLegalHold", source)]
+          : []),
+        req("s3:ReplicateObject", replica),
+      );
+      const sourceKey = policies.bucketEncryption(rule.sourceBucket)?.keyArn;
+      if (sourceKey) out.push(kms("kms:Decrypt", sourceKey, rule.sourceRegion, rule.sourceBucket));
+      for (const action of ["kms:Encrypt", "kms:GenerateDataKey"])
+        out.push(kms(action, rule.replicaKmsKeyId, rule.destinationRegion, rule.destinationBucket));
+    }
+    if (e.what === "tags" || e.tags > 0)
+      out.push(req("s3:GetObjectVersionTagging", source), req("s3:ReplicateTags", replica));
   }
   return out;
 }

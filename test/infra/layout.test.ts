@@ -43,7 +43,15 @@ const capabilityFolders = [...new Set(infraFiles.map(area))].filter(
 
 describe("infra/ layout", () => {
   it("has capability folders beside core/ and config/", () => {
-    expect(capabilityFolders.sort()).toEqual(["backups", "certificates", "dashboard", "host-maintenance", "logs", "service"]);
+    expect(capabilityFolders.sort()).toEqual([
+      "backups",
+      "certificates",
+      "dashboard",
+      "host-maintenance",
+      "logs",
+      "rotation",
+      "service",
+    ]);
   });
 
   it.each(infraFiles)("%s imports only what its place allows", (file) => {

@@ -75,6 +75,39 @@ describe("diffPlans", () => {
 });
 
 describe("renderMarkdown", () => {
+  it("flags replication that is removed, stopped or made to replicate deletes for a second reviewer", () => {
+    const rule = (id: string, status: string, deletes = "Disabled") => ({
+      id,
+      status,
+      deleteMarkerReplication: { status: deletes },
+    });
+    const config = (bucket: string, rules: unknown[]) =>
+      res("aws:s3/bucketReplicationConfig:BucketReplicationConfig", `${bucket}-replication`, {
+        bucket,
+        rules,
+      });
+    const before = {
+      stack: "s",
+      resources: [
+        config("dumps", [rule("dumps-daily", "Enabled"), rule("dumps-yearly", "Enabled")]),
+        config("vault", [rule("vault", "Enabled")]),
+      ],
+    };
+    const after = {
+      stack: "s",
+      resources: [
+        config("dumps", [rule("dumps-daily", "Enabled", "Enabled"), rule("dumps-yearly", "Disabled")]),
+      ],
+    };
+    expect(diffPlans(before, after).changes.flatMap((c) => c.dangers)).toEqual([
+      "replicates delete markers under rule dumps-daily of dumps: a deleted source dump would hide its DR copy",
+      "stops replication rule dumps-yearly of dumps: its new dumps no longer reach the DR region",
+      "removes S3 replication of vault: its new dumps no longer reach the DR region",
+    ]);
+    // Adding replication, or a rule, needs no second reviewer.
+    expect(diffPlans(after, before).changes.flatMap((c) => c.dangers)).toEqual([]);
+  });
+
   it("keeps a diff of more than 65,536 raw characters under the limit with the whole summary", () => {
     const stacks = Array.from({ length: 6 }, (_, s) => `stack-${s}`);
     const diffs = stacks.map((stack) =>

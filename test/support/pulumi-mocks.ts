@@ -318,6 +318,9 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         return { name: physical, arn: arn("events", `rule/${physical}`) };
       case "aws:ecs/cluster:Cluster":
         return { name: physical, arn: arn("ecs", `cluster/${physical}`) };
+      case "aws:secretsmanager/secret:Secret":
+        // Secrets Manager appends six random characters to the name.
+        return { arn: arn("secretsmanager", `secret:${physical}-${hash(`${name}-suffix`, 6)}`) };
       case "aws:ecs/taskDefinition:TaskDefinition":
         return { arn: arn("ecs", `task-definition/${inputs.family}:1`), revision: 1 };
       case "random:index/randomId:RandomId":

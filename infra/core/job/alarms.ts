@@ -11,7 +11,8 @@ export function declareJobAlarms(
   runner: JobRunner,
   dlqs: readonly aws.sqs.Queue[],
   schedules: readonly JobSchedule[],
-  heartbeat: { readonly window: number; readonly ageWatched: boolean },
+  /** null: no heartbeat (a job only a service invokes). */
+  heartbeat: { readonly window: number; readonly ageWatched: boolean } | null,
 ): Record<string, aws.cloudwatch.MetricAlarm> {
   const { name, args } = p;
   const parent = { parent: p.parent };
@@ -55,6 +56,7 @@ export function declareJobAlarms(
       failure,
     );
   });
+  if (!heartbeat) return alarms;
   const { suffix, spec } = heartbeatAlarm(
     args,
     args.heartbeatSeverity ?? "warning",

@@ -60,6 +60,8 @@ export function fargateContainerDefinitions(c: {
 }
 
 function validateFargate(args: MaintenanceJobArgs, where: string): void {
+  if (args.invokedBy)
+    throw new Error(`${where}: invokedBy needs a Lambda job (a service invokes a function)`);
   if (!args.image) throw new Error(`${where}: a Fargate job runs a container image; set image`);
   if (!args.network) throw new Error(`${where}: a Fargate task needs subnets and security groups (network)`);
   if (heartbeatWindowSeconds(args.schedules, args.retry, runSecondsOf(args), new Date()) > MAX_WINDOW) {

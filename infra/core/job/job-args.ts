@@ -81,8 +81,16 @@ export interface FargateRun {
 export interface MaintenanceJobArgs extends JobDefaults {
   readonly stack: string;
   readonly namePrefix: string;
-  /** Directory under lambdas/ holding handler.ts. */
+  /** The job's name (function name, metrics' `service`); also the directory under lambdas/ unless `codeDir` says. */
   readonly job: string;
+  /** Directory under lambdas/ holding handler.ts, when several jobs run one code. @default job */
+  readonly codeDir?: string;
+  /**
+   * An AWS service that invokes the function itself instead of a schedule (Secrets Manager calls a rotation
+   * function): a Lambda permission for that service acting for this account. A job with no schedules has no
+   * heartbeat of its own; whoever declares it watches it another way. Lambda only.
+   */
+  readonly invokedBy?: "secretsmanager.amazonaws.com";
   readonly description: string;
   readonly memoryMb: number;
   readonly timeoutSeconds: number;

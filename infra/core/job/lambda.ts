@@ -20,7 +20,7 @@ type LambdaCode = (
 const zipCode: LambdaCode = (args) => ({
   runtime: "nodejs24.x",
   handler: "index.handler",
-  code: new pulumi.asset.FileArchive(bundleJob(args.job).dir),
+  code: new pulumi.asset.FileArchive(bundleJob(args.codeDir ?? args.job).dir),
 });
 
 const imageCode: LambdaCode = (args) => ({
@@ -70,6 +70,18 @@ function declareFunction(p: JobParts, code: LambdaCode): JobCompute {
     },
     { parent: p.parent, dependsOn: [p.logGroup, rolePolicy, ...(vpcAccess ? [vpcAccess] : [])] },
   );
+  if (args.invokedBy)
+    // Only the service acting for this account may invoke it (the confused-deputy guard Lambda documents).
+    new aws.lambda.Permission(
+      `${name}-invoke`,
+      {
+        function: fn.name,
+        action: "lambda:InvokeFunction",
+        principal: args.invokedBy,
+        sourceAccount: p.accountId,
+      },
+      parent,
+    );
   new aws.lambda.FunctionEventInvokeConfig(
     `${name}-async`,
     {

@@ -73,7 +73,11 @@ export class MaintenanceJob extends pulumi.ComponentResource {
       parent,
     );
 
-    const window = heartbeatWindowSeconds(args.schedules, args.retry, runSecondsOf(args), now);
+    // A job only a service invokes (no schedules) has no expected cadence, so no heartbeat of its own.
+    const scheduled = args.schedules.length > 0;
+    const window = scheduled
+      ? heartbeatWindowSeconds(args.schedules, args.retry, runSecondsOf(args), now)
+      : 0;
     const ageWatched = window > MAX_WINDOW;
     const lastSuccess = ageWatched ? this.lastSuccessParameter(name, args) : undefined;
     const parts = {
@@ -93,7 +97,10 @@ export class MaintenanceJob extends pulumi.ComponentResource {
     // Jobs that run too rarely for CloudWatch's 7-day window report the age of their last success every hour.
     const schedules = ageWatched ? [...args.schedules, HEARTBEAT_SCHEDULE] : [...args.schedules];
     const dlqs = declareSchedules(parts, compute, schedules);
-    Object.assign(this.alarms, declareJobAlarms(parts, runner, dlqs, schedules, { window, ageWatched }));
+    Object.assign(
+      this.alarms,
+      declareJobAlarms(parts, runner, dlqs, schedules, scheduled ? { window, ageWatched } : null),
+    );
     this.functionName = compute.id;
     this.functionArn = compute.targetArn;
     this.roleArn = compute.roleArn;

@@ -31,6 +31,8 @@ export function declareSchedules(
 ): aws.sqs.Queue[] {
   const { name, args } = p;
   const parent = { parent: p.parent };
+  // Nothing to start: no scheduler role (it would hold grants nothing uses).
+  if (schedules.length === 0) return [];
   const dlqs = schedules.map(
     (s) =>
       new aws.sqs.Queue(

@@ -21,7 +21,8 @@ export function validateJobArgs(args: MaintenanceJobArgs, runner: JobRunner): vo
   if (!Number.isInteger(args.reservedConcurrency) || args.reservedConcurrency < 1) {
     throw new Error(`${where}: reservedConcurrency must be a whole number >= 1`);
   }
-  if (args.schedules.length === 0) throw new Error(`${where}: needs at least one schedule`);
+  if (args.schedules.length === 0 && !args.invokedBy)
+    throw new Error(`${where}: needs at least one schedule (or an invokedBy service)`);
   runner.validate(args, where);
   const names = new Set<string>();
   for (const s of args.schedules) {

@@ -1,7 +1,8 @@
 // Key policies for the stack's KMS keys: account administration plus only the service principals that use each key.
 import { type PolicyDocument, policy, type Statement } from "./document";
 
-export type KeyPurpose = "backups" | "logs" | "messaging";
+export type KeyPurpose = "backups" | "logs" | "messaging" | "secrets";
+/** The keys every stack has; `secrets` only where a capability asks for it (secrets the stack creates). */
 export const KEY_PURPOSES: readonly KeyPurpose[] = ["backups", "logs", "messaging"];
 
 export interface AccountContext {
@@ -133,6 +134,10 @@ export function keyPolicy(purpose: KeyPurpose, ctx: AccountContext): PolicyDocum
       break;
     case "backups":
       statements.push(accountUseVia(ctx, ["rds", "s3"]), awsResourceGrants(ctx));
+      break;
+    case "secrets":
+      // Secrets Manager encrypts and decrypts for the caller: https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html
+      statements.push(accountUseVia(ctx, ["secretsmanager"]));
       break;
   }
   return policy(statements);

@@ -286,6 +286,30 @@ const cases: Array<[string, string, RegExp]> = [
     /maintenance:backups\.databases\[0\]\.dump\.tiers\.yearly\.objectLock: must be COMPLIANCE in a prod stack/,
   ],
   [
+    "dump replication without a DR region",
+    dumpYaml({}, "    dumpReplication: { enabled: true }\n"),
+    /maintenance:backups\.dumpReplication\.enabled: needs maintenance:encryption\.drRegion \(the region the dumps replicate to\)/,
+  ],
+  [
+    "a replication bound Replication Time Control cannot meet",
+    dumpYaml({}, "    dumpReplication: { maxLatencyMinutes: 5 }\n"),
+    /maintenance:backups\.dumpReplication\.maxLatencyMinutes: Replication Time Control's bound is 15 minutes; a shorter one cannot be met/,
+  ],
+  [
+    "a replication bound with replication off",
+    dumpYaml({}, "    dumpReplication: { enabled: false, maxLatencyMinutes: 30 }\n"),
+    /maintenance:backups\.dumpReplication\.maxLatencyMinutes: has no effect with enabled: false/,
+  ],
+  [
+    "dump replication with no dump to replicate",
+    GOOD +
+      "  maintenance:encryption:\n    drRegion: eu-west-1\n  maintenance:backups:\n    databases:\n" +
+      "      - { name: db, kind: rds-instance, engine: postgres, identifier: db1 }\n" +
+      "    schedules: [{ name: daily, expression: 'cron(0 2 * * ? *)' }]\n    retention: { keepLast: 7 }\n" +
+      "    rpoHours: 26\n    dumpReplication: { enabled: true }\n",
+    /maintenance:backups\.dumpReplication\.enabled: no database has a dump block; there is nothing to replicate/,
+  ],
+  [
     "webhook URL pasted into plain config",
     edit("    name: demo", "    name: demo\n    tags:\n      hook: https://hooks.slack.com/services/T/B/X"),
     /maintenance:app: contains what looks like a pager or webhook URL in plain text/,

@@ -511,6 +511,8 @@ describe("MaintenanceJob", () => {
       /"IST" is not an IANA timezone/,
     ],
     [{ timeoutSeconds: 901 }, /timeoutSeconds 901 must be 1-900/],
+    // Only a job a service invokes itself (a rotation function) may go without schedules.
+    [{ schedules: [] }, /job backup: needs at least one schedule \(or an invokedBy service\)/],
     [
       {
         fargate: {

@@ -1,6 +1,7 @@
 // The verification run: the metric names and dimensions the alarms watch, one database per scheduled run, and no
 // database started without the time to finish it.
 import {
+  GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -73,6 +74,7 @@ describe("verification run", () => {
       failed: "DumpVerificationFailed",
       marked: "DumpsMarkedForExpiry",
       expiryFailed: "DumpExpiryFailed",
+      drAge: "NewestDrDumpAgeSeconds",
     });
     expect(mock.commandCalls(HeadObjectCommand)).toHaveLength(0);
   });
@@ -287,5 +289,74 @@ describe("verification run", () => {
       keys[3],
     ]);
     expect(lastMarked(put)).toEqual([VERIFY_METRICS.marked, "pg", 3]);
+  });
+});
+
+describe("the DR copy's age", () => {
+  const drConfig = { ...config, dr: { region: "eu-west-1", buckets: ["dumps-dr", "vault-dr"] } };
+  function withDr() {
+    const base = setup();
+    const drS3 = new S3Client({ region: "eu-west-1" });
+    const dr = mockClient(drS3);
+    const logged: string[] = [];
+    const log = {
+      info: (m: string) => void logged.push(m),
+      warn: (m: string) => void logged.push(m),
+      error: (m: string) => void logged.push(m),
+    };
+    base.mock.on(ListObjectsV2Command).resolves({ Contents: [] });
+    base.mock.on(ListObjectsV2Command, { Bucket: "dumps", Prefix: "daily/pg/" }).resolves({
+      Contents: [{ Key: "daily/pg/20270309T020000Z.dump.gz" }],
+    });
+    base.mock.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: "verified", Value: "ok" }] });
+    dr.on(ListObjectsV2Command).resolves({ Contents: [] });
+    return { ...base, dr, logged, deps: { ...base.deps, drS3, log } };
+  }
+  const drAges = (put: Array<[string, string, number]>) => put.filter(([m]) => m === VERIFY_METRICS.drAge);
+
+  it("reports the age of the newest replica that carries the replicated verified=ok tag, read in the DR region only", async () => {
+    const { dr, mock, put, deps } = withDr();
+    // The newest replica's tag has not arrived yet; the one before it (a day older, in the DR vault) has it.
+    dr.on(ListObjectsV2Command, { Bucket: "dumps-dr", Prefix: "daily/pg/" }).resolves({
+      Contents: [{ Key: "daily/pg/20270309T020000Z.dump.gz" }],
+    });
+    dr.on(ListObjectsV2Command, { Bucket: "vault-dr", Prefix: "daily/pg/" }).resolves({
+      Contents: [{ Key: "daily/pg/20270308T020000Z.dump.gz" }],
+    });
+    dr.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: "tier", Value: "daily" }] });
+    dr.on(GetObjectTaggingCommand, { Bucket: "vault-dr" }).resolves({
+      TagSet: [{ Key: "verified", Value: "ok" }],
+    });
+    await runVerify({ database: "pg" }, drConfig, deps);
+    expect(drAges(put)).toEqual([[VERIFY_METRICS.drAge, "pg", 24 * 3600 + 20 * 60]]);
+    // Listings and tags only: no replica is downloaded, and the source client never reads a DR bucket.
+    expect(dr.commandCalls(GetObjectCommand)).toHaveLength(0);
+    expect(
+      mock.calls().filter((c) => String((c.args[0].input as { Bucket?: string }).Bucket).endsWith("-dr")),
+    ).toHaveLength(0);
+  });
+
+  it("reports no DR age (the alarm counts that as breaching) when no replica is verified, and says so", async () => {
+    const { dr, put, logged, deps } = withDr();
+    dr.on(ListObjectsV2Command, { Bucket: "dumps-dr", Prefix: "daily/pg/" }).resolves({
+      Contents: [{ Key: "daily/pg/20270309T020000Z.dump.gz" }],
+    });
+    dr.on(GetObjectTaggingCommand).resolves({ TagSet: [] });
+    await runVerify({ database: "pg" }, drConfig, deps);
+    expect(drAges(put)).toEqual([]);
+    expect(logged).toContain("no verified DR copy among the newest replicas");
+  });
+
+  it("logs a DR read error and still verifies and marks (the DR age alarm, not the verification, reports it)", async () => {
+    const { dr, put, logged, deps } = withDr();
+    dr.on(ListObjectsV2Command).rejects(new Error("AccessDenied"));
+    await runVerify({ database: "pg" }, drConfig, deps);
+    expect(put.map(([m]) => m)).toEqual([
+      VERIFY_METRICS.failed,
+      VERIFY_METRICS.age,
+      VERIFY_METRICS.marked,
+      VERIFY_METRICS.expiryFailed,
+    ]);
+    expect(logged).toContain("reading the DR copies failed");
   });
 });
