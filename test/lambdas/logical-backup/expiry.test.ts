@@ -75,9 +75,31 @@ describe("expiry candidates", () => {
     ).toEqual(["daily/db/60", "daily/db/old-typed"]);
   });
 
+  it("marks nothing in a tier whose retention is zero, negative, fractional below a day or not a number", () => {
+    // A slip in the retention table must never read as "everything beyond the floor may go".
+    const dumps = [1, 2, 40, 400].map((d) => dump("daily", d));
+    for (const days of [0, -30, 0.5, Number.NaN]) {
+      expect(expiryCandidates(dumps, { retentionDays: { daily: days }, keepLastFloor: 1 }, now)).toEqual([]);
+    }
+  });
+
+  it("takes a one-day tier's dump one millisecond past the day, not at it", () => {
+    const atEdge = dump("daily", 1);
+    const past = { ...dump("daily", 1), key: "daily/db/past", at: atEdge.at - 1 };
+    const newest = dump("daily", 0);
+    expect(
+      expiryCandidates([newest, atEdge, past], { retentionDays: { daily: 1 }, keepLastFloor: 1 }, now).map(
+        (d) => d.key,
+      ),
+    ).toEqual(["daily/db/past"]);
+  });
+
   it("rejects a floor below one", () => {
     expect(() => expiryCandidates([], { retentionDays: {}, keepLastFloor: 0 }, now)).toThrow(
-      /keepLastFloor 0/,
+      "keepLastFloor 0 must be a whole number >= 1",
+    );
+    expect(() => expiryCandidates([], { retentionDays: {}, keepLastFloor: 1.5 }, now)).toThrow(
+      "keepLastFloor 1.5 must be a whole number >= 1",
     );
   });
 
@@ -160,6 +182,137 @@ describe("marking for expiry", () => {
     expect(mock.commandCalls(s3m.PutObjectTaggingCommand)).toEqual([]);
   });
 
+  function recorder() {
+    const lines: { level: string; message: string; extra: Record<string, unknown> }[] = [];
+    const at =
+      (level: string) =>
+      (message: string, extra: Record<string, unknown> = {}) => {
+        lines.push({ level, message, extra });
+      };
+    return { lines, log: { info: at("info"), warn: at("warn"), error: at("error") } };
+  }
+
+  it("refuses when no dump of this database verifies", async () => {
+    const { c, mock } = client();
+    const r = recorder();
+    const result = await markExpired(c, dumps, { ok: true, newestGoodAgeSeconds: null }, policy, now, r.log);
+    expect(result).toEqual({ marked: [], unmarked: [], refused: "no dump of this database verifies" });
+    expect(mock.calls()).toEqual([]);
+    expect(r.lines).toEqual([
+      {
+        level: "warn",
+        message: "marking no dump for expiry",
+        extra: { refused: "no dump of this database verifies" },
+      },
+    ]);
+  });
+
+  it("marks at exactly the freshness bound and refuses one second past it", async () => {
+    const atBound = client();
+    const ok = await markExpired(
+      atBound.c,
+      dumps,
+      { ok: true, newestGoodAgeSeconds: 48 * 3600 },
+      policy,
+      now,
+      log,
+    );
+    expect(ok).toEqual({ marked: ["daily/db/44", "daily/db/43"], unmarked: [] });
+    const past = client();
+    const refused = await markExpired(
+      past.c,
+      dumps,
+      { ok: true, newestGoodAgeSeconds: 48 * 3600 + 1 },
+      policy,
+      now,
+      log,
+    );
+    expect(refused).toEqual({
+      marked: [],
+      unmarked: [],
+      refused: "the newest good dump is 48h old, over 48h",
+    });
+    expect(past.mock.calls()).toEqual([]);
+  });
+
+  it("takes a newest good dump up to five minutes ahead of the clock as clock skew, not as a typed future slot", async () => {
+    const { c } = client();
+    const result = await markExpired(c, dumps, { ok: true, newestGoodAgeSeconds: -300 }, policy, now, log);
+    expect(result).toEqual({ marked: ["daily/db/44", "daily/db/43"], unmarked: [] });
+    const ahead = await markExpired(c, dumps, { ok: true, newestGoodAgeSeconds: -301 }, policy, now, log);
+    expect(ahead.refused).toMatch(/^the newest good dump's slot lies 5m ahead of the clock/);
+  });
+
+  it("marks keeping the dump's other tags, and reads keep=false and expire=false as not set", async () => {
+    const { c, mock } = client({
+      "daily/db/44": [
+        { Key: "tier", Value: "daily" },
+        { Key: "keep", Value: "false" },
+      ],
+      "daily/db/43": [
+        { Key: "expire", Value: "false" },
+        { Key: "tier", Value: "daily" },
+      ],
+    });
+    const r = recorder();
+    const result = await markExpired(c, dumps, { ok: true, newestGoodAgeSeconds: 3600 }, policy, now, r.log);
+    expect(result).toEqual({ marked: ["daily/db/44", "daily/db/43"], unmarked: [] });
+    expect(mock.commandCalls(s3m.PutObjectTaggingCommand).map((x) => x.args[0].input)).toEqual([
+      {
+        Bucket: "b",
+        Key: "daily/db/44",
+        Tagging: {
+          TagSet: [
+            { Key: "tier", Value: "daily" },
+            { Key: "keep", Value: "false" },
+            { Key: "expire", Value: "true" },
+          ],
+        },
+      },
+      {
+        Bucket: "b",
+        Key: "daily/db/43",
+        Tagging: {
+          TagSet: [
+            { Key: "tier", Value: "daily" },
+            { Key: "expire", Value: "true" },
+          ],
+        },
+      },
+    ]);
+    expect(r.lines).toEqual([
+      { level: "info", message: "marked for expiry", extra: { keys: ["daily/db/44", "daily/db/43"] } },
+    ]);
+  });
+
+  it("writes no tag in dry-run, not even to unpin, and logs what it would mark", async () => {
+    const { c, mock } = client({
+      "daily/db/44": [
+        { Key: "expire", Value: "true" },
+        { Key: "keep", Value: "true" },
+      ],
+    });
+    const r = recorder();
+    const result = await markExpired(
+      c,
+      dumps,
+      { ok: true, newestGoodAgeSeconds: 3600 },
+      { ...policy, dryRun: true, maxMarksPerRun: 10 },
+      now,
+      r.log,
+    );
+    expect(result).toEqual({ marked: [], unmarked: [] });
+    expect(mock.commandCalls(s3m.PutObjectTaggingCommand)).toEqual([]);
+    expect(r.lines).toEqual([
+      { level: "info", message: "kept by its keep=true tag", extra: { bucket: "b", key: "daily/db/44" } },
+      ...["43", "42", "41", "40"].map((d) => ({
+        level: "info",
+        message: "dry run: would mark for expiry",
+        extra: { bucket: "b", key: `daily/db/${d}` },
+      })),
+    ]);
+  });
+
   it("counts only tags it writes against the cap, so pinned or already-marked dumps never stall expiry", async () => {
     const { c, mock } = client({
       "daily/db/44": [{ Key: "keep", Value: "true" }],
@@ -181,15 +334,23 @@ describe("marking for expiry", () => {
         { Key: "keep", Value: "true" },
       ],
     });
+    const r = recorder();
     const result = await markExpired(
       c,
       dumps,
       { ok: true, newestGoodAgeSeconds: 3600 },
       { ...policy, maxMarksPerRun: 0 },
       now,
-      log,
+      r.log,
     );
     expect(result).toEqual({ marked: [], unmarked: ["daily/db/44"] });
+    expect(r.lines.filter((l) => l.level === "warn")).toEqual([
+      {
+        level: "warn",
+        message: "pinned by keep=true after marking: expire tag removed",
+        extra: { keys: ["daily/db/44"] },
+      },
+    ]);
     expect(mock.commandCalls(s3m.PutObjectTaggingCommand)[0]!.args[0].input).toEqual({
       Bucket: "b",
       Key: "daily/db/44",
