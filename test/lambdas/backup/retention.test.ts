@@ -33,6 +33,8 @@ describe("parseDuration (restic ParseDuration)", () => {
   ])("rejects %j", (text, message) => {
     expect(() => parseDuration(text)).toThrow(RetentionPolicyError);
     expect(() => parseDuration(text)).toThrow(message);
+    // The name reaches the log and the Lambda error type, which is what an on-call engineer searches for.
+    expect(() => parseDuration(text)).toThrow(expect.objectContaining({ name: "RetentionPolicyError" }));
   });
 });
 
@@ -154,6 +156,78 @@ describe("planRetention (restic ApplyPolicy)", () => {
     expect(plan.keep.length).toBeGreaterThanOrEqual(55);
     expect(plan.keep.length).toBeLessThanOrEqual(30 + 13 + 12 + 8);
     expect(plan.keep.length + plan.remove.length).toBe(list.length);
+  });
+
+  it("reads a zero-length window as no rule, as restic does: alone it keeps everything, never removes everything", () => {
+    const list = [snap("b", "2024-01-02T00:00:00Z"), snap("a", "2024-01-01T00:00:00Z")];
+    for (const zero of ["0d", "0h", "0y0m0d0h"]) {
+      expect(planRetention(list, { keepWithinDaily: zero })).toEqual({
+        keep: [
+          { id: "b", reasons: ["policy is empty"] },
+          { id: "a", reasons: ["policy is empty"] },
+        ],
+        remove: [],
+      });
+    }
+    // Beside a real rule, the zero window adds no reason and keeps nothing of its own.
+    expect(planRetention(list, { keepLast: 1, keepWithinWeekly: "0d", keepWithinYearly: "0m" })).toEqual({
+      keep: [{ id: "b", reasons: ["last snapshot"] }],
+      remove: [{ id: "a" }],
+    });
+  });
+
+  it("keeps everything with keepLast -1 (restic's 'unlimited') and rejects any other negative", () => {
+    const list = [1, 2, 3].map((d) => snap(`s${d}`, `2024-01-0${d}T00:00:00Z`));
+    expect(planRetention(list, { keepLast: -1 })).toEqual({
+      keep: ["s3", "s2", "s1"].map((id) => ({ id, reasons: ["last snapshot"] })),
+      remove: [],
+    });
+    expect(() => planRetention(list, { keepLast: -5 })).toThrow(
+      new RetentionPolicyError("keepLast -5 must be a whole number (-1 keeps all)"),
+    );
+  });
+
+  it("orders snapshots taken at the same instant by id, whatever order they arrive in", () => {
+    const t = "2024-01-01T00:00:00Z";
+    const orders = [
+      ["a", "b", "c"],
+      ["c", "b", "a"],
+      ["b", "c", "a"],
+    ];
+    for (const order of orders) {
+      const plan = planRetention(
+        order.map((id) => snap(id, t)),
+        { keepLast: 2 },
+      );
+      expect(plan).toEqual({
+        keep: [
+          { id: "a", reasons: ["last snapshot"] },
+          { id: "b", reasons: ["last snapshot"] },
+        ],
+        remove: [{ id: "c" }],
+      });
+      // Within one day the first in that order is the day's keeper.
+      expect(
+        ids(
+          planRetention(
+            order.map((id) => snap(id, t)),
+            { keepWithinDaily: "1d" },
+          ).keep,
+        ),
+      ).toEqual(["a"]);
+    }
+  });
+
+  it("names each window in its reasons: weekly and yearly", () => {
+    const list = [snap("new", "2024-06-01T00:00:00Z"), snap("old", "2023-06-01T00:00:00Z")];
+    expect(planRetention(list, { keepWithinWeekly: "2y", keepWithinYearly: "2y" }).keep).toEqual([
+      { id: "new", reasons: ["weekly within 2y", "yearly within 2y"] },
+      { id: "old", reasons: ["weekly within 2y", "yearly within 2y"] },
+    ]);
+  });
+
+  it("plans nothing for no snapshots, whatever the policy", () => {
+    expect(planRetention([], { keepLast: 3, keepWithinDaily: "7d" })).toEqual({ keep: [], remove: [] });
   });
 
   it("rejects a malformed policy naming the key", () => {
