@@ -68,24 +68,42 @@ export interface LocalServer {
   close(): Promise<void>;
 }
 
-/** A TLS server on a loopback address presenting `leaf` plus `chain` (intermediates). */
+/** A site's certificate and the intermediates sent with it. */
+export interface Site {
+  readonly leaf: Issued;
+  readonly chain?: readonly Issued[];
+}
+
+/**
+ * A TLS server on a loopback address. Like a real server with many sites behind one address, it chooses the
+ * certificate by the name the client sends (SNI): `sni` maps names to sites, and `leaf` plus `chain` is the default
+ * certificate, presented to a client that sends no name or one the server does not know.
+ */
 export function startTlsServer(
   leaf: Issued,
   chain: readonly Issued[] = [],
-  opts: { host?: string; port?: number; latencyMs?: number } = {},
+  opts: { host?: string; port?: number; latencyMs?: number; sni?: Readonly<Record<string, Site>> } = {},
 ): Promise<LocalServer> {
-  const options = { key: leaf.keyPem, cert: [leaf.certPem, ...chain.map((c) => c.certPem)].join("") };
-  const context = tls.createSecureContext(options);
+  const contextOf = (site: Site) => {
+    const options = {
+      key: site.leaf.keyPem,
+      cert: [site.leaf, ...(site.chain ?? [])].map((c) => c.certPem).join(""),
+    };
+    return { options, context: tls.createSecureContext(options) };
+  };
+  const fallback = contextOf({ leaf, chain });
+  const byName = new Map(
+    Object.entries(opts.sni ?? {}).map(([n, site]) => [n.toLowerCase(), contextOf(site).context]),
+  );
   const server = tls.createServer(
     {
-      ...options,
-      // Injected latency: answer the client's hello only after a delay (SNI is resolved before the handshake proceeds).
-      ...(opts.latencyMs
-        ? {
-            SNICallback: (_name: string, cb: (e: Error | null, ctx?: tls.SecureContext) => void) =>
-              void setTimeout(() => cb(null, context), opts.latencyMs),
-          }
-        : {}),
+      ...fallback.options,
+      // Called with the client's SNI name before the handshake proceeds; injected latency delays the answer.
+      SNICallback: (servername: string, cb: (e: Error | null, ctx?: tls.SecureContext) => void) => {
+        const context = byName.get(servername.toLowerCase()) ?? fallback.context;
+        if (opts.latencyMs) setTimeout(() => cb(null, context), opts.latencyMs);
+        else cb(null, context);
+      },
     },
     (socket) => socket.end(),
   );

@@ -1,6 +1,12 @@
 // Real TLS servers on loopback with certificates generated here: each case yields the right status and days.
 import { type Endpoint, endpointSchema } from "../../../lambdas/cert-check/config";
-import { type CertResult, checkEndpoints, endpointMetrics } from "../../../lambdas/cert-check/check";
+import {
+  type CertResult,
+  type CertStatus,
+  checkEndpoints,
+  endpointMetrics,
+  FAILED,
+} from "../../../lambdas/cert-check/check";
 import {
   closedPort,
   type Issued,
@@ -11,6 +17,7 @@ import {
 } from "../../support/tls-fixtures";
 
 const NOW = new Date();
+const DAY = 86_400_000;
 const servers: LocalServer[] = [];
 let root: Issued;
 let intermediate: Issued;
@@ -33,8 +40,19 @@ const opts = (over: Partial<Parameters<typeof checkEndpoints>[1]> = {}) => ({
   ...over,
 });
 
-async function serve(leaf: Issued, chain: Issued[] = [intermediate], host = "127.0.0.1", port?: number) {
-  const s = await startTlsServer(leaf, chain, { host, ...(port ? { port } : {}) });
+async function serve(
+  leaf: Issued,
+  chain: Issued[] = [intermediate],
+  host = "127.0.0.1",
+  port?: number,
+  sni?: Record<string, Issued>,
+) {
+  const sites = sni && Object.fromEntries(Object.entries(sni).map(([n, l]) => [n, { leaf: l, chain }]));
+  const s = await startTlsServer(leaf, chain, {
+    host,
+    ...(port ? { port } : {}),
+    ...(sites ? { sni: sites } : {}),
+  });
   servers.push(s);
   return s;
 }
@@ -204,6 +222,133 @@ describe("certificate checks against local TLS servers", () => {
     expect(endpointMetrics(results)).toEqual([
       { endpoint: "nowhere.invalid:443", daysToExpiry: null, checkFailed: 1 },
       { endpoint: `app.test:${ok.port}`, daysToExpiry: 90, checkFailed: 0 },
+    ]);
+  });
+});
+
+describe("one address serving many names (SNI)", () => {
+  let port: number;
+  beforeAll(async () => {
+    // Like a load balancer or a shared host: the certificate depends on the name the client asks for.
+    const s = await serve(leafFor("default.test", 90.5), [intermediate], "127.0.0.1", undefined, {
+      "app.test": leafFor("app.test", 60.5),
+      "other.test": leafFor("other.test", 20.5),
+    });
+    port = s.port;
+  });
+
+  it("asks for the endpoint's name and judges the certificate the server chose for it", async () => {
+    expect(await checkOne({ host: "app.test", port })).toMatchObject({
+      status: "ok",
+      daysRemaining: 60,
+      subject: "CN=app.test",
+    });
+    expect(await checkOne({ host: "other.test", port })).toMatchObject({
+      status: "warning",
+      daysRemaining: 20,
+      subject: "CN=other.test",
+    });
+  });
+
+  it("catches a name the server has no certificate for: it answers with its default, which does not cover it", async () => {
+    const r = await checkOne({ host: "wrong.test", port });
+    expect(r).toMatchObject({ status: "hostname-mismatch", subject: "CN=default.test" });
+    expect(r.error).toMatch(/wrong\.test/);
+  });
+
+  it("sends servername, not the address, when the host is an IP address", async () => {
+    expect(await checkOne({ host: "127.0.0.1", port, servername: "other.test" })).toMatchObject({
+      address: "127.0.0.1",
+      status: "warning",
+      subject: "CN=other.test",
+    });
+  });
+});
+
+describe("day boundaries, judged at the second the certificate's dates change meaning", () => {
+  let port: number;
+  let notAfter: number;
+  let notBefore: number;
+  beforeAll(async () => {
+    // After the intermediate's notBefore (one day back), so the leaf's own date decides.
+    const leaf = leafFor("app.test", 90, { notBeforeDays: -0.5 });
+    // X.509 times have whole seconds.
+    notAfter = Math.floor(leaf.cert.validity.notAfter.getTime() / 1000) * 1000;
+    notBefore = Math.floor(leaf.cert.validity.notBefore.getTime() / 1000) * 1000;
+    port = (await serve(leaf)).port;
+  });
+  const at = async (ms: number) => checkOne({ host: "app.test", port }, { now: () => new Date(ms) });
+
+  it.each([
+    ["30 days left is ok", 30 * DAY, "ok", 30],
+    ["29 days and 23:59:59 left is a warning", 30 * DAY - 1000, "warning", 29],
+    ["7 days left is still a warning", 7 * DAY, "warning", 7],
+    ["just under 7 days left is critical", 7 * DAY - 1000, "critical", 6],
+    ["one second left is critical, not expired", 1000, "critical", 0],
+    ["at notAfter it is expired", 0, "expired", 0],
+  ])("%s", async (_label, left, status, days) => {
+    expect(await at(notAfter - left)).toMatchObject({ status, daysRemaining: days });
+  });
+
+  it("is not yet valid until notBefore, and valid from it", async () => {
+    const early = await at(notBefore - 1000);
+    expect(early.status).toBe("not-yet-valid");
+    expect(early.error).toBe(`valid only from ${new Date(notBefore).toISOString()}`);
+    expect((await at(notBefore)).status).toBe("ok");
+  });
+});
+
+describe("what counts as a failed check (the CheckFailed alarm)", () => {
+  const result = (status: CertStatus, daysRemaining: number | null = null): CertResult => ({
+    host: "app.test",
+    port: 443,
+    address: "127.0.0.1",
+    status,
+    daysRemaining,
+    notAfter: null,
+    subject: null,
+    issuer: null,
+  });
+  const failures: CertStatus[] = [
+    "expired",
+    "not-yet-valid",
+    "hostname-mismatch",
+    "untrusted",
+    "handshake-failed",
+    "timeout",
+    "dns-failed",
+  ];
+
+  it.each(failures)("%s sets CheckFailed", (status) => {
+    expect(endpointMetrics([result("ok", 80), result(status, 50)])).toEqual([
+      { endpoint: "app.test:443", daysToExpiry: 50, checkFailed: 1 },
+    ]);
+  });
+
+  it.each(["ok", "warning", "critical"] as const)("%s does not: days to expiry pages for those", (status) => {
+    expect(endpointMetrics([result(status, 3)])).toEqual([
+      { endpoint: "app.test:443", daysToExpiry: 3, checkFailed: 0 },
+    ]);
+  });
+
+  it("is exactly those seven statuses", () => expect([...FAILED].sort()).toEqual([...failures].sort()));
+});
+
+describe("an endpoint with one address failing", () => {
+  it("reports the failing address, fails the endpoint, and takes its days from the address that answered", async () => {
+    const good = await serve(leafFor("two.test", 50.5), [intermediate], "127.0.0.1");
+    // Nothing listens on 127.0.0.2 at that port: that node is down.
+    const results = await checkEndpoints(
+      [endpointSchema.parse({ host: "two.test", port: good.port })],
+      opts(),
+    );
+    expect(results.map((r) => [r.address, r.status, r.daysRemaining])).toEqual([
+      ["127.0.0.1", "ok", 50],
+      ["127.0.0.2", "handshake-failed", null],
+    ]);
+    expect(results[1]!.error).toMatch(/ECONNREFUSED 127\.0\.0\.2/);
+    expect(endpointMetrics(results)).toEqual([
+      { endpoint: `two.test:${good.port}`, daysToExpiry: 50, checkFailed: 1 },
     ]);
   });
 });
