@@ -176,6 +176,34 @@ describe("nextRuns", () => {
       "2027-05-01T00:00:00Z",
       ["2027-05-14T00:00:00.000Z", "2027-06-15T00:00:00.000Z"],
     ],
+    // LW: the last weekday; 2030-08-31 is a Saturday (Friday 30th), 2030-03-31 a Sunday (Friday 29th).
+    [
+      "cron(0 3 LW * ? *)",
+      "UTC",
+      "2030-08-01T00:00:00Z",
+      ["2030-08-30T03:00:00.000Z", "2030-09-30T03:00:00.000Z"],
+    ],
+    [
+      "cron(0 3 LW * ? *)",
+      "UTC",
+      "2030-03-01T00:00:00Z",
+      ["2030-03-29T03:00:00.000Z", "2030-04-30T03:00:00.000Z"],
+    ],
+    // The first day is the local one: 02:30 UTC on March 5 is still March 4 (21:30) in New York, whose 22:00 run
+    // of that day comes first.
+    [
+      "cron(0 22 * * ? *)",
+      "America/New_York",
+      "2030-03-05T02:30:00Z",
+      ["2030-03-05T03:00:00.000Z", "2030-03-06T03:00:00.000Z"],
+    ],
+    // ... and in Asia/Kolkata, 20:00 UTC on March 4 is already March 5 (01:30): its 02:00 run is 30 minutes away.
+    [
+      "cron(0 2 * * ? *)",
+      "Asia/Kolkata",
+      "2030-03-04T20:00:00Z",
+      ["2030-03-04T20:30:00.000Z", "2030-03-05T20:30:00.000Z"],
+    ],
     [
       "rate(6 hours)",
       "Asia/Kolkata",
@@ -191,6 +219,35 @@ describe("nextRuns", () => {
       iso(nextRuns("at(2027-01-01T09:00:00)", "Asia/Kolkata", new Date("2026-12-01T00:00:00Z"), 3)),
     ).toEqual(["2027-01-01T03:30:00.000Z"]);
   });
+
+  it("has no next run for an at() that has passed, or that is the very instant given", () => {
+    expect(nextRuns("at(2027-01-01T09:00:00)", "Asia/Kolkata", new Date("2027-01-01T03:30:00Z"), 3)).toEqual(
+      [],
+    );
+    expect(nextRuns("at(2027-01-01T09:00:00)", "Asia/Kolkata", new Date("2027-06-01T00:00:00Z"), 3)).toEqual(
+      [],
+    );
+    expect(nextRuns("at(2027-01-01T09:00:00)", "Asia/Kolkata", new Date("2026-06-01T00:00:00Z"), 0)).toEqual(
+      [],
+    );
+  });
+
+  it("runs a cron strictly after the instant given", () => {
+    expect(iso(nextRuns("cron(0 2 * * ? *)", "UTC", new Date("2027-01-01T02:00:00Z"), 1))).toEqual([
+      "2027-01-02T02:00:00.000Z",
+    ]);
+  });
+
+  it.each([["Europe/Lodnon"], ["Asia/Calcutta "], ["IST"]])(
+    "refuses the misspelt timezone %j wherever a schedule is evaluated",
+    (tz) => {
+      const message = `"${tz}" is not an IANA timezone name (e.g. Europe/London, Asia/Kolkata, UTC)`;
+      const from = new Date("2027-01-01T00:00:00Z");
+      expect(() => nextRuns("cron(0 2 * * ? *)", tz, from, 1)).toThrow(new ScheduleExpressionError(message));
+      expect(() => maxIntervalSeconds("cron(0 2 * * ? *)", tz, from)).toThrow(message);
+      expect(() => dstGapWarnings("cron(0 2 * * ? *)", tz, from)).toThrow(message);
+    },
+  );
 });
 
 describe("DST gap warnings", () => {
@@ -230,6 +287,34 @@ describe("maxIntervalSeconds", () => {
     ["rate(6 hours)", "UTC", 21_600],
   ])("%s in %s -> %d", (expression, tz, seconds) => {
     expect(maxIntervalSeconds(expression, tz, from)).toBe(seconds);
+  });
+
+  // A dead-man alarm sized from these must neither fire between two runs on time nor be unable to fire.
+  it.each([
+    // Yearly: the gap over a leap year (2032 -> 2033) is a day longer, wherever the year is started.
+    ["cron(0 3 1 1 ? *)", "2030-01-01T00:00:00Z", 366 * 86_400],
+    ["cron(0 3 1 1 ? *)", "2030-06-01T00:00:00Z", 366 * 86_400],
+    ["cron(0 3 1 6 ? *)", "2030-01-01T00:00:00Z", 366 * 86_400], // 2031-06 -> 2032-06 holds February 29
+    ["cron(0 3 29 2 ? *)", "2030-01-01T00:00:00Z", (4 * 365 + 1) * 86_400], // leap days only: 2032 -> 2036
+    ["cron(0 3 1 1 ? 2030/3)", "2030-01-01T00:00:00Z", (3 * 365 + 1) * 86_400], // every third year
+  ])(
+    "a rare %s from %s has its real longest gap, whatever the starting day",
+    (expression, start, seconds) => {
+      expect(maxIntervalSeconds(expression, "UTC", new Date(start))).toBe(seconds);
+    },
+  );
+
+  it("is infinite for a schedule with fewer than two runs left: at(), or a cron whose years run out", () => {
+    expect(maxIntervalSeconds("at(2030-05-01T10:00:00)", "UTC", new Date("2030-01-01T00:00:00Z"))).toBe(
+      Number.POSITIVE_INFINITY,
+    );
+    expect(maxIntervalSeconds("cron(0 3 1 1 ? 2030)", "UTC", new Date("2029-06-01T00:00:00Z"))).toBe(
+      Number.POSITIVE_INFINITY,
+    );
+    // Two runs, the second beyond the usual year ahead: still one gap, not "never".
+    expect(maxIntervalSeconds("cron(0 3 1 1 ? 2030-2031)", "UTC", new Date("2029-06-01T00:00:00Z"))).toBe(
+      365 * 86_400,
+    );
   });
 });
 
