@@ -25,9 +25,15 @@ export function dumpRpoProblem(dump: DumpEntry, sectionRpoHours: number, appTime
     : null;
 }
 
+/** A retention window: restic's duration, and not zero (restic reads a zero window as no rule, never as "keep none"). */
 const duration = z.string().superRefine((value, ctx) => {
   try {
-    parseDuration(value);
+    const d = parseDuration(value);
+    if (d.years + d.months + d.days + d.hours === 0)
+      ctx.addIssue({
+        code: "custom",
+        message: `"${value}" is a zero-length window, which restic reads as no rule at all; remove the key or give it a length such as 30d`,
+      });
   } catch (e) {
     ctx.addIssue({ code: "custom", message: (e as Error).message });
   }
@@ -309,9 +315,10 @@ export const backupsSection = z
       }
     }
     const r = b.retention;
+    // keepLast 0 is restic's "unset": a policy of nothing else is empty and keeps every snapshot forever.
     if (
       r &&
-      r.keepLast === undefined &&
+      !(r.keepLast !== undefined && r.keepLast >= 1) &&
       !r.keepWithinDaily &&
       !r.keepWithinWeekly &&
       !r.keepWithinMonthly &&
@@ -320,7 +327,7 @@ export const backupsSection = z
       ctx.addIssue({
         code: "custom",
         path: ["retention"],
-        message: "needs at least one rule (keepLast or keepWithin*)",
+        message: "needs at least one rule that keeps something (keepLast >= 1 or a keepWithin* window)",
       });
     }
   });

@@ -189,6 +189,20 @@ const cases: Array<[string, string, RegExp]> = [
     /maintenance:backups\.retention\.keepWithinDaily: duration "30days" is not <number><unit>/,
   ],
   [
+    "a zero-length retention window",
+    GOOD +
+      "  maintenance:backups:\n    databases: [{ name: db, kind: rds-instance, engine: postgres, identifier: db1 }]\n" +
+      "    schedules: [{ name: daily, expression: 'cron(0 2 * * ? *)' }]\n    retention: { keepLast: 7, keepWithinDaily: 0d }\n    rpoHours: 26\n",
+    /maintenance:backups\.retention\.keepWithinDaily: "0d" is a zero-length window, which restic reads as no rule at all; remove the key or give it a length such as 30d/,
+  ],
+  [
+    "a retention whose only rule keeps nothing (restic's empty policy: nothing is ever pruned)",
+    GOOD +
+      "  maintenance:backups:\n    databases: [{ name: db, kind: rds-instance, engine: postgres, identifier: db1 }]\n" +
+      "    schedules: [{ name: daily, expression: 'cron(0 2 * * ? *)' }]\n    retention: { keepLast: 0 }\n    rpoHours: 26\n",
+    /maintenance:backups\.retention: needs at least one rule that keeps something \(keepLast >= 1 or a keepWithin\* window\)/,
+  ],
+  [
     "a self-hosted dump without network placement",
     dumpYaml({ network: "" }),
     /maintenance:backups\.databases\[0\]\.dump\.network: required for a self-hosted database/,
