@@ -1,9 +1,15 @@
-// A stateful RDS stand-in on aws-sdk-client-mock: snapshots live in memory, describes paginate like RDS (Marker).
+// A stateful RDS stand-in on aws-sdk-client-mock: snapshots (of DB instances and of Aurora clusters) live in memory,
+// describes paginate like RDS (Marker).
 import {
+  CopyDBClusterSnapshotCommand,
   CopyDBSnapshotCommand,
+  CreateDBClusterSnapshotCommand,
   CreateDBSnapshotCommand,
+  DBClusterSnapshotAlreadyExistsFault,
   DBSnapshotAlreadyExistsFault,
+  DeleteDBClusterSnapshotCommand,
   DeleteDBSnapshotCommand,
+  DescribeDBClusterSnapshotsCommand,
   DescribeDBSnapshotAttributesCommand,
   DescribeDBSnapshotsCommand,
   type RDSClient,
@@ -13,7 +19,9 @@ import { mockClient } from "aws-sdk-client-mock";
 
 export interface FakeSnapshot {
   id: string;
+  /** The DB instance identifier, or the Aurora cluster identifier when `cluster` is set. */
   instance: string;
+  cluster?: boolean;
   createdAt: Date;
   status: string;
   tags: Tag[];
@@ -28,7 +36,7 @@ export interface FakeRdsOptions {
   pageSize?: number;
   kmsKeyId?: string;
   /** The region copies come from (for a DR fake). */
-  source?: { snapshots: FakeSnapshot[]; arn: (id: string) => string };
+  source?: { snapshots: FakeSnapshot[]; arn: (id: string) => string; clusterArn: (id: string) => string };
 }
 
 export function fakeRds(client: RDSClient, region: string, opts: FakeRdsOptions) {
@@ -75,7 +83,7 @@ export function fakeRds(client: RDSClient, region: string, opts: FakeRdsOptions)
   });
   mock.on(DescribeDBSnapshotsCommand).callsFake((input) => {
     const matching = snapshots
-      .filter((s) => !input.DBInstanceIdentifier || s.instance === input.DBInstanceIdentifier)
+      .filter((s) => !s.cluster && (!input.DBInstanceIdentifier || s.instance === input.DBInstanceIdentifier))
       .sort((a, b) => (a.id < b.id ? -1 : 1));
     const start = input.Marker ? Number(input.Marker) : 0;
     const size = opts.pageSize ?? 100;
@@ -96,7 +104,7 @@ export function fakeRds(client: RDSClient, region: string, opts: FakeRdsOptions)
     };
   });
   mock.on(DeleteDBSnapshotCommand).callsFake((input) => {
-    const i = snapshots.findIndex((s) => s.id === input.DBSnapshotIdentifier);
+    const i = snapshots.findIndex((s) => !s.cluster && s.id === input.DBSnapshotIdentifier);
     if (i < 0) throw new Error(`no snapshot ${input.DBSnapshotIdentifier}`);
     snapshots.splice(i, 1);
     return {};
@@ -110,7 +118,73 @@ export function fakeRds(client: RDSClient, region: string, opts: FakeRdsOptions)
       },
     };
   });
-  return { mock, snapshots, arn };
+  // Aurora cluster snapshots: the same store, the cluster commands and their own fault and ARN shape.
+  const clusterArn = (id: string) => `arn:aws:rds:${region}:123456789012:cluster-snapshot:${id}`;
+  const clusterSnapshots = () => snapshots.filter((s) => s.cluster);
+  mock.on(CreateDBClusterSnapshotCommand).callsFake((input) => {
+    if (clusterSnapshots().some((s) => s.id === input.DBClusterSnapshotIdentifier)) {
+      throw new DBClusterSnapshotAlreadyExistsFault({ message: "exists", $metadata: {} });
+    }
+    snapshots.push({
+      id: input.DBClusterSnapshotIdentifier,
+      instance: input.DBClusterIdentifier,
+      cluster: true,
+      createdAt: opts.now(),
+      status: "creating",
+      tags: input.Tags ?? [],
+      kmsKeyId: opts.kmsKeyId,
+      encrypted: true,
+    });
+    return {};
+  });
+  mock.on(CopyDBClusterSnapshotCommand).callsFake((input) => {
+    if (clusterSnapshots().some((s) => s.id === input.TargetDBClusterSnapshotIdentifier)) {
+      throw new DBClusterSnapshotAlreadyExistsFault({ message: "exists", $metadata: {} });
+    }
+    const source = opts.source?.snapshots.find(
+      (s) => s.cluster && opts.source?.clusterArn(s.id) === input.SourceDBClusterSnapshotIdentifier,
+    );
+    if (!source) throw new Error(`source snapshot ${input.SourceDBClusterSnapshotIdentifier} not found`);
+    snapshots.push({
+      id: input.TargetDBClusterSnapshotIdentifier,
+      instance: source.instance,
+      cluster: true,
+      createdAt: opts.now(),
+      status: "copying",
+      tags: input.Tags ?? [],
+      kmsKeyId: input.KmsKeyId,
+      encrypted: true,
+    });
+    return {};
+  });
+  mock.on(DescribeDBClusterSnapshotsCommand).callsFake((input) => {
+    const matching = clusterSnapshots()
+      .filter((s) => !input.DBClusterIdentifier || s.instance === input.DBClusterIdentifier)
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+    const start = input.Marker ? Number(input.Marker) : 0;
+    const size = opts.pageSize ?? 100;
+    return {
+      DBClusterSnapshots: matching.slice(start, start + size).map((s) => ({
+        DBClusterSnapshotIdentifier: s.id,
+        DBClusterSnapshotArn: clusterArn(s.id),
+        DBClusterIdentifier: s.instance,
+        SnapshotCreateTime: s.createdAt,
+        Status: s.status,
+        StorageEncrypted: s.encrypted ?? true,
+        KmsKeyId: s.kmsKeyId,
+        TagList: s.tags,
+        SnapshotType: "manual",
+      })),
+      ...(start + size < matching.length ? { Marker: String(start + size) } : {}),
+    };
+  });
+  mock.on(DeleteDBClusterSnapshotCommand).callsFake((input) => {
+    const i = snapshots.findIndex((s) => s.cluster && s.id === input.DBClusterSnapshotIdentifier);
+    if (i < 0) throw new Error(`no cluster snapshot ${input.DBClusterSnapshotIdentifier}`);
+    snapshots.splice(i, 1);
+    return {};
+  });
+  return { mock, snapshots, arn, clusterArn };
 }
 
 /** Tags this stack puts on its snapshots. */

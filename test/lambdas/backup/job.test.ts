@@ -1,15 +1,25 @@
 // The backup job against a stateful RDS fake: idempotent slots, paginated describes, DR copies, and each pruning rule.
 import {
+  CopyDBClusterSnapshotCommand,
   CopyDBSnapshotCommand,
+  CreateDBClusterSnapshotCommand,
   CreateDBSnapshotCommand,
+  DeleteDBClusterSnapshotCommand,
   DeleteDBSnapshotCommand,
   DescribeDBSnapshotsCommand,
   RDSClient,
 } from "@aws-sdk/client-rds";
 import type { BackupConfig } from "../../../lambdas/backup/config";
 import { prune, runBackup } from "../../../lambdas/backup/job";
+import { planRetention } from "../../../lambdas/backup/retention";
 import { snapshotId } from "../../../lambdas/backup/snapshots";
 import { type FakeSnapshot, fakeRds, ourTags } from "../../support/fake-rds";
+
+// The real planner, wrapped so one test can hand the pruner a wrong plan (the floor must hold whatever it says).
+jest.mock("../../../lambdas/backup/retention", () => {
+  const actual = jest.requireActual("../../../lambdas/backup/retention");
+  return { ...actual, planRetention: jest.fn(actual.planRetention) };
+});
 
 const NOW = new Date("2027-03-10T03:00:00Z");
 const DAY = 86_400_000;
@@ -76,7 +86,10 @@ function history(days: number, extra: Partial<FakeSnapshot> = {}): FakeSnapshot[
   }));
 }
 
-afterEach(() => jest.restoreAllMocks());
+afterEach(() => {
+  jest.restoreAllMocks();
+  jest.mocked(planRetention).mockClear();
+});
 
 describe("backup job", () => {
   it("refuses a scheduledTime more than 5 minutes ahead, naming the field, before any RDS call", async () => {
@@ -317,5 +330,338 @@ describe("pruning safety rules (each would fail if its rule were removed)", () =
     t.primary.snapshots.push(...history(10));
     await run(t, config({ retention: { keepWithinDaily: "1d" }, keepLastFloor: 1 }), { maxDeletes: 0 });
     expect(deleted(t)).toEqual([]);
+  });
+});
+
+describe("a whole run: both regions, dry-run, the bounds from the config", () => {
+  const dr = { region: "ap-south-2", kmsKeyArn: "arn:aws:kms:ap-south-2:123456789012:key/dr" };
+  const event = { tier: "daily", scheduledTime: "2027-03-10T02:00:00Z" };
+  const slot = "mstack-skillswap-prod-skillswap-20270310-0200";
+  const withDr = (t: ReturnType<typeof setup>) => ({ ...t.deps, dr: t.drClient });
+  const deletes = (m: ReturnType<typeof setup>["primary"]) =>
+    m.mock.commandCalls(DeleteDBSnapshotCommand).length;
+  // Five daily snapshots in each region; a 2d window keeps the newest two, so three go in each.
+  const seeded = () => {
+    const t = setup();
+    t.primary.snapshots.push(...history(5));
+    t.dr.snapshots.push(...history(5));
+    return t;
+  };
+  const plannedOut = ["old-0004", "old-0003", "old-0002"];
+  const cfg = (over: Partial<BackupConfig> = {}) =>
+    config({ retention: { keepWithinDaily: "2d" }, keepLastFloor: 1, dr, ...over });
+
+  it.each([
+    ["the config says dry-run", { dryRun: true }, {}],
+    ["the event says dry-run", {}, { dryRun: true }],
+    [
+      "the config says dry-run and the event says not (it can only turn it on)",
+      { dryRun: true },
+      { dryRun: false },
+    ],
+  ])("deletes nothing in either region when %s, and reports what would go", async (_label, over, ev) => {
+    const t = seeded();
+    const result = await runBackup({ ...event, ...ev }, cfg(over), withDr(t));
+    expect(result).toEqual({
+      databases: [
+        {
+          database: "skillswap",
+          snapshot: { id: slot, result: "created" },
+          copy: { id: "old-0000", result: "exists" },
+          prune: [
+            { region: "ap-south-1", removed: [], wouldRemove: plannedOut, kept: 6 },
+            { region: "ap-south-2", removed: [], wouldRemove: plannedOut, kept: 5 },
+          ],
+        },
+      ],
+    });
+    expect(deletes(t.primary) + deletes(t.dr)).toBe(0);
+  });
+
+  it("deletes in both regions when neither says dry-run", async () => {
+    const t = seeded();
+    const result = await runBackup({ ...event, dryRun: false }, cfg(), withDr(t));
+    expect(result.databases[0]!.prune).toEqual([
+      { region: "ap-south-1", removed: plannedOut, wouldRemove: [], kept: 3 },
+      { region: "ap-south-2", removed: plannedOut, wouldRemove: [], kept: 2 },
+    ]);
+    expect(t.dr.snapshots.map((s) => s.id).sort()).toEqual(["old-0000", "old-0001"]);
+  });
+
+  it("holds each region to its own freshness bound and every region to the per-run cap", async () => {
+    const t = setup();
+    // The newest is 40h old: past the primary's 36h bound, within the DR region's 72h (copies arrive later).
+    const stale = history(5).map((s) => ({
+      ...s,
+      createdAt: new Date(s.createdAt.getTime() - 16 * 3_600_000),
+    }));
+    t.primary.snapshots.push(...stale);
+    t.dr.snapshots.push(...stale.map((s) => ({ ...s })));
+    const result = await runBackup(event, cfg({ maxDeletesPerRun: 2 }), withDr(t));
+    expect(result.databases[0]!.prune).toEqual([
+      {
+        region: "ap-south-1",
+        removed: [],
+        wouldRemove: [],
+        kept: 6,
+        refused: "newest snapshot is 40h old (bound 36h)",
+      },
+      { region: "ap-south-2", removed: ["old-0004", "old-0003"], wouldRemove: [], kept: 3 },
+    ]);
+    expect(deletes(t.primary)).toBe(0);
+  });
+
+  it("skips the DR copy, saying why, while no snapshot of ours is available yet", async () => {
+    const t = setup();
+    const result = await runBackup(event, cfg(), withDr(t));
+    expect(result.databases[0]!.copy).toEqual({
+      id: "",
+      result: "skipped",
+      reason: "no available snapshot to copy yet",
+    });
+    expect(t.dr.mock.commandCalls(CopyDBSnapshotCommand)).toEqual([]);
+    expect(t.log.lines).toContainEqual({
+      level: "info",
+      message: "dr copy",
+      extra: {
+        database: "skillswap",
+        id: "",
+        result: "skipped",
+        reason: "no available snapshot to copy yet",
+      },
+    });
+  });
+
+  it("fails the database when the DR copy fails for any reason but 'already exists'", async () => {
+    const t = seeded();
+    t.dr.mock
+      .on(CopyDBSnapshotCommand)
+      .rejects(new Error("KMSKeyNotAccessibleFault: the DR key is disabled"));
+    await expect(runBackup(event, cfg(), withDr(t))).rejects.toThrow(
+      "backup failed for skillswap (KMSKeyNotAccessibleFault: the DR key is disabled)",
+    );
+    expect(t.log.lines).toContainEqual({
+      level: "error",
+      message: "database backup failed",
+      extra: { database: "skillswap", error: "KMSKeyNotAccessibleFault: the DR key is disabled" },
+    });
+    expect(deletes(t.primary) + deletes(t.dr)).toBe(0);
+  });
+
+  it("refuses to run with a DR client but no DR region", async () => {
+    const t = setup();
+    await expect(runBackup(event, config(), withDr(t))).rejects.toThrow(
+      "DR region configured without a DR client (or the reverse): refusing to run half a backup",
+    );
+    expect(t.primary.mock.calls()).toHaveLength(0);
+  });
+});
+
+describe("Aurora clusters", () => {
+  const dr = { region: "ap-south-2", kmsKeyArn: "arn:aws:kms:ap-south-2:123456789012:key/dr" };
+  const cfg = config({
+    databases: [{ name: "skillswap", identifier: "skillswap-cluster", kind: "cluster" }],
+    retention: { keepWithinDaily: "2d" },
+    keepLastFloor: 1,
+    dr,
+  });
+  const event = { tier: "daily", scheduledTime: "2027-03-10T02:00:00Z" };
+  const slot = "mstack-skillswap-prod-skillswap-20270310-0200";
+
+  it("snapshots, copies and prunes through the cluster API, once per slot", async () => {
+    const t = setup();
+    t.primary.snapshots.push(...history(4, { cluster: true, instance: "skillswap-cluster" }));
+    const deps = { ...t.deps, dr: t.drClient };
+    const first = await runBackup(event, cfg, deps);
+    expect(first.databases).toEqual([
+      {
+        database: "skillswap",
+        snapshot: { id: slot, result: "created" },
+        copy: { id: "old-0000", result: "started" },
+        prune: [
+          { region: "ap-south-1", removed: ["old-0003", "old-0002"], wouldRemove: [], kept: 3 },
+          { region: "ap-south-2", removed: [], wouldRemove: [], kept: 1, refused: "no available snapshot" },
+        ],
+      },
+    ]);
+    expect(t.primary.mock).toHaveReceivedCommandWith(CreateDBClusterSnapshotCommand, {
+      DBClusterIdentifier: "skillswap-cluster",
+      DBClusterSnapshotIdentifier: slot,
+      Tags: ourTags("skillswap-prod", "skillswap", "daily"),
+    });
+    expect(t.dr.mock).toHaveReceivedCommandWith(CopyDBClusterSnapshotCommand, {
+      SourceDBClusterSnapshotIdentifier: "arn:aws:rds:ap-south-1:123456789012:cluster-snapshot:old-0000",
+      TargetDBClusterSnapshotIdentifier: "old-0000",
+      KmsKeyId: dr.kmsKeyArn,
+      Tags: ourTags("skillswap-prod", "skillswap", "daily"),
+    });
+    expect(
+      t.primary.mock
+        .commandCalls(DeleteDBClusterSnapshotCommand)
+        .map((c) => c.args[0].input.DBClusterSnapshotIdentifier),
+    ).toEqual(["old-0003", "old-0002"]);
+    // Nothing went through the instance API.
+    expect(t.primary.mock.commandCalls(CreateDBSnapshotCommand)).toEqual([]);
+    expect(t.primary.mock.commandCalls(DeleteDBSnapshotCommand)).toEqual([]);
+
+    const second = await runBackup(event, cfg, deps);
+    expect(second.databases[0]!.snapshot).toEqual({ id: slot, result: "exists" });
+    expect(second.databases[0]!.copy).toEqual({ id: "old-0000", result: "exists" });
+  });
+
+  it("fails the cluster's run when its snapshot cannot be taken", async () => {
+    const t = setup();
+    t.primary.mock.on(CreateDBClusterSnapshotCommand).rejects(new Error("InvalidDBClusterStateFault"));
+    await expect(runBackup(event, cfg, { ...t.deps, dr: t.drClient })).rejects.toThrow(
+      "backup failed for skillswap (InvalidDBClusterStateFault)",
+    );
+  });
+});
+
+describe("the floor, whatever the planner says", () => {
+  it("keeps the newest keepLastFloor even when the plan would remove every snapshot", async () => {
+    const t = setup();
+    t.primary.snapshots.push(...history(6));
+    // A planner bug that drops keepLast: everything planned out.
+    jest
+      .mocked(planRetention)
+      .mockImplementationOnce((list) => ({ keep: [], remove: list.map((s) => ({ id: s.id })) }));
+    const outcome = await prune(
+      t.primaryClient,
+      "ap-south-1",
+      config().databases[0]!,
+      config({ keepLastFloor: 2 }),
+      { dryRun: false, freshnessHours: 36, maxDeletes: 1000 },
+      t.deps,
+    );
+    expect(outcome.removed).toEqual(["old-0005", "old-0004", "old-0003", "old-0002"]);
+    expect(t.primary.snapshots.map((s) => s.id).sort()).toEqual(["old-0000", "old-0001"]);
+  });
+
+  it("hands the planner the policy with keepLast raised to the floor", async () => {
+    const t = setup();
+    t.primary.snapshots.push(...history(3));
+    await prune(
+      t.primaryClient,
+      "ap-south-1",
+      config().databases[0]!,
+      config({ retention: { keepLast: 1, keepWithinDaily: "1d" }, keepLastFloor: 2 }),
+      { dryRun: true, freshnessHours: 36, maxDeletes: 1000 },
+      t.deps,
+    );
+    expect(jest.mocked(planRetention).mock.calls[0]![1]).toEqual({ keepLast: 2, keepWithinDaily: "1d" });
+  });
+});
+
+describe("the decision log", () => {
+  const db = config().databases[0]!;
+  const at = (region: string, snapshot: string) => ({ region, database: "skillswap", snapshot });
+
+  it("says for every snapshot why it stays or goes", async () => {
+    const t = setup();
+    t.primary.snapshots.push(
+      ...history(5),
+      {
+        ...history(1)[0]!,
+        id: "by-hand",
+        tags: [],
+      },
+      {
+        ...history(1)[0]!,
+        id: "still-creating",
+        status: "creating",
+      },
+    );
+    await prune(
+      t.primaryClient,
+      "ap-south-1",
+      db,
+      config({ retention: { keepWithinDaily: "1d" }, keepLastFloor: 1 }),
+      { dryRun: false, freshnessHours: 36, maxDeletes: 2 },
+      t.deps,
+    );
+    expect(t.log.lines).toEqual([
+      {
+        level: "info",
+        message: "keep: not created by this stack (tag check)",
+        extra: at("ap-south-1", "by-hand"),
+      },
+      {
+        level: "info",
+        message: "keep: not available",
+        extra: { ...at("ap-south-1", "still-creating"), status: "creating" },
+      },
+      {
+        level: "info",
+        message: "keep",
+        extra: { ...at("ap-south-1", "old-0000"), reasons: ["last snapshot", "daily within 1d"] },
+      },
+      // Newest first: the next runs take them, oldest first.
+      ...["old-0001", "old-0002"].map((id) => ({
+        level: "info",
+        message: "keep for now: over maxDeletesPerRun",
+        extra: { ...at("ap-south-1", id), maxDeletes: 2 },
+      })),
+      ...["old-0004", "old-0003"].map((id) => ({
+        level: "info",
+        message: "remove: outside every retention rule",
+        extra: at("ap-south-1", id),
+      })),
+    ]);
+  });
+
+  it("says what a dry run would remove, and why a run refused", async () => {
+    const t = setup();
+    t.primary.snapshots.push(...history(2));
+    const run = (o: { freshnessHours: number }) =>
+      prune(
+        t.primaryClient,
+        "ap-south-1",
+        db,
+        config({ retention: { keepLast: 1 }, keepLastFloor: 1 }),
+        {
+          dryRun: true,
+          maxDeletes: 10,
+          ...o,
+        },
+        t.deps,
+      );
+    await run({ freshnessHours: 36 });
+    await run({ freshnessHours: 12 });
+    expect(t.log.lines.filter((l) => l.message !== "keep")).toEqual([
+      {
+        level: "info",
+        message: "dry run: would remove (outside every retention rule)",
+        extra: at("ap-south-1", "old-0001"),
+      },
+      {
+        level: "error",
+        message: "prune refused: newest snapshot is older than the freshness bound",
+        extra: { region: "ap-south-1", database: "skillswap", newestAgeHours: 24, freshnessHours: 12 },
+      },
+    ]);
+    t.primary.snapshots.splice(0);
+    expect((await run({ freshnessHours: 36 })).refused).toBe("no available snapshot");
+    expect(t.log.lines.at(-1)).toEqual({
+      level: "warn",
+      message: "prune refused: no available snapshot of ours",
+      extra: { region: "ap-south-1", database: "skillswap" },
+    });
+  });
+
+  it("says whether the slot's snapshot was started or already there", async () => {
+    const t = setup();
+    const event = { tier: "daily", scheduledTime: "2027-03-10T02:00:00Z" };
+    await runBackup(event, config(), t.deps);
+    await runBackup(event, config(), t.deps);
+    const snapshot = "mstack-skillswap-prod-skillswap-20270310-0200";
+    expect(t.log.lines.filter((l) => /^snapshot/.test(l.message))).toEqual([
+      { level: "info", message: "snapshot started", extra: { database: "skillswap", snapshot } },
+      {
+        level: "info",
+        message: "snapshot for this slot already exists",
+        extra: { database: "skillswap", snapshot },
+      },
+    ]);
   });
 });
