@@ -61,6 +61,8 @@ function setup(
     finishAfterPolls?: number;
     outcome?: "COMPLETED" | "FAILED" | "CANCELLED";
     writeObjects?: boolean;
+    /** A task that ends otherwise than COMPLETED still leaves part of its objects (S3 writes are not undone). */
+    partialObjects?: boolean;
   } = {},
 ) {
   const logsClient = new CloudWatchLogsClient({});
@@ -77,7 +79,7 @@ function setup(
           code: opts.outcome ?? "COMPLETED",
           ...(opts.outcome === "FAILED" ? { message: "Access Denied for bucket archive" } : {}),
         };
-        if (t.status.code === "COMPLETED" && opts.writeObjects !== false)
+        if ((t.status.code === "COMPLETED" && opts.writeObjects !== false) || opts.partialObjects)
           objects.set(`${t.destinationPrefix}/${t.taskId}/stream/000000.gz`, "x");
       }
     }
@@ -495,5 +497,175 @@ describe("log export", () => {
     const t = setup();
     await runArchive(config, t.deps);
     expect(t.created().map((c) => c.taskName)).toEqual(["mstack-_app_api-2027-03-09"]);
+  });
+
+  it("does not advance past a FAILED task that left part of its objects: only COMPLETED archives a day", async () => {
+    const t = setup({ outcome: "FAILED", partialObjects: true });
+    t.setCheckpoint({ logGroup: "/app/api", lastArchivedDay: "2027-03-08" });
+    const result = await runArchive(config, t.deps);
+    expect([...t.objects.keys()].some((k) => k.startsWith("logs/app/api/2027/03/09/"))).toBe(true);
+    expect(result.groups[0]).toMatchObject({ archivedThrough: "2027-03-08", failed: ["2027-03-09"] });
+    expect(t.checkpoint()).toEqual({ logGroup: "/app/api", lastArchivedDay: "2027-03-08" });
+  });
+
+  it("starts no day when the deadline is within the safety margin: the days done stay done, the rest wait", async () => {
+    const t = setup();
+    t.setCheckpoint({ logGroup: "/app/api", lastArchivedDay: "2027-03-06" });
+    // Each day takes one 15 s poll: after two days 50 s are left, under the 60 s margin.
+    t.setRemaining(80_000);
+    const result = await runArchive(config, t.deps);
+    expect(t.created().map((c) => c.taskName)).toEqual([
+      "mstack-_app_api-2027-03-07",
+      "mstack-_app_api-2027-03-08",
+    ]);
+    expect(result.deferred).toBe(true);
+    expect(result.busy).toBe(false);
+    // No intent for 2027-03-09 was recorded: nothing was started for it.
+    expect(t.checkpoint()).toEqual({ logGroup: "/app/api", lastArchivedDay: "2027-03-08" });
+    expect(result.groups).toEqual([
+      {
+        logGroup: "/app/api",
+        archivedThrough: "2027-03-08",
+        daysBehind: 1,
+        exported: ["2027-03-07", "2027-03-08"],
+        failed: [],
+      },
+    ]);
+  });
+
+  it("fails the run when CreateExportTask is denied: AccessDenied is not a busy account", async () => {
+    const t = setup();
+    t.setCheckpoint({ logGroup: "/app/api", lastArchivedDay: "2027-03-08" });
+    t.logs.on(CreateExportTaskCommand).rejects(
+      Object.assign(new Error("User is not authorized to perform: logs:CreateExportTask"), {
+        name: "AccessDeniedException",
+      }),
+    );
+    await expect(runArchive(config, t.deps)).rejects.toThrow(
+      "not authorized to perform: logs:CreateExportTask",
+    );
+    // No backoff retries: only a full export slot is worth waiting for.
+    expect(t.logs.commandCalls(CreateExportTaskCommand)).toHaveLength(1);
+  });
+
+  it("reads a LimitExceededException that is not the SDK's own class by its name", async () => {
+    const t = setup();
+    t.setCheckpoint({ logGroup: "/app/api", lastArchivedDay: "2027-03-08" });
+    t.logs
+      .on(CreateExportTaskCommand)
+      .rejects(Object.assign(new Error("Resource limit exceeded."), { name: "LimitExceededException" }));
+    const result = await runArchive(config, t.deps);
+    expect(result.busy).toBe(true);
+    // First try, then two backoffs of 5 s and 10 s.
+    expect(t.logs.commandCalls(CreateExportTaskCommand)).toHaveLength(3);
+  });
+
+  it("gives a busy account up at once when the deadline leaves no room for a backoff", async () => {
+    const t = setup();
+    t.setCheckpoint({ logGroup: "/app/api", lastArchivedDay: "2027-03-08" });
+    t.tasks.push(foreignTask());
+    // 100 s left: enough to start (margin 60 s) but under twice the margin, so no 5 s wait.
+    t.setRemaining(100_000);
+    const result = await runArchive(config, t.deps);
+    expect(result.busy).toBe(true);
+    expect(t.logs.commandCalls(CreateExportTaskCommand)).toHaveLength(1);
+  });
+
+  it.each([
+    ["denied", Object.assign(new Error("Access Denied"), { name: "AccessDenied" })],
+    ["a network error", Object.assign(new Error("socket hang up"), { name: "Error" })],
+  ])(
+    "fails the run when a checkpoint read is %s: it is never taken for 'no checkpoint'",
+    async (_label, error) => {
+      const t = setup();
+      t.s3.on(GetObjectCommand).rejects(error);
+      await expect(runArchive(config, t.deps)).rejects.toThrow(error.message);
+      // Taken for "no checkpoint", the group would restart at the newest day and leave a gap behind it.
+      expect(t.created()).toEqual([]);
+      expect(t.s3.commandCalls(PutObjectCommand)).toEqual([]);
+    },
+  );
+
+  it("takes a NoSuchKey that is not the SDK's own class, by its name, as 'no checkpoint yet'", async () => {
+    const t = setup();
+    t.s3
+      .on(GetObjectCommand)
+      .rejects(Object.assign(new Error("The specified key does not exist."), { name: "NoSuchKey" }));
+    const result = await runArchive(config, t.deps);
+    expect(t.created().map((c) => c.taskName)).toEqual(["mstack-_app_api-2027-03-09"]);
+    expect(result.groups[0]!.exported).toEqual(["2027-03-09"]);
+  });
+
+  it("archives several log groups in name order, each on its own checkpoint", async () => {
+    const t = setup();
+    const cfg = { ...config, logGroups: ["/app/worker", "/app/api", "/app/cron"] };
+    t.setCheckpoint({ logGroup: "/app/api", lastArchivedDay: "2027-03-07" });
+    t.setCheckpoint({ logGroup: "/app/worker", lastArchivedDay: "2027-03-09" }, "/app/worker");
+    const result = await runArchive(cfg, t.deps);
+    expect(t.created().map((c) => [c.logGroupName, c.taskName, c.destinationPrefix])).toEqual([
+      ["/app/api", "mstack-_app_api-2027-03-08", "logs/app/api/2027/03/08"],
+      ["/app/api", "mstack-_app_api-2027-03-09", "logs/app/api/2027/03/09"],
+      ["/app/cron", "mstack-_app_cron-2027-03-09", "logs/app/cron/2027/03/09"],
+    ]);
+    expect(result.groups).toEqual([
+      {
+        logGroup: "/app/api",
+        archivedThrough: "2027-03-09",
+        daysBehind: 0,
+        exported: ["2027-03-08", "2027-03-09"],
+        failed: [],
+      },
+      {
+        logGroup: "/app/cron",
+        archivedThrough: "2027-03-09",
+        daysBehind: 0,
+        exported: ["2027-03-09"],
+        failed: [],
+      },
+      { logGroup: "/app/worker", archivedThrough: "2027-03-09", daysBehind: 0, exported: [], failed: [] },
+    ]);
+    expect(t.checkpoint("/app/api")).toEqual({ logGroup: "/app/api", lastArchivedDay: "2027-03-09" });
+    expect(t.checkpoint("/app/worker")).toEqual({ logGroup: "/app/worker", lastArchivedDay: "2027-03-09" });
+    // A group without a checkpoint starts at the newest exportable day, and records where its archive starts.
+    expect(t.checkpoint("/app/cron")).toEqual({
+      logGroup: "/app/cron",
+      archivedFrom: "2027-03-09",
+      lastArchivedDay: "2027-03-09",
+    });
+  });
+
+  it("still reports how far behind the groups it did not reach are, when the deadline stops it", async () => {
+    const t = setup();
+    const cfg = { ...config, logGroups: ["/app/a", "/app/b", "/app/c", "/app/d", "/app/e"] };
+    t.setCheckpoint({ logGroup: "/app/a", lastArchivedDay: "2027-03-08" }, "/app/a");
+    t.setCheckpoint({ logGroup: "/app/b", lastArchivedDay: "2027-03-08" }, "/app/b");
+    t.setCheckpoint({ logGroup: "/app/c", lastArchivedDay: "2027-03-05" }, "/app/c");
+    t.objects.set("_checkpoints/app__d.json", "[]");
+    // Each day's export takes one 15 s poll: /app/a and /app/b get theirs, then 50 s are left, under the 60 s margin,
+    // and /app/c's first day is not started; /app/d and /app/e are not reached.
+    t.setRemaining(80_000);
+    const result = await runArchive(cfg, t.deps);
+    expect(result.deferred).toBe(true);
+    expect(result.groups).toEqual([
+      {
+        logGroup: "/app/a",
+        archivedThrough: "2027-03-09",
+        daysBehind: 0,
+        exported: ["2027-03-09"],
+        failed: [],
+      },
+      {
+        logGroup: "/app/b",
+        archivedThrough: "2027-03-09",
+        daysBehind: 0,
+        exported: ["2027-03-09"],
+        failed: [],
+      },
+      { logGroup: "/app/c", archivedThrough: "2027-03-05", daysBehind: 4, exported: [], failed: [] },
+      { logGroup: "/app/d", archivedThrough: null, daysBehind: 30, exported: [], failed: ["checkpoint"] },
+      // Never archived: as far behind as the backfill reaches.
+      { logGroup: "/app/e", archivedThrough: null, daysBehind: 7, exported: [], failed: [] },
+    ]);
+    expect(t.created().map((c) => c.logGroupName)).toEqual(["/app/a", "/app/b"]);
   });
 });
