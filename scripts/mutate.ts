@@ -1,14 +1,22 @@
-// `npm run mutate [module...]`: mutation testing of the safety logic; with no module it runs all and writes docs/mutation.md.
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+// `npm run mutate [module...] [--report]`: mutation testing of the safety logic; a run of every module writes
+// docs/mutation.md. `--report` re-renders the last run's report from its saved results (after editing the reasons).
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, relative } from "node:path";
 import { MODULES, type MutationModule } from "./mutate/modules";
-import { type ModuleOutcome, renderReport } from "./mutate/report";
+import { type ModuleOutcome, type RunHeader, renderReport, summarise } from "./mutate/report";
 import { mutateModule } from "./mutate/run";
 
 const ROOT = join(__dirname, "..");
 // The CPU is shared: two test processes at most (issue 22).
 const CONCURRENCY = 2;
+const SAVED = join(ROOT, "dist", "mutation-results.json");
+
+interface SavedRun {
+  readonly complete: boolean;
+  readonly header: RunHeader;
+  readonly outcomes: ModuleOutcome[];
+}
 
 function pick(names: string[]): MutationModule[] {
   if (names.length === 0) return [...MODULES];
@@ -25,38 +33,59 @@ function version(pkg: string) {
   ).version;
 }
 
-async function main() {
-  const names = process.argv.slice(2);
+const stamp = () => `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`;
+
+/** Only a run of every module is the record; a partial run (while working on one module) goes to dist/. */
+const target = (complete: boolean) => join(ROOT, complete ? "docs" : "dist", "mutation.md");
+
+function write(run: SavedRun) {
+  const { markdown, failures, stale } = renderReport(run.outcomes, run.header);
+  mkdirSync(join(ROOT, "dist"), { recursive: true });
+  writeFileSync(target(run.complete), markdown);
+  writeFileSync(SAVED, `${JSON.stringify(run, null, 1)}\n`);
+  return { failures, stale };
+}
+
+async function run(names: string[]): Promise<SavedRun> {
   const modules = pick(names);
   const outcomes: ModuleOutcome[] = [];
-  // Only a run of every module is the record; a partial run (while working on one module) goes to dist/.
-  const out = names.length === 0 ? join(ROOT, "docs", "mutation.md") : join(ROOT, "dist", "mutation.md");
-  mkdirSync(join(out, ".."), { recursive: true });
-  let result = { failures: [] as string[], stale: [] as string[] };
+  const started = stamp();
+  let saved: SavedRun | undefined;
   for (const mod of modules) {
     process.stderr.write(`mutate: ${mod.name} (${mod.mutate.join(", ")}) against ${mod.tests.join(", ")}\n`);
     const t0 = Date.now();
+    const sources = new Map(mod.mutate.map((f) => [f, readFileSync(join(ROOT, f), "utf8")] as const));
     // Stryker names files by absolute path; the report and the reasons name them from the repository root.
     const mutants = (await mutateModule(mod, CONCURRENCY)).map((m) => ({
       ...m,
       fileName: relative(ROOT, m.fileName),
     }));
-    outcomes.push({ module: mod, mutants, seconds: (Date.now() - t0) / 1000 });
-    const sources = new Map(
-      outcomes.flatMap((o) => o.module.mutate).map((f) => [f, readFileSync(join(ROOT, f), "utf8")] as const),
-    );
+    outcomes.push(summarise(mod, mutants, sources, (Date.now() - t0) / 1000));
+    saved = {
+      complete: names.length === 0 && outcomes.length === MODULES.length,
+      header: {
+        started,
+        finished: stamp(),
+        versions: `StrykerJS ${version("@stryker-mutator/core")} (jest runner ${version("@stryker-mutator/jest-runner")}), jest ${version("jest")}, Node ${process.version}`,
+        machine: `${cpus().length} cores (${cpus()[0]?.model ?? "unknown"})`,
+        concurrency: CONCURRENCY,
+      },
+      outcomes: [...outcomes],
+    };
     // Written after each module, so a long run shows its results as it goes.
-    const { markdown, ...rest } = renderReport(outcomes, sources, {
-      date: `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
-      versions: `StrykerJS ${version("@stryker-mutator/core")} (jest runner ${version("@stryker-mutator/jest-runner")}), jest ${version("jest")}, Node ${process.version}`,
-      machine: `${cpus().length} cores (${cpus()[0]?.model ?? "unknown"})`,
-      concurrency: CONCURRENCY,
-    });
-    writeFileSync(out, markdown);
-    result = rest;
+    write(saved);
   }
-  process.stderr.write(`mutate: wrote ${out}\n`);
-  const { failures, stale } = result;
+  return saved!;
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const report = args.includes("--report");
+  const names = args.filter((a) => a !== "--report");
+  if (report && names.length) throw new Error("--report re-renders the last run as it was; give no modules");
+  const saved = report ? (JSON.parse(readFileSync(SAVED, "utf8")) as SavedRun) : await run(names);
+  const { failures, stale } = write(saved);
+  process.stderr.write(`mutate: wrote ${relative(ROOT, target(saved.complete))}\n`);
   for (const s of stale) process.stderr.write(`mutate: warning: ${s}\n`);
   for (const f of failures) process.stderr.write(`mutate: FAIL ${f}\n`);
   return failures.length === 0 ? 0 : 1;

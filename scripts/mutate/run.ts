@@ -21,6 +21,9 @@ export async function mutateModule(mod: MutationModule, concurrency: number): Pr
     tempDirName: ".stryker-tmp",
     ignorePatterns: ["dist", "bin", "coverage", "plan", ".stryker-tmp"],
     incremental: false,
+    // Stryker's default (5 s over 1.5x the unmutated run) reads a slow run on a loaded shared machine as a timeout,
+    // which counts as killed; a wider margin keeps "timed out" for mutants that really hang.
+    timeoutMS: 20_000,
     // LogLevel is a string enum in an ESM-only package: its values are these strings.
     fileLogLevel: "off" as LogLevel,
     logLevel: "warn" as LogLevel,
