@@ -36,7 +36,8 @@ export const MODULES: readonly MutationModule[] = [
     mutate: ["lambdas/cert-check/check.ts"],
     tests: ["test/lambdas/cert-check/check.test.ts"],
     threshold: 90,
-  },  {
+  },
+  {
     name: "exporter",
     mutate: ["lambdas/log-archive/exporter.ts"],
     tests: ["test/lambdas/log-archive/exporter.test.ts"],
@@ -48,5 +49,4 @@ export const MODULES: readonly MutationModule[] = [
     tests: ["test/infra/core/schedule.test.ts"],
     threshold: 90,
   },
-
 ];

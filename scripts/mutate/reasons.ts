@@ -8,7 +8,70 @@ export interface SurvivorReason {
   readonly original: string;
   /** Text that occurs in the mutant's replacement (whitespace squashed); "" matches any. */
   readonly replacement: string;
+  /**
+   * equivalent: no program input can tell the mutant from the original (it is set aside from the score, as Stryker's
+   * own "disable" comments would); harmless: it could be told apart, but not in a way a user relies on (it counts).
+   */
+  readonly kind: "equivalent" | "harmless";
   readonly reason: string;
 }
 
-export const SURVIVOR_REASONS: readonly SurvivorReason[] = [];
+const RETENTION = "lambdas/backup/retention.ts";
+const BUCKET_KEY =
+  "a bucket key is only compared for equality between snapshots: the mutant still gives each day/week/month one distinct number (day < 100, month < 13, week < 54), so every bucket stays the same";
+
+export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
+  // retention.ts: the bucket keys ymd, yw, ym.
+  ...[
+    ["t.getUTCFullYear() * 10_000 + (t.getUTCMonth() + 1) * 100 + t.getUTCDate()", "- t.getUTCDate()"],
+    ["t.getUTCFullYear() * 10_000 + (t.getUTCMonth() + 1) * 100", "10_000 - (t.getUTCMonth() + 1) * 100"],
+    ["t.getUTCFullYear() * 10_000", "t.getUTCFullYear() / 10_000"],
+    ["(t.getUTCMonth() + 1) * 100", "(t.getUTCMonth() + 1) / 100"],
+    ["t.getUTCMonth() + 1", "t.getUTCMonth() - 1"],
+    ["year * 100 + week", "year * 100 - week"],
+    ["year * 100", "year / 100"],
+    ["t.getUTCFullYear() * 100 + (t.getUTCMonth() + 1)", "t.getUTCFullYear() * 100 - (t.getUTCMonth() + 1)"],
+    ["t.getUTCFullYear() * 100", "t.getUTCFullYear() / 100"],
+  ].map(
+    ([original, replacement]): SurvivorReason => ({
+      file: RETENTION,
+      mutator: "ArithmeticOperator",
+      original: original!,
+      replacement: replacement!,
+      kind: "equivalent",
+      reason: BUCKET_KEY,
+    }),
+  ),
+  // retention.ts: the id tie-break in the sort.
+  ...[
+    ["EqualityOperator", "a.id < b.id", "a.id <= b.id"],
+    ["ConditionalExpression", "a.id > b.id", "true"],
+    ["ConditionalExpression", "a.id > b.id", "false"],
+    ["EqualityOperator", "a.id > b.id", "a.id >= b.id"],
+    ["EqualityOperator", "a.id > b.id", "a.id <= b.id"],
+  ].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: RETENTION,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      kind: "equivalent",
+      reason:
+        "snapshot ids are unique, so two ids are never equal, and V8's sort only asks whether the comparator is below 0: 1 and 0 for 'a after b' sort alike (the tie-break test pins the order)",
+    }),
+  ),
+  ...[
+    ["ConditionalExpression", "true"],
+    ["EqualityOperator", "lastCount >= 0"],
+  ].map(
+    ([mutator, replacement]): SurvivorReason => ({
+      file: RETENTION,
+      mutator: mutator!,
+      original: "lastCount > 0",
+      replacement: replacement!,
+      kind: "equivalent",
+      reason:
+        "inside `if (lastCount !== 0)` the count is never 0, and a negative one (-1, keep all) stays non-zero when decremented, so every snapshot is still kept",
+    }),
+  ),
+];

@@ -23,15 +23,16 @@ export interface ModuleOutcome {
 
 const squash = (s: string) => s.replace(/\s+/g, " ").trim();
 
-/** The text a mutant replaced (Stryker's reported locations: 1-based lines, 0-based columns). */
+/** The text a mutant replaced (Stryker's reported locations are 1-based in lines and columns). */
 function originalText(source: string, m: MutantResult): string {
   const lines = source.split("\n");
   const { start, end } = m.location;
-  if (start.line === end.line) return lines[start.line - 1]?.slice(start.column, end.column) ?? "";
+  const [from, to] = [start.column - 1, end.column - 1];
+  if (start.line === end.line) return lines[start.line - 1]?.slice(from, to) ?? "";
   return [
-    lines[start.line - 1]?.slice(start.column) ?? "",
+    lines[start.line - 1]?.slice(from) ?? "",
     ...lines.slice(start.line, end.line - 1),
-    lines[end.line - 1]?.slice(0, end.column) ?? "",
+    lines[end.line - 1]?.slice(0, to) ?? "",
   ].join("\n");
 }
 
@@ -59,11 +60,14 @@ export function summarise(
   return { module, counts, survivors, seconds };
 }
 
-/** Stryker's mutation score: detected (killed, timed out) over valid (detected + survived + no coverage). */
-export function score(counts: Readonly<Record<string, number>>): number {
+/**
+ * Stryker's mutation score: detected (killed, timed out) over valid (detected + survived + no coverage); with
+ * `equivalent`, that many survivors proven equivalent are set aside from the valid ones.
+ */
+export function score(counts: Readonly<Record<string, number>>, equivalent = 0): number {
   const n = (s: string) => counts[s] ?? 0;
   const detected = n("Killed") + n("Timeout");
-  const valid = detected + n("Survived") + n("NoCoverage");
+  const valid = detected + n("Survived") + n("NoCoverage") - equivalent;
   return valid === 0 ? 100 : (100 * detected) / valid;
 }
 
@@ -98,8 +102,10 @@ export function renderReport(outcomes: readonly ModuleOutcome[], header: RunHead
   const reasonOf = (s: Survivor) => {
     const r = matchReason(SURVIVOR_REASONS, s);
     if (r) used.add(r);
-    return r?.reason;
+    return r;
   };
+  const equivalents = (o: ModuleOutcome) =>
+    o.survivors.filter((s) => reasonOf(s)?.kind === "equivalent").length;
   const n = (o: ModuleOutcome, s: string) => o.counts[s] ?? 0;
   const out: string[] = [
     "# Mutation testing",
@@ -108,23 +114,25 @@ export function renderReport(outcomes: readonly ModuleOutcome[], header: RunHead
     "`npm run mutate` (scripts/mutate.ts): StrykerJS with the jest runner, each module against its own tests only",
     "(scripts/mutate/modules.ts). A survivor is a change to the code that no test notices; each one left is listed with",
     "why it may stay (scripts/mutate/reasons.ts). Score = (killed + timed out) / (killed + timed out + survived + no",
-    "coverage), Stryker's own; mutants that do not compile or crash the run are not counted.",
+    "coverage), Stryker's own; mutants that do not compile or crash the run are not counted. The bar is checked",
+    "against the score with the survivors proven equivalent (no input can tell them from the original) set aside, as",
+    "Stryker's `// Stryker disable` comments would do in the source; harmless survivors still count.",
     "",
     `One run, ${header.started} to ${header.finished}: ${header.versions}; ${header.machine}; concurrency ${header.concurrency}.`,
     "",
-    "| module | files | tests | mutants | killed | timed out | survived | no coverage | score | required | time |",
-    "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| module | files | tests | mutants | killed | timed out | survived | no coverage | score | equivalent | score without them | required | time |",
+    "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const o of outcomes) {
     const total = Object.values(o.counts).reduce((a, b) => a + b, 0);
-    const sc = score(o.counts);
+    const sc = score(o.counts, equivalents(o));
     out.push(
-      `| ${o.module.name} | ${o.module.mutate.map((f) => `\`${f}\``).join(", ")} | ${o.module.tests.map((f) => `\`${f}\``).join(", ")} | ${total} | ${n(o, "Killed")} | ${n(o, "Timeout")} | ${n(o, "Survived")} | ${n(o, "NoCoverage")} | ${sc.toFixed(2)} %${sc >= o.module.threshold ? "" : " **below**"} | ${o.module.threshold} % | ${Math.round(o.seconds)} s |`,
+      `| ${o.module.name} | ${o.module.mutate.map((f) => `\`${f}\``).join(", ")} | ${o.module.tests.map((f) => `\`${f}\``).join(", ")} | ${total} | ${n(o, "Killed")} | ${n(o, "Timeout")} | ${n(o, "Survived")} | ${n(o, "NoCoverage")} | ${score(o.counts).toFixed(2)} % | ${equivalents(o)} | ${sc.toFixed(2)} %${sc >= o.module.threshold ? "" : " **below**"} | ${o.module.threshold} % | ${Math.round(o.seconds)} s |`,
     );
   }
   const failures: string[] = [];
   for (const o of outcomes) {
-    const sc = score(o.counts);
+    const sc = score(o.counts, equivalents(o));
     if (sc < o.module.threshold)
       failures.push(`${o.module.name}: score ${sc.toFixed(2)} % is below ${o.module.threshold} %`);
     out.push("", `## ${o.module.name}`, "");
@@ -132,13 +140,13 @@ export function renderReport(outcomes: readonly ModuleOutcome[], header: RunHead
       out.push("No survivors.");
       continue;
     }
-    out.push("| where | mutator | original | mutant | why it may stay |", "|---|---|---|---|---|");
+    out.push("| where | mutator | original | mutant | kind | why it may stay |", "|---|---|---|---|---|---|");
     for (const s of o.survivors) {
       const reason = reasonOf(s);
       if (reason === undefined)
         failures.push(`${o.module.name}: survivor without a reason at ${s.file}:${s.line} (${s.mutator})`);
       out.push(
-        `| ${s.file}:${s.line} | ${s.mutator}${s.status === "NoCoverage" ? " (no coverage)" : ""} | ${cell(s.original)} | ${cell(s.replacement)} | ${reason ?? "**no reason recorded**"} |`,
+        `| ${s.file}:${s.line} | ${s.mutator}${s.status === "NoCoverage" ? " (no coverage)" : ""} | ${cell(s.original)} | ${cell(s.replacement)} | ${reason?.kind ?? ""} | ${reason?.reason ?? "**no reason recorded**"} |`,
       );
     }
   }

@@ -226,6 +226,18 @@ describe("planRetention (restic ApplyPolicy)", () => {
     ]);
   });
 
+  it("names months and hours in its reasons as restic prints them, and an hours-only window is a real window", () => {
+    const list = [snap("new", "2024-06-01T12:00:00Z"), snap("old", "2024-06-01T01:00:00Z")];
+    expect(planRetention(list, { keepWithinMonthly: "1m", keepWithinDaily: "1d12h" }).keep).toEqual([
+      { id: "new", reasons: ["daily within 1d12h", "monthly within 1m"] },
+    ]);
+    // 12 hours back from 12:00 is 00:00: the 01:00 snapshot is inside, but the day's newest already holds the day.
+    expect(planRetention(list, { keepWithinDaily: "12h" })).toEqual({
+      keep: [{ id: "new", reasons: ["daily within 12h"] }],
+      remove: [{ id: "old" }],
+    });
+  });
+
   it("plans nothing for no snapshots, whatever the policy", () => {
     expect(planRetention([], { keepLast: 3, keepWithinDaily: "7d" })).toEqual({ keep: [], remove: [] });
   });
