@@ -284,6 +284,31 @@ describe("pruning safety rules (each would fail if its rule were removed)", () =
     expect(t.log.lines.some((l) => l.level === "error" && /freshness bound/.test(l.message))).toBe(true);
   });
 
+  it("prunes with the newest snapshot exactly at the freshness bound, and refuses just past it (rounded hours)", async () => {
+    const at = (hours: number) => {
+      const t = setup();
+      t.primary.snapshots.push(
+        ...history(5).map((s, i) => ({
+          ...s,
+          createdAt: new Date(NOW.getTime() - hours * 3_600_000 - i * DAY),
+        })),
+      );
+      return t;
+    };
+    const edge = at(36);
+    const ok = await run(edge, config({ retention: { keepLast: 2 }, keepLastFloor: 1 }));
+    expect(ok).toEqual({
+      region: "ap-south-1",
+      removed: ["old-0004", "old-0003", "old-0002"],
+      wouldRemove: [],
+      kept: 2,
+    });
+    const past = at(36.4);
+    const refused = await run(past, config({ retention: { keepLast: 2 }, keepLastFloor: 1 }));
+    expect(refused.refused).toBe("newest snapshot is 36h old (bound 36h)");
+    expect(deleted(past)).toEqual([]);
+  });
+
   it("deletes nothing when there is no available snapshot at all", async () => {
     const t = setup();
     t.primary.snapshots.push(...history(3).map((s) => ({ ...s, status: "creating" })));
@@ -409,6 +434,25 @@ describe("a whole run: both regions, dry-run, the bounds from the config", () =>
       { region: "ap-south-2", removed: ["old-0004", "old-0003"], wouldRemove: [], kept: 3 },
     ]);
     expect(deletes(t.primary)).toBe(0);
+  });
+
+  it("copies the newest available snapshot of ours, whatever order RDS lists them in", async () => {
+    const t = setup();
+    const base = history(1)[0]!;
+    t.primary.snapshots.push(
+      { ...base, id: "a-older", createdAt: new Date(NOW.getTime() - 2 * DAY) },
+      { ...base, id: "b-newest", createdAt: new Date(NOW.getTime() - DAY) },
+      { ...base, id: "c-middle", createdAt: new Date(NOW.getTime() - 1.5 * DAY) },
+      {
+        ...base,
+        id: "d-newer-but-copying",
+        createdAt: new Date(NOW.getTime() - 3_600_000),
+        status: "copying",
+      },
+      { ...base, id: "e-newer-but-not-ours", createdAt: new Date(NOW.getTime() - 3_600_000), tags: [] },
+    );
+    const result = await runBackup(event, cfg(), withDr(t));
+    expect(result.databases[0]!.copy).toEqual({ id: "b-newest", result: "started" });
   });
 
   it("skips the DR copy, saying why, while no snapshot of ours is available yet", async () => {
