@@ -226,6 +226,60 @@ describe("certificate checks against local TLS servers", () => {
   });
 });
 
+describe("what each failure says", () => {
+  it("says whether the leaf or a chain certificate expired", async () => {
+    const s = await serve(leafFor("app.test", -1.5, { notBeforeDays: -90 }));
+    const leaf = await checkOne({ host: "app.test", port: s.port });
+    expect(leaf.error).toBe(`certificate expired ${leaf.notAfter}`);
+    const oldIntermediate = issue({
+      commonName: "Old Intermediate",
+      notAfterDays: -0.5,
+      notBeforeDays: -400,
+      isCa: true,
+      issuer: root,
+      now: NOW,
+    });
+    const chained = await serve(
+      issue({
+        commonName: "app.test",
+        notAfterDays: 90,
+        notBeforeDays: -10,
+        issuer: oldIntermediate,
+        now: NOW,
+      }),
+      [oldIntermediate],
+    );
+    const r = await checkOne({ host: "app.test", port: chained.port });
+    expect(r).toMatchObject({ status: "expired", daysRemaining: -1 });
+    expect(r.error).toBe(`a chain certificate expired ${r.notAfter}`);
+  });
+
+  it("passes on the TLS library's reason a chain is not trusted", async () => {
+    const s = await serve(issue({ commonName: "app.test", notAfterDays: 90.5, now: NOW }), []);
+    expect((await checkOne({ host: "app.test", port: s.port })).error).toBe("DEPTH_ZERO_SELF_SIGNED_CERT");
+  });
+
+  it("checks each address once when DNS lists it twice, and fails a name with no address", async () => {
+    const s = await serve(leafFor("app.test", 60.5));
+    const results = await checkEndpoints(
+      [endpointSchema.parse({ host: "app.test", port: s.port })],
+      opts({ resolve: async () => ["127.0.0.1", "127.0.0.1"] }),
+    );
+    expect(results.map((r) => [r.address, r.status])).toEqual([["127.0.0.1", "ok"]]);
+    expect(await checkOne({ host: "app.test", port: s.port }, { resolve: async () => [] })).toEqual({
+      host: "app.test",
+      port: s.port,
+      address: null,
+      status: "dns-failed",
+      daysRemaining: null,
+      notAfter: null,
+      subject: null,
+      issuer: null,
+      error: "no A or AAAA records",
+    });
+  });
+});
+
 describe("one address serving many names (SNI)", () => {
   let port: number;
   beforeAll(async () => {
