@@ -18,6 +18,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import {
   type ArchiveConfig,
   checkpointProblem,
+  destinationPrefix,
   newestExportableDay,
   runArchive,
 } from "../../../lambdas/log-archive/exporter";
@@ -243,8 +244,57 @@ describe("log export", () => {
     ['{"logGroup":"/app/api","lastArchivedDay":"March 6"}', /lastArchivedDay/],
     ['{"logGroup":"/app/api","lastArchivedDay":null,"pending":{"taskName":"x"}}', /pending/],
     ["[]", /not an object/],
+    ["null", /not an object/],
+    ["{ nope", /not JSON/],
+    [
+      '{"logGroup":"/app/api","lastArchivedDay":null,"archivedFrom":"2027-3-1"}',
+      /archivedFrom is not a YYYY-MM-DD day/,
+    ],
+    ['{"logGroup":"/app/api","lastArchivedDay":null,"pending":{"day":"soon","taskName":"x"}}', /pending/],
+    ['{"logGroup":"/app/api","lastArchivedDay":null,"pending":{"day":"2027-03-09"}}', /pending/],
   ])("rejects the checkpoint %s", (text, problem) => {
     expect(checkpointProblem(text, "/app/api")).toMatch(problem);
+  });
+
+  it.each([
+    '{"logGroup":"/app/api","lastArchivedDay":null}',
+    '{"logGroup":"/app/api","archivedFrom":"2027-03-01","lastArchivedDay":"2027-03-08","pending":{"day":"2027-03-09","taskName":"t","taskId":"1"}}',
+  ])("accepts the checkpoint %s", (text) => expect(checkpointProblem(text, "/app/api")).toBeNull());
+
+  it("puts a day's objects under prefix/group/yyyy/mm/dd, whatever slashes the prefix and group carry", () => {
+    expect(destinationPrefix("logs/", "/app/api", "2027-03-09")).toBe("logs/app/api/2027/03/09");
+    expect(destinationPrefix("logs", "//app/api", "2027-03-09")).toBe("logs/app/api/2027/03/09");
+  });
+
+  it("logs each day it starts and archives, and each span of days it skips", async () => {
+    const t = setup();
+    t.setCheckpoint({ logGroup: "/app/api", lastArchivedDay: "2027-03-01" });
+    const lines: [string, string, Record<string, unknown>][] = [];
+    const at = (level: string) => (m: string, f?: Record<string, unknown>) =>
+      void lines.push([level, m, f ?? {}]);
+    await runArchive(
+      { ...config, maxBackfillDays: 2 },
+      {
+        ...t.deps,
+        log: { info: at("info"), warn: at("warn"), error: at("error") },
+      },
+    );
+    expect(lines).toEqual([
+      [
+        "warn",
+        "days beyond the backfill bound are skipped",
+        { logGroup: "/app/api", from: "2027-03-02", to: "2027-03-07" },
+      ],
+      ["info", "export started", { logGroup: "/app/api", day: "2027-03-08", taskId: "task-1" }],
+      ["info", "day archived", { logGroup: "/app/api", day: "2027-03-08" }],
+      ["info", "export started", { logGroup: "/app/api", day: "2027-03-09", taskId: "task-2" }],
+      ["info", "day archived", { logGroup: "/app/api", day: "2027-03-09" }],
+    ]);
+    expect(t.checkpoint()).toEqual({
+      logGroup: "/app/api",
+      archivedFrom: "2027-03-08",
+      lastArchivedDay: "2027-03-09",
+    });
   });
 
   it("logs why an export failed under a key the logger keeps (Powertools drops a field named message)", async () => {
@@ -469,6 +519,53 @@ describe("log export", () => {
       });
     });
 
+    it("is not cut when its checkpoint, from an earlier version, does not say where its archive starts", async () => {
+      const t = setup();
+      found(t, {
+        logGroupName: "/svc/legacy",
+        retentionInDays: 14,
+        creationTime: Date.parse("2026-01-01T00:00:00Z"),
+      });
+      t.setCheckpoint({ logGroup: "/svc/legacy", lastArchivedDay: "2027-03-09" }, "/svc/legacy");
+      const result = await runArchive(cfg, t.deps);
+      expect(retentionCalls(t)).toEqual([]);
+      expect(result.retentionKept).toEqual([
+        {
+          logGroup: "/svc/legacy",
+          current: 14,
+          wanted: 7,
+          reason:
+            "its checkpoint does not record the archive's first day (written by an earlier version); set its retention by hand once its older logs may go",
+        },
+      ]);
+    });
+
+    it("is not cut while its unbroken archive stops short of the cut day", async () => {
+      const t = setup();
+      found(t, {
+        logGroupName: "/svc/behind",
+        retentionInDays: 14,
+        creationTime: Date.parse("2027-02-20T00:00:00Z"),
+      });
+      t.setCheckpoint(
+        { logGroup: "/svc/behind", archivedFrom: "2027-02-20", lastArchivedDay: "2027-03-01" },
+        "/svc/behind",
+      );
+      t.tasks.push(foreignTask());
+      const result = await runArchive({ ...cfg, maxBackfillDays: 10 }, t.deps);
+      expect(result.busy).toBe(true);
+      expect(retentionCalls(t)).toEqual([]);
+      expect(result.retentionKept).toEqual([
+        {
+          logGroup: "/svc/behind",
+          current: 14,
+          wanted: 7,
+          reason:
+            "its archive reaches 2027-03-01; the new retention would delete its logs through 2027-03-03",
+        },
+      ]);
+    });
+
     it("is not cut while its archive has not reached the days the cut deletes (the account is busy)", async () => {
       const t = setup();
       found(t, {
@@ -554,10 +651,18 @@ describe("log export", () => {
     t.logs
       .on(CreateExportTaskCommand)
       .rejects(Object.assign(new Error("Resource limit exceeded."), { name: "LimitExceededException" }));
-    const result = await runArchive(config, t.deps);
+    const sleeps: number[] = [];
+    const result = await runArchive(config, {
+      ...t.deps,
+      sleep: async (ms: number) => {
+        sleeps.push(ms);
+        await t.deps.sleep(ms);
+      },
+    });
     expect(result.busy).toBe(true);
     // First try, then two backoffs of 5 s and 10 s.
     expect(t.logs.commandCalls(CreateExportTaskCommand)).toHaveLength(3);
+    expect(sleeps).toEqual([5_000, 10_000]);
   });
 
   it("gives a busy account up at once when the deadline leaves no room for a backoff", async () => {
