@@ -48,6 +48,42 @@ describe("parseScheduleExpression", () => {
     expect(() => parseScheduleExpression(expression)).toThrow(message);
   });
 
+  // The whole message once per field: it says what is allowed, so a stack author can fix it without the AWS docs.
+  it.each([
+    ["cron(60 2 * * ? *)", 'minutes "60" is out of range 0-59; allowed: 0-59 with , - * /'],
+    ["cron(a 2 * * ? *)", 'minutes "a" has "a", which is not a number; allowed: 0-59 with , - * /'],
+    ["cron(0 24 * * ? *)", 'hours "24" is out of range 0-23; allowed: 0-23 with , - * /'],
+    ["cron(0 2 32 * ? *)", 'day-of-month "32" is out of range 1-31; allowed: 1-31 with , - * ? / L W'],
+    ["cron(0 2 ? 13 MON *)", 'month "13" is out of range 1-12; allowed: 1-12 or JAN-DEC with , - * /'],
+    ["cron(0 2 ? * 8 *)", 'day-of-week "8" is out of range 1-7; allowed: 1-7 (SUN-SAT) with , - * ? / L #'],
+    ["cron(0 2 * * ? 2200)", 'year "2200" is out of range 1970-2199; allowed: 1970-2199 with , - * /'],
+    ["cron(0/5/2 2 * * ? *)", 'minutes "0/5/2" has more than one "/" in "0/5/2"; allowed: 0-59 with , - * /'],
+    [
+      "cron(0/x 2 * * ? *)",
+      'minutes "0/x" has step "x", which must be a positive number; allowed: 0-59 with , - * /',
+    ],
+    ["cron(1-2-3 2 * * ? *)", 'minutes "1-2-3" has a malformed range "1-2-3"; allowed: 0-59 with , - * /'],
+    [
+      "cron(0 2 L-31 * ? *)",
+      'day-of-month "L-31" has an L-offset above 30; allowed: 1-31 with , - * ? / L W',
+    ],
+    [
+      "cron(0 2 L5 * ? *)",
+      'day-of-month "L5" has "L5": L and W stand alone (L, L-3, 15W, LW) and # belongs to day-of-week; allowed: 1-31 with , - * ? / L W',
+    ],
+    [
+      "cron(0 2 ? * 2W *)",
+      'day-of-week "2W" has "2W": W belongs to day-of-month; allowed: 1-7 (SUN-SAT) with , - * ? / L #',
+    ],
+  ])("says what is wrong with %s and what is allowed", (expression, message) => {
+    expect(() => parseScheduleExpression(expression)).toThrow(new ScheduleExpressionError(message));
+  });
+
+  it("reads month names in any case, and never takes the L of JUL for the L rule", () => {
+    const parsed = parseScheduleExpression("cron(0 2 1 jul,AUG ? *)");
+    expect(parsed.kind === "cron" && [...parsed.months]).toEqual([7, 8]);
+  });
+
   it.each([
     "cron(0 2 ? * 1#1 *)",
     "cron(0 2 ? * SUN#1 *)",
@@ -232,6 +268,13 @@ describe("nextRuns", () => {
     );
   });
 
+  it("reads L alone in day-of-week as Saturday, the week's last day", () => {
+    expect(iso(nextRuns("cron(0 3 ? * L *)", "UTC", new Date("2030-01-01T00:00:00Z"), 2))).toEqual([
+      "2030-01-05T03:00:00.000Z",
+      "2030-01-12T03:00:00.000Z",
+    ]);
+  });
+
   it("runs a cron strictly after the instant given", () => {
     expect(iso(nextRuns("cron(0 2 * * ? *)", "UTC", new Date("2027-01-01T02:00:00Z"), 1))).toEqual([
       "2027-01-02T02:00:00.000Z",
@@ -268,6 +311,15 @@ describe("DST gap warnings", () => {
       ),
     ).toEqual(["2027-10-03"]);
   });
+  it("flags a one-time at() in the gap, and has nothing to say about a rate()", () => {
+    const from = new Date("2026-11-22T00:00:00Z");
+    expect(dstGapWarnings("at(2027-03-28T01:30:00)", "Europe/London", from)).toEqual([
+      { localDate: "2027-03-28", localTime: "01:30", timezone: "Europe/London" },
+    ]);
+    expect(dstGapWarnings("at(2027-03-28T02:30:00)", "Europe/London", from)).toEqual([]);
+    expect(dstGapWarnings("rate(1 hour)", "Europe/London", from)).toEqual([]);
+  });
+
   it("has nothing to say about Asia/Kolkata or UTC", () => {
     expect(dstGapWarnings("cron(30 2 * * ? *)", "Asia/Kolkata", new Date("2026-11-22T00:00:00Z"))).toEqual(
       [],
@@ -285,6 +337,8 @@ describe("maxIntervalSeconds", () => {
     ["cron(0 2 ? * 1#1 *)", "UTC", 35 * 86_400],
     ["cron(0 0,12 * * ? *)", "Asia/Kolkata", 43_200],
     ["rate(6 hours)", "UTC", 21_600],
+    ["rate(5 minutes)", "UTC", 300],
+    ["rate(1 day)", "UTC", 86_400],
   ])("%s in %s -> %d", (expression, tz, seconds) => {
     expect(maxIntervalSeconds(expression, tz, from)).toBe(seconds);
   });
@@ -326,6 +380,11 @@ describe("timezones", () => {
     ["IST", false],
     ["+05:30", false],
     ["Mars/Olympus", false],
+    ["GMT", true],
+    ["Etc/GMT+5", true],
+    ["America/Argentina/Buenos_Aires", true],
+    ["Europe/", false],
+    ["Europe London", false],
   ])("%s -> %s", (tz, ok) => expect(isValidTimezone(tz)).toBe(ok));
 });
 
