@@ -18,7 +18,7 @@ export interface SurvivorReason {
 
 const RETENTION = "lambdas/backup/retention.ts";
 const BUCKET_KEY =
-  "a bucket key is only compared for equality between snapshots: the mutant still gives each day/week/month one distinct number (day < 100, month < 13, week < 54), so every bucket stays the same";
+  "a bucket key is only compared for equality: the mutant still gives every day/week/month one distinct number (day < 100, month < 13, week < 54; the year divided by 100 collides only a century apart), so the buckets are the same";
 
 export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
   // retention.ts: the bucket keys ymd, yw, ym.
@@ -74,4 +74,31 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
         "inside `if (lastCount !== 0)` the count is never 0, and a negative one (-1, keep all) stays non-zero when decremented, so every snapshot is still kept",
     }),
   ),
+  // expiry.ts
+  {
+    file: "lambdas/logical-backup/expiry.ts",
+    mutator: "ConditionalExpression",
+    original: "days === undefined",
+    replacement: "false",
+    kind: "equivalent",
+    reason: "`!(days >= 1)` is already true for undefined, so this half of the `||` decides nothing",
+  },
+  {
+    file: "lambdas/logical-backup/expiry.ts",
+    mutator: "EqualityOperator",
+    original: "t.Key === key",
+    replacement: "t.Key !== key",
+    kind: "harmless",
+    reason:
+      "only tags valued `true` other than the one asked for would match, and every way that reads errs towards keeping the dump (pinned, or taken as already marked); no tag of that kind is written by this stack",
+  },
+  {
+    file: "lambdas/logical-backup/expiry.ts",
+    mutator: "ArrayDeclaration",
+    original: "[]",
+    replacement: '["Stryker was here"]',
+    kind: "harmless",
+    reason:
+      "S3's GetObjectTagging always returns a TagSet (empty when the object is untagged): the fallback never runs",
+  },
 ];
