@@ -98,7 +98,7 @@ describe("backup job", () => {
     await expect(
       runBackup({ tier: "manual", scheduledTime: "2027-03-10T03:05:01Z" }, config(), t.deps),
     ).rejects.toThrow(
-      /^event is invalid:\n {2}scheduledTime: 2027-03-10T03:05:01Z is 5m ahead of the clock \(2027-03-10T03:00:00.000Z\); a slot more than 5 minutes in the future is refused/,
+      /^event is invalid:\n {2}scheduledTime: 2027-03-10T03:05:01Z is 5m ahead of the clock \(2027-03-10T03:00:00.000Z\); a slot more than 5 minutes in the future is refused: the snapshot would take that slot's name, so the scheduled run of that slot would find it and take none/,
     );
     expect(t.primary.mock.calls()).toHaveLength(0);
     // Up to five minutes ahead is clock skew, not a typo: the run goes ahead.
@@ -186,6 +186,44 @@ describe("backup job", () => {
     expect(t.primary.mock.calls()).toHaveLength(0);
   });
 
+  it("returns one region's outcome and no copy when no DR region is configured", async () => {
+    const t = setup();
+    t.primary.snapshots.push(...history(3));
+    const result = await runBackup(
+      { tier: "daily", scheduledTime: "2027-03-10T02:00:00Z" },
+      config({ retention: { keepLast: 2 }, keepLastFloor: 1 }),
+      t.deps,
+    );
+    expect(result).toEqual({
+      databases: [
+        {
+          database: "skillswap",
+          snapshot: { id: "mstack-skillswap-prod-skillswap-20270310-0200", result: "created" },
+          prune: [{ region: "ap-south-1", removed: ["old-0002"], wouldRemove: [], kept: 3 }],
+        },
+      ],
+    });
+  });
+
+  it("names every failed database in one BackupFailedError", async () => {
+    const t = setup();
+    const cfg = config({
+      databases: [
+        { name: "one", identifier: "one-db", kind: "instance" },
+        { name: "two", identifier: "two-db", kind: "instance" },
+      ],
+    });
+    t.primary.mock.on(CreateDBSnapshotCommand).rejects(new Error("InvalidDBInstanceState"));
+    await expect(
+      runBackup({ tier: "daily", scheduledTime: "2027-03-09T20:30:00Z" }, cfg, t.deps),
+    ).rejects.toThrow(
+      expect.objectContaining({
+        name: "BackupFailedError",
+        message: "backup failed for one (InvalidDBInstanceState), two (InvalidDBInstanceState)",
+      }),
+    );
+  });
+
   it("keeps going when one database fails, then reports the failure", async () => {
     const t = setup();
     const cfg = config({
@@ -239,6 +277,21 @@ describe("pruning safety rules (each would fail if its rule were removed)", () =
         createdAt: new Date(NOW.getTime() - 400 * DAY),
         status: "available",
         tags: ourTags("dev", "skillswap"),
+      },
+      {
+        id: "other-database",
+        instance: "skillswap-db",
+        createdAt: new Date(NOW.getTime() - 400 * DAY),
+        status: "available",
+        tags: ourTags("skillswap-prod", "reports"),
+      },
+      {
+        // Stack and database tags copied by hand, without the managed-by mark: not ours either.
+        id: "not-managed",
+        instance: "skillswap-db",
+        createdAt: new Date(NOW.getTime() - 400 * DAY),
+        status: "available",
+        tags: ourTags("skillswap-prod", "skillswap").filter((tag) => tag.Key !== "managed-by"),
       },
     );
     await run(t, config({ retention: { keepWithinDaily: "1d" }, keepLastFloor: 1 }));
@@ -565,7 +618,8 @@ describe("Aurora clusters", () => {
 describe("the floor, whatever the planner says", () => {
   it("keeps the newest keepLastFloor even when the plan would remove every snapshot", async () => {
     const t = setup();
-    t.primary.snapshots.push(...history(6));
+    // Ids that sort oldest first, so the floor must order by time, not by how RDS lists them.
+    t.primary.snapshots.push(...history(6).map((s, i) => ({ ...s, id: `s-${5 - i}` })));
     // A planner bug that drops keepLast: everything planned out.
     jest
       .mocked(planRetention)
@@ -578,8 +632,37 @@ describe("the floor, whatever the planner says", () => {
       { dryRun: false, freshnessHours: 36, maxDeletes: 1000 },
       t.deps,
     );
-    expect(outcome.removed).toEqual(["old-0005", "old-0004", "old-0003", "old-0002"]);
-    expect(t.primary.snapshots.map((s) => s.id).sort()).toEqual(["old-0000", "old-0001"]);
+    expect(outcome.removed.sort()).toEqual(["s-0", "s-1", "s-2", "s-3"]);
+    expect(t.primary.snapshots.map((s) => s.id).sort()).toEqual(["s-4", "s-5"]);
+  });
+
+  it("breaks a tie between snapshots of the same millisecond by id, in the floor and for the DR copy alike", async () => {
+    const t = setup();
+    const same = new Date(NOW.getTime() - DAY);
+    const base = history(1)[0]!;
+    t.primary.snapshots.push(...["tie-b", "tie-a", "tie-c"].map((id) => ({ ...base, id, createdAt: same })), {
+      ...base,
+      id: "older",
+      createdAt: new Date(NOW.getTime() - 2 * DAY),
+    });
+    jest
+      .mocked(planRetention)
+      .mockImplementationOnce((list) => ({ keep: [], remove: list.map((s) => ({ id: s.id })) }));
+    const outcome = await prune(
+      t.primaryClient,
+      "ap-south-1",
+      config().databases[0]!,
+      config({ keepLastFloor: 2 }),
+      { dryRun: true, freshnessHours: 36, maxDeletes: 1000 },
+      t.deps,
+    );
+    expect(outcome.wouldRemove.sort()).toEqual(["older", "tie-c"]);
+    const dr = { region: "ap-south-2", kmsKeyArn: "arn:aws:kms:ap-south-2:123456789012:key/dr" };
+    const run = await runBackup({ tier: "daily", scheduledTime: "2027-03-10T02:00:00Z" }, config({ dr }), {
+      ...t.deps,
+      dr: t.drClient,
+    });
+    expect(run.databases[0]!.copy).toEqual({ id: "tie-a", result: "started" });
   });
 
   it("hands the planner the policy with keepLast raised to the floor", async () => {
