@@ -101,4 +101,264 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     reason:
       "S3's GetObjectTagging always returns a TagSet (empty when the object is untagged): the fallback never runs",
   },
+  // job.ts
+  {
+    file: "lambdas/backup/job.ts",
+    mutator: "ConditionalExpression",
+    original: "s.createdAt !== undefined",
+    replacement: "true",
+    kind: "harmless",
+    reason:
+      "RDS reports SnapshotCreateTime for every available snapshot; only one still being created lacks it",
+  },
+  ...["ConditionalExpression", "EqualityOperator"].map(
+    (mutator): SurvivorReason => ({
+      file: "lambdas/backup/job.ts",
+      mutator,
+      original: "a.id < b.id",
+      replacement: "",
+      kind: "harmless",
+      reason:
+        "the id tie-break between snapshots created in the same millisecond (one slot makes one snapshot); pinned since this run by the same-millisecond test",
+    }),
+  ),
+  {
+    file: "lambdas/backup/job.ts",
+    mutator: "UnaryOperator",
+    original: "-1",
+    replacement: "+1",
+    kind: "harmless",
+    reason:
+      "the same tie-break between snapshots of one millisecond; pinned since this run by the same-millisecond test",
+  },
+  ...[
+    "MethodExpression",
+    "ArrowFunction",
+    "ConditionalExpression",
+    "LogicalOperator",
+    "ArithmeticOperator",
+  ].map(
+    (mutator): SurvivorReason => ({
+      file: "lambdas/backup/job.ts",
+      mutator,
+      original: "b.createdAt!.getTime() - a.createdAt!.getTime()",
+      replacement: "",
+      kind: "harmless",
+      reason:
+        "the floor's own ordering: the floor test listed snapshots newest first, so any order kept the newest (the planner's keepLast keeps them too); pinned since this run by a listing oldest first",
+    }),
+  ),
+  {
+    file: "lambdas/backup/job.ts",
+    mutator: "ConditionalExpression",
+    original: "config.dr && deps.dr",
+    replacement: "true",
+    kind: "harmless",
+    reason:
+      "without a DR region the copy would call an absent client and fail the database loudly, deleting nothing; pinned since this run by the no-DR test",
+  },
+  {
+    file: "lambdas/backup/job.ts",
+    mutator: "LogicalOperator",
+    original: "config.dr && deps.dr",
+    replacement: "config.dr || deps.dr",
+    kind: "equivalent",
+    reason:
+      "runBackup refuses to start unless config.dr and deps.dr are both set or both unset, so && and || agree",
+  },
+  {
+    file: "lambdas/backup/job.ts",
+    mutator: "StringLiteral",
+    original: '"BackupFailedError"',
+    replacement: "",
+    kind: "harmless",
+    reason:
+      "the error's name only (the message names each database); pinned since this run by the failed-databases test",
+  },
+  {
+    file: "lambdas/backup/job.ts",
+    mutator: "StringLiteral",
+    original: "the snapshot would take that slot's name",
+    replacement: "",
+    kind: "harmless",
+    reason: "the refusal's explanation; the refusal itself is tested; its text pinned since this run",
+  },
+  {
+    file: "lambdas/backup/job.ts",
+    mutator: "ArrayDeclaration",
+    original: "[]",
+    replacement: '["Stryker was here"]',
+    kind: "equivalent",
+    reason:
+      "a failed database's outcome only feeds the error that runBackup throws; its prune list is never read",
+  },
+  {
+    file: "lambdas/backup/job.ts",
+    mutator: "StringLiteral",
+    original: '", "',
+    replacement: "",
+    kind: "harmless",
+    reason:
+      "the separator between failed databases in the message; pinned since this run by the failed-databases test",
+  },
+  // snapshots.ts
+  {
+    file: "lambdas/backup/snapshots.ts",
+    mutator: "MethodExpression",
+    original: '.replace(/-$/, "")',
+    replacement: "",
+    kind: "equivalent",
+    reason: "the identifier always ends with the slot's digits, so a trailing hyphen never occurs",
+  },
+  {
+    file: "lambdas/backup/snapshots.ts",
+    mutator: "StringLiteral",
+    original: '""',
+    replacement: '"Stryker was here!"',
+    kind: "harmless",
+    reason:
+      "a fallback for a field RDS always returns (identifier, ARN, tag key and value); in the trailing-hyphen replace, never reached (the identifier ends in digits)",
+  },
+  {
+    file: "lambdas/backup/snapshots.ts",
+    mutator: "ArrayDeclaration",
+    original: "[]",
+    replacement: '["Stryker was here"]',
+    kind: "harmless",
+    reason:
+      "a fallback for a list RDS always returns (a describe page's snapshots, a snapshot's TagList), empty when none",
+  },
+  ...["s.tags[MANAGED_BY.key] === MANAGED_BY.value", "s.tags.database === database"].map(
+    (original): SurvivorReason => ({
+      file: "lambdas/backup/snapshots.ts",
+      mutator: "ConditionalExpression",
+      original,
+      replacement: "true",
+      kind: "harmless",
+      reason:
+        "the other two tags still exclude every snapshot the tests had; pinned since this run by snapshots without the managed-by mark and of another database",
+    }),
+  ),
+  {
+    file: "lambdas/backup/snapshots.ts",
+    mutator: "ObjectLiteral",
+    original: "Identifier: db.identifier",
+    replacement: "{}",
+    kind: "harmless",
+    reason:
+      "without the filter RDS lists every manual snapshot in the region; the stack and database tags still pick only this database's",
+  },
+  {
+    file: "lambdas/backup/snapshots.ts",
+    mutator: "StringLiteral",
+    original: '"manual"',
+    replacement: '""',
+    kind: "harmless",
+    reason:
+      "RDS would also list automated snapshots, which carry none of this stack's tags (and DeleteDBSnapshot refuses them)",
+  },
+  {
+    file: "lambdas/backup/snapshots.ts",
+    mutator: "StringLiteral",
+    original: '"unknown"',
+    replacement: '""',
+    kind: "equivalent",
+    reason: "a missing status reads as not 'available' either way: the snapshot is kept and not copied",
+  },
+  {
+    file: "lambdas/backup/snapshots.ts",
+    mutator: "BooleanLiteral",
+    original: "false",
+    replacement: "true",
+    kind: "harmless",
+    reason:
+      "the fallback for Encrypted, which RDS always returns; read only by backup-verify, whose tests were not in this module's run (they are since)",
+  },
+  {
+    file: "lambdas/backup/snapshots.ts",
+    mutator: "LogicalOperator",
+    original: "Encrypted ?? false",
+    replacement: "",
+    kind: "harmless",
+    reason:
+      "read only by backup-verify, whose tests were not in this module's run; they are since (scripts/mutate/modules.ts)",
+  },
+  // cert-check/check.ts
+  ...[
+    ['"+"', "the separator of a multi-valued RDN in the subject shown in results; display only"],
+    [
+      '", "',
+      "the separator between RDNs in the subject shown in results (the test certificates have one); display only",
+    ],
+    ["no TLS handshake within", "the timeout's message; the status (timeout) and what pages are tested"],
+    [
+      '"no certificate presented"',
+      "unreachable: Node's TLS client completes no handshake without a server certificate",
+    ],
+    [
+      '"handshake-failed"',
+      "unreachable: Node's TLS client completes no handshake without a server certificate",
+    ],
+    ['"not trusted"', "Node always gives an authorizationError when it does not authorize a peer"],
+  ].map(
+    ([original, reason]): SurvivorReason => ({
+      file: "lambdas/cert-check/check.ts",
+      mutator: "StringLiteral",
+      original: original!,
+      replacement: "",
+      kind: "harmless",
+      reason: reason!,
+    }),
+  ),
+  ...["ConditionalExpression", "LogicalOperator"].map(
+    (mutator): SurvivorReason => ({
+      file: "lambdas/cert-check/check.ts",
+      mutator,
+      original: "servername && !isIP(servername)",
+      replacement: "",
+      kind: "harmless",
+      reason:
+        "would send an IP address as SNI, which RFC 6066 forbids and Node drops with a warning: the same handshake",
+    }),
+  ),
+  {
+    file: "lambdas/cert-check/check.ts",
+    mutator: "ConditionalExpression",
+    original: "!leaf",
+    replacement: "false",
+    kind: "harmless",
+    reason:
+      "unreachable (no handshake completes without a certificate); were it reached, the crash is caught and reported as handshake-failed all the same",
+  },
+  {
+    file: "lambdas/cert-check/check.ts",
+    mutator: "ObjectLiteral",
+    original: 'status: "handshake-failed"',
+    replacement: "{}",
+    kind: "harmless",
+    reason: "unreachable: Node's TLS client completes no handshake without a server certificate",
+  },
+  {
+    file: "lambdas/cert-check/check.ts",
+    mutator: "EqualityOperator",
+    original: "Date.parse(c.valid_to) < Date.parse(a.valid_to)",
+    replacement: "<=",
+    kind: "harmless",
+    reason:
+      "picks another certificate only among those expiring the same second: the same date and days; only the error's 'certificate' or 'a chain certificate' could differ",
+  },
+  ...[
+    ["BooleanLiteral", "!endpoint.servername"],
+    ["ConditionalExpression", "isIP(n) && !endpoint.servername"],
+  ].map(
+    ([mutator, original]): SurvivorReason => ({
+      file: "lambdas/cert-check/check.ts",
+      mutator: mutator!,
+      original: original!,
+      replacement: "",
+      kind: "harmless",
+      reason:
+        "an IP host without servername was untested (its identity check is skipped: there is no name); pinned since this run by the IP-without-servername test",
+    }),
+  ),
 ];

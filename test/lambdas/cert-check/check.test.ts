@@ -202,6 +202,15 @@ describe("certificate checks against local TLS servers", () => {
     });
   });
 
+  it("judges only dates and trust for an IP host without servername: there is no name to check", async () => {
+    const s = await serve(leafFor("app.test", 45.5));
+    expect(await checkOne({ host: "127.0.0.1", port: s.port })).toMatchObject({
+      address: "127.0.0.1",
+      status: "ok",
+      daysRemaining: 45,
+    });
+  });
+
   it("uses per-endpoint thresholds over the defaults", async () => {
     const s = await serve(leafFor("app.test", 40.5));
     expect(await checkOne({ host: "app.test", port: s.port, warningDays: 45 })).toMatchObject({
