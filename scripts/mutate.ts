@@ -10,7 +10,9 @@ import { mutateModule } from "./mutate/run";
 const ROOT = join(__dirname, "..");
 // The CPU is shared: two test processes at most (issue 22).
 const CONCURRENCY = 2;
-const SAVED = join(ROOT, "dist", "mutation-results.json");
+/** The results of the last run of every module (what --report re-renders), and of the last partial run. */
+const saved = (complete: boolean) =>
+  join(ROOT, "dist", complete ? "mutation-results.json" : "mutation-partial.json");
 
 interface SavedRun {
   readonly complete: boolean;
@@ -42,7 +44,7 @@ function write(run: SavedRun) {
   const { markdown, failures, stale } = renderReport(run.outcomes, run.header);
   mkdirSync(join(ROOT, "dist"), { recursive: true });
   writeFileSync(target(run.complete), markdown);
-  writeFileSync(SAVED, `${JSON.stringify(run, null, 1)}\n`);
+  writeFileSync(saved(run.complete), `${JSON.stringify(run, null, 1)}\n`);
   return { failures, stale };
 }
 
@@ -83,9 +85,9 @@ async function main() {
   const report = args.includes("--report");
   const names = args.filter((a) => a !== "--report");
   if (report && names.length) throw new Error("--report re-renders the last run as it was; give no modules");
-  const saved = report ? (JSON.parse(readFileSync(SAVED, "utf8")) as SavedRun) : await run(names);
-  const { failures, stale } = write(saved);
-  process.stderr.write(`mutate: wrote ${relative(ROOT, target(saved.complete))}\n`);
+  const result = report ? (JSON.parse(readFileSync(saved(true), "utf8")) as SavedRun) : await run(names);
+  const { failures, stale } = write(result);
+  process.stderr.write(`mutate: wrote ${relative(ROOT, target(result.complete))}\n`);
   for (const s of stale) process.stderr.write(`mutate: warning: ${s}\n`);
   for (const f of failures) process.stderr.write(`mutate: FAIL ${f}\n`);
   return failures.length === 0 ? 0 : 1;

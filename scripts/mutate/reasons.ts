@@ -111,6 +111,24 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     reason:
       "RDS reports SnapshotCreateTime for every available snapshot; only one still being created lacks it",
   },
+  // Before the tie-break entries: the sort's whole comparator contains the tie-break's text.
+  ...[
+    "MethodExpression",
+    "ArrowFunction",
+    "ConditionalExpression",
+    "LogicalOperator",
+    "ArithmeticOperator",
+  ].map(
+    (mutator): SurvivorReason => ({
+      file: "lambdas/backup/job.ts",
+      mutator,
+      original: "b.createdAt!.getTime() - a.createdAt!.getTime()",
+      replacement: "",
+      kind: "harmless",
+      reason:
+        "the floor's own ordering: the floor test listed snapshots newest first, so any order kept the newest (the planner's keepLast keeps them too); pinned since this run by a listing oldest first",
+    }),
+  ),
   ...["ConditionalExpression", "EqualityOperator"].map(
     (mutator): SurvivorReason => ({
       file: "lambdas/backup/job.ts",
@@ -131,23 +149,6 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     reason:
       "the same tie-break between snapshots of one millisecond; pinned since this run by the same-millisecond test",
   },
-  ...[
-    "MethodExpression",
-    "ArrowFunction",
-    "ConditionalExpression",
-    "LogicalOperator",
-    "ArithmeticOperator",
-  ].map(
-    (mutator): SurvivorReason => ({
-      file: "lambdas/backup/job.ts",
-      mutator,
-      original: "b.createdAt!.getTime() - a.createdAt!.getTime()",
-      replacement: "",
-      kind: "harmless",
-      reason:
-        "the floor's own ordering: the floor test listed snapshots newest first, so any order kept the newest (the planner's keepLast keeps them too); pinned since this run by a listing oldest first",
-    }),
-  ),
   {
     file: "lambdas/backup/job.ts",
     mutator: "ConditionalExpression",
