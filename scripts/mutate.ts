@@ -86,8 +86,9 @@ async function main() {
   const names = args.filter((a) => a !== "--report");
   if (report && names.length) throw new Error("--report re-renders the last run as it was; give no modules");
   const result = report ? (JSON.parse(readFileSync(saved(true), "utf8")) as SavedRun) : await run(names);
-  const { failures, stale } = write(result);
-  process.stderr.write(`mutate: wrote ${relative(ROOT, target(result.complete))}\n`);
+  // --report always writes the record: a run of every modules that was cut short says which modules it lacks.
+  const { failures, stale } = write(report ? { ...result, complete: true } : result);
+  process.stderr.write(`mutate: wrote ${relative(ROOT, target(report || result.complete))}\n`);
   for (const s of stale) process.stderr.write(`mutate: warning: ${s}\n`);
   for (const f of failures) process.stderr.write(`mutate: FAIL ${f}\n`);
   return failures.length === 0 ? 0 : 1;

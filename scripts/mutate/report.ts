@@ -1,6 +1,6 @@
 // Turns one run's mutant results into docs/mutation.md: the score per module and every survivor with why it may stay.
 import type { MutantResult } from "@stryker-mutator/api/core";
-import type { MutationModule } from "./modules";
+import { MODULES, type MutationModule } from "./modules";
 import { type SurvivorReason, SURVIVOR_REASONS } from "./reasons";
 
 /** A mutant no test noticed, as the run saw it (the original text is cut from the source at run time). */
@@ -98,6 +98,7 @@ export interface RunHeader {
 }
 
 export function renderReport(outcomes: readonly ModuleOutcome[], header: RunHeader) {
+  const missing = MODULES.filter((m) => !outcomes.some((o) => o.module.name === m.name)).map((m) => m.name);
   const used = new Set<SurvivorReason>();
   const reasonOf = (s: Survivor) => {
     const r = matchReason(SURVIVOR_REASONS, s);
@@ -119,6 +120,7 @@ export function renderReport(outcomes: readonly ModuleOutcome[], header: RunHead
     "Stryker's `// Stryker disable` comments would do in the source; harmless survivors still count.",
     "",
     `One run, ${header.started} to ${header.finished}: ${header.versions}; ${header.machine}; concurrency ${header.concurrency}.`,
+    ...(missing.length ? ["", `**Not in this run (it had not finished): ${missing.join(", ")}.**`] : []),
     "",
     "| module | files | tests | mutants | killed | timed out | survived | no coverage | score | equivalent | score without them | required | time |",
     "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
