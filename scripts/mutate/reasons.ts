@@ -799,7 +799,7 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     replacement: "false",
     kind: "gap",
     reason:
-      "a task being cancelled would be taken as ended (not archived) instead of waited for; no test cancels",
+      "a task being cancelled would be taken as ended (not archived) instead of waited for; pinned since this run by the cancelling-task test",
   },
   {
     file: "lambdas/log-archive/exporter.ts",
@@ -808,7 +808,7 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     replacement: "",
     kind: "gap",
     reason:
-      "a task being cancelled would be taken as ended (not archived) instead of waited for; no test cancels",
+      "a task being cancelled would be taken as ended (not archived) instead of waited for; pinned since this run by the cancelling-task test",
   },
   {
     file: "lambdas/log-archive/exporter.ts",
@@ -817,7 +817,7 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     replacement: "",
     kind: "gap",
     reason:
-      "later groups would each try and stop again (more calls, the same outcome); a test with a busy account and two groups would pin it",
+      "later groups would each try and stop again (more calls, the same outcome); pinned since this run by the busy-account-with-two-groups test",
   },
   {
     file: "lambdas/log-archive/exporter.ts",
@@ -826,7 +826,7 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     replacement: "",
     kind: "gap",
     reason:
-      "later groups would each try and stop again (more calls, the same outcome); a test with a busy account and two groups would pin it",
+      "later groups would each try and stop again (more calls, the same outcome); pinned since this run by the busy-account-with-two-groups test",
   },
   {
     file: "lambdas/log-archive/exporter.ts",
@@ -835,7 +835,7 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     replacement: "{}",
     kind: "gap",
     reason:
-      "later groups would each try and stop again (more calls, the same outcome); a test with a busy account and two groups would pin it",
+      "later groups would each try and stop again (more calls, the same outcome); pinned since this run by the busy-account-with-two-groups test",
   },
   {
     file: "lambdas/log-archive/exporter.ts",

@@ -120,7 +120,9 @@ export function renderReport(outcomes: readonly ModuleOutcome[], header: RunHead
     "Stryker's `// Stryker disable` comments would do in the source; harmless survivors still count.",
     "",
     `One run, ${header.started} to ${header.finished}: ${header.versions}; ${header.machine}; concurrency ${header.concurrency}.`,
-    ...(missing.length ? ["", `**Not in this run (it had not finished): ${missing.join(", ")}.**`] : []),
+    ...(missing.length
+      ? ["", `**Not in this run (stopped before these modules finished): ${missing.join(", ")}.**`]
+      : []),
     "",
     "| module | files | tests | mutants | killed | timed out | survived | no coverage | score | equivalent | score without them | required | time |",
     "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",

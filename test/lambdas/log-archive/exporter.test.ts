@@ -773,4 +773,35 @@ describe("log export", () => {
     ]);
     expect(t.created().map((c) => c.logGroupName)).toEqual(["/app/a", "/app/b"]);
   });
+
+  it("stops at the first group when the account is busy: later groups are reported, not tried", async () => {
+    const t = setup();
+    const cfg = { ...config, logGroups: ["/app/a", "/app/b"] };
+    t.setCheckpoint({ logGroup: "/app/a", lastArchivedDay: "2027-03-08" }, "/app/a");
+    t.setCheckpoint({ logGroup: "/app/b", lastArchivedDay: "2027-03-07" }, "/app/b");
+    t.tasks.push(foreignTask());
+    const result = await runArchive(cfg, t.deps);
+    expect(result.busy).toBe(true);
+    // One try and two backoffs for /app/a; none for /app/b.
+    expect(t.created().map((c) => c.logGroupName)).toEqual(["/app/a", "/app/a", "/app/a"]);
+    expect(result.groups).toEqual([
+      { logGroup: "/app/a", archivedThrough: "2027-03-08", daysBehind: 1, exported: [], failed: [] },
+      { logGroup: "/app/b", archivedThrough: "2027-03-07", daysBehind: 2, exported: [], failed: [] },
+    ]);
+  });
+
+  it("waits for a task being cancelled to end, and does not count a cancelled day as archived", async () => {
+    const t = setup({ finishAfterPolls: 100 });
+    t.setCheckpoint({ logGroup: "/app/api", lastArchivedDay: "2027-03-08" });
+    // After the first poll the task is PENDING_CANCEL; after the second, CANCELLED.
+    let polls = 0;
+    const result = await runArchive(config, {
+      ...t.deps,
+      sleep: async () => {
+        t.tasks[0]!.status = { code: ++polls === 1 ? "PENDING_CANCEL" : "CANCELLED" };
+      },
+    });
+    expect(polls).toBe(2);
+    expect(result.groups[0]).toMatchObject({ archivedThrough: "2027-03-08", failed: ["2027-03-09"] });
+  });
 });
