@@ -29,7 +29,8 @@ export async function fetchDump(
   file: string,
 ): Promise<FetchedDump> {
   const format = formatOfKey(key);
-  if (!format) throw new Error(`${key} is not a dump key (expected <tier>/<db>/<yyyymmddThhmmss>Z.dump.zst or .gz)`);
+  if (!format)
+    throw new Error(`${key} is not a dump key (expected <tier>/<db>/<yyyymmddThhmmss>Z.dump.zst or .gz)`);
   const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const recorded = obj.Metadata?.sha256;
   const hash = createHash("sha256");
@@ -53,7 +54,9 @@ export async function fetchDump(
   await unpack.done;
   const sha256 = hash.digest("hex");
   if (recorded !== sha256)
-    throw new Error(`${key}: sha256 mismatch (metadata ${recorded ?? "missing"}, actual ${sha256}); not restoring it`);
+    throw new Error(
+      `${key}: sha256 mismatch (metadata ${recorded ?? "missing"}, actual ${sha256}); not restoring it`,
+    );
   return { file, sha256, storedBytes, fileBytes };
 }
 

@@ -16,7 +16,11 @@ export interface DumpFormat {
  * level 3. pg_dump's own zlib plus the old gzip compressed twice, spending about 8 of every 9 seconds on it
  * (docs/benchmarks.md). application/zstd is the IANA media type of RFC 8878.
  */
-export const DUMP_FORMAT: DumpFormat = { suffix: ".dump.zst", contentType: "application/zstd", compression: "zstd" };
+export const DUMP_FORMAT: DumpFormat = {
+  suffix: ".dump.zst",
+  contentType: "application/zstd",
+  compression: "zstd",
+};
 
 /** Dumps written before zstd: pg_dump's zlib (or mysqldump's text) through gzip. They verify, restore and expire. */
 export const LEGACY_GZIP_FORMAT: DumpFormat = {
@@ -75,7 +79,11 @@ function filterProcess(command: string, args: string[]): { stream: Duplex; done:
     child.once("close", (code, signal) =>
       code === 0
         ? resolve()
-        : reject(new Error(`${command} ${args.join(" ")} exited ${code ?? signal}: ${stderr.trim().slice(0, 300)}`)),
+        : reject(
+            new Error(
+              `${command} ${args.join(" ")} exited ${code ?? signal}: ${stderr.trim().slice(0, 300)}`,
+            ),
+          ),
     );
   });
   // A pipeline that fails or stops before the output's end must not leave the process behind.
