@@ -1,53 +1,68 @@
-// Dump-and-upload throughput on a generated PostgreSQL database of at least 200 MB, beside raw `pg_dump > /dev/null`.
+// Dump and restore throughput on generated databases (PostgreSQL about 270 MB, MariaDB about 100 MB): the job's whole
+// path (dump, compress, SHA-256, multipart upload to s3rver, copy to the final key) beside the tool alone writing to
+// /dev/null, for this tree and for the baseline commit's gzip pipeline; then a parallel restore against a serial one.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
-import { dumpCommand, dumpToS3 } from "../../lambdas/logical-backup/dump";
+import { dumpCommand, dumpKey, dumpToS3 } from "../../lambdas/logical-backup/dump";
+import { fetchDump, restoreFile } from "../../lambdas/logical-backup/dump-file";
 
 const PG = { host: "127.0.0.1", port: 5432, user: "postgres", password: "postgres" };
-const env = { ...process.env, PGPASSWORD: PG.password };
+const MY = { host: "127.0.0.1", port: 3306, user: "backup", password: "backup" };
+const BUCKET = "bench-dumps";
+const KMS = "arn:aws:kms:eu-west-2:1:key/k";
+const MiB = 2 ** 20;
+
 const psql = (db: string, sql: string) =>
   execFileSync("psql", ["-h", PG.host, "-U", PG.user, "-d", db, "-tAq", "-c", sql], {
-    env,
+    env: { ...process.env, PGPASSWORD: PG.password },
+    encoding: "utf8",
+  }).trim();
+const mysql = (sql: string) =>
+  execFileSync("mysql", ["-h", MY.host, "-u", MY.user, "-N", "-B", "-e", sql], {
+    env: { ...process.env, MYSQL_PWD: MY.password },
     encoding: "utf8",
   }).trim();
 
-export async function benchLogicalDump(): Promise<{
-  sizeMB: number;
-  dumpUploadMBps: number;
-  rawDumpMBps: number;
-  gzipMB: number;
-}> {
-  execFileSync("bash", [join(__dirname, "..", "ci", "databases.sh")], { stdio: "ignore" });
-  const db = "mstack_bench";
-  psql("postgres", `DROP DATABASE IF EXISTS ${db}`);
-  psql("postgres", `CREATE DATABASE ${db}`);
-  // Hex digests compress about as much as real text columns do (pgbench's blank filler would compress to nothing).
-  psql(
-    db,
-    "CREATE TABLE bench AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) AS a, now() AS at FROM generate_series(1, 2200000) g",
-  );
-  psql(db, "ALTER TABLE bench ADD PRIMARY KEY (id)");
-  const sizeMB = Number(psql(db, `SELECT pg_database_size('${db}')`)) / 2 ** 20;
+const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 
+/** Wall seconds of a shell pipeline (the tools alone, no Node in the path). */
+function shellSeconds(command: string, env: Record<string, string>): number {
   const t0 = process.hrtime.bigint();
-  const raw = spawnSync(
-    "bash",
-    ["-c", `pg_dump --format=custom -h ${PG.host} -U ${PG.user} ${db} > /dev/null`],
-    { env },
-  );
-  if (raw.status !== 0) throw new Error(`pg_dump failed: ${raw.stderr}`);
-  const rawSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const r = spawnSync("bash", ["-c", command], { env: { ...process.env, ...env } });
+  if (r.status !== 0) throw new Error(`${command} failed: ${r.stderr}`);
+  return seconds(t0);
+}
 
-  const server = new S3rver({
-    port: 0,
-    address: "127.0.0.1",
-    silent: true,
-    directory: mkdtempSync(join(tmpdir(), "s3rver-bench-")),
-  });
+export interface DumpPath {
+  readonly seconds: number;
+  readonly storedMB: number;
+}
+
+export interface EngineDumps {
+  readonly sizeMB: number;
+  /** The tool writing its uncompressed output to /dev/null: how fast the source can be read. */
+  readonly rawSeconds: number;
+  /** pg_dump's default (zlib) to /dev/null; PostgreSQL only. */
+  readonly defaultCompressionSeconds?: number;
+  readonly now: DumpPath;
+  readonly before: DumpPath | null;
+}
+
+export interface DumpBench {
+  readonly postgres: EngineDumps;
+  readonly mysql: EngineDumps;
+  readonly restore: { readonly tables: number; readonly jobs: number; serial: number; parallel: number };
+}
+
+type DumpToS3 = typeof dumpToS3;
+
+async function s3Server(): Promise<{ s3: S3Client; close: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), "s3rver-bench-"));
+  const server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: dir });
   const { port } = (await server.run()) as unknown as { port: number };
   const s3 = new S3Client({
     endpoint: `http://127.0.0.1:${port}`,
@@ -55,27 +70,138 @@ export async function benchLogicalDump(): Promise<{
     forcePathStyle: true,
     credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
   });
-  await s3.send(new CreateBucketCommand({ Bucket: "bench-dumps" }));
-  const t1 = process.hrtime.bigint();
-  const result = await dumpToS3(
-    dumpCommand("postgres", { ...PG, database: db }),
-    {
-      bucket: "bench-dumps",
-      key: "daily/bench/x.dump.gz",
-      kmsKeyArn: "arn:aws:kms:eu-west-2:1:key/k",
-      tags: {},
-    },
-    { s3 },
-  );
-  const uploadSeconds = Number(process.hrtime.bigint() - t1) / 1e9;
-  s3.destroy();
-  await server.close();
-  psql("postgres", `DROP DATABASE ${db}`);
-  if (result.status !== "uploaded") throw new Error(`dump failed: ${JSON.stringify(result)}`);
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   return {
-    sizeMB,
-    dumpUploadMBps: sizeMB / uploadSeconds,
-    rawDumpMBps: sizeMB / rawSeconds,
-    gzipMB: result.bytes / 2 ** 20,
+    s3,
+    close: async () => {
+      s3.destroy();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
+}
+
+/** One run of a dumpToS3 (this tree's or the baseline's) and the command its module builds, end to end. */
+async function timedDump(
+  s3: S3Client,
+  run: DumpToS3,
+  command: ReturnType<typeof dumpCommand>,
+  key: string,
+): Promise<DumpPath> {
+  const t0 = process.hrtime.bigint();
+  const result = await run(command, { bucket: BUCKET, key, kmsKeyArn: KMS, tags: {} }, { s3 });
+  const s = seconds(t0);
+  if (result.status !== "uploaded") throw new Error(`dump failed: ${JSON.stringify(result)}`);
+  return { seconds: s, storedMB: result.bytes / MiB };
+}
+
+/** Four tables of hex text (compresses about as real text columns do), so a parallel restore has work to share. */
+function makePostgres(db: string): number {
+  psql("postgres", `DROP DATABASE IF EXISTS ${db}`);
+  psql("postgres", `CREATE DATABASE ${db}`);
+  for (let t = 1; t <= 4; t++) {
+    psql(
+      db,
+      `CREATE TABLE bench${t} AS SELECT g AS id, md5((g * ${t})::text) || md5((g * 7 + ${t})::text) AS a, now() AS at
+       FROM generate_series(1, 550000) g; ALTER TABLE bench${t} ADD PRIMARY KEY (id); CREATE INDEX ON bench${t} (a)`,
+    );
+  }
+  return Number(psql(db, `SELECT pg_database_size('${db}')`)) / MiB;
+}
+
+function makeMysql(db: string): number {
+  mysql(`DROP DATABASE IF EXISTS ${db}; CREATE DATABASE ${db}`);
+  mysql(
+    `CREATE TABLE ${db}.bench (id int primary key, a char(64), at datetime) ENGINE=InnoDB;
+     INSERT INTO ${db}.bench SELECT seq, CONCAT(md5(seq), md5(seq * 7)), NOW() FROM seq_1_to_1000000`,
+  );
+  return (
+    Number(
+      mysql(
+        `SELECT SUM(data_length + index_length) FROM information_schema.tables WHERE table_schema = '${db}'`,
+      ),
+    ) / MiB
+  );
+}
+
+export async function benchLogicalDump(baseline: string | null): Promise<DumpBench> {
+  execFileSync("bash", [join(__dirname, "..", "ci", "databases.sh")], { stdio: "ignore" });
+  // The baseline's own dump module, run against the same databases and server: its gzip pipeline as it was.
+  const before: { dumpToS3: DumpToS3; dumpCommand: typeof dumpCommand } | null = baseline
+    ? require(join(baseline, "lambdas", "logical-backup", "dump.ts"))
+    : null;
+  const { s3, close } = await s3Server();
+  try {
+    const pgDb = "mstack_bench";
+    const pgSize = makePostgres(pgDb);
+    const pgEnv = { PGPASSWORD: PG.password };
+    const pgArgs = `-h ${PG.host} -U ${PG.user} ${pgDb}`;
+    const slot = new Date("2026-12-01T02:00:00Z");
+    const postgres: EngineDumps = {
+      sizeMB: pgSize,
+      rawSeconds: shellSeconds(`pg_dump --format=custom --compress=0 ${pgArgs} > /dev/null`, pgEnv),
+      defaultCompressionSeconds: shellSeconds(`pg_dump --format=custom ${pgArgs} > /dev/null`, pgEnv),
+      now: await timedDump(
+        s3,
+        dumpToS3,
+        dumpCommand("postgres", { ...PG, database: pgDb }),
+        dumpKey("daily", "pg", slot),
+      ),
+      before: before
+        ? await timedDump(
+            s3,
+            before.dumpToS3,
+            before.dumpCommand("postgres", { ...PG, database: pgDb }),
+            "daily/pg-before/20261201T020000Z.dump.gz",
+          )
+        : null,
+    };
+
+    const myDb = "mstack_bench";
+    const mySize = makeMysql(myDb);
+    const mysqlDump: EngineDumps = {
+      sizeMB: mySize,
+      rawSeconds: shellSeconds(
+        `mysqldump --single-transaction --no-tablespaces -h ${MY.host} -u ${MY.user} ${myDb} > /dev/null`,
+        { MYSQL_PWD: MY.password },
+      ),
+      now: await timedDump(
+        s3,
+        dumpToS3,
+        dumpCommand("mysql", { ...MY, database: myDb }),
+        dumpKey("daily", "my", slot),
+      ),
+      before: before
+        ? await timedDump(
+            s3,
+            before.dumpToS3,
+            before.dumpCommand("mysql", { ...MY, database: myDb }),
+            "daily/my-before/20261201T020000Z.dump.gz",
+          )
+        : null,
+    };
+    mysql(`DROP DATABASE ${myDb}`);
+
+    // Restore the new PostgreSQL dump from one fetched file, serially and with one job per core.
+    const file = join(mkdtempSync(join(tmpdir(), "restore-bench-")), "dump.custom");
+    await fetchDump(s3, BUCKET, dumpKey("daily", "pg", slot), file);
+    const jobs = 2;
+    const restore = async (n: number) => {
+      const db = `mstack_bench_restore_${n}`;
+      psql("postgres", `DROP DATABASE IF EXISTS ${db}`);
+      psql("postgres", `CREATE DATABASE ${db}`);
+      const t0 = process.hrtime.bigint();
+      await restoreFile("postgres", file, { ...PG, database: db }, n);
+      const s = seconds(t0);
+      psql("postgres", `DROP DATABASE ${db}`);
+      return s;
+    };
+    const serial = await restore(1);
+    const parallel = await restore(jobs);
+    rmSync(file, { force: true });
+    psql("postgres", `DROP DATABASE ${pgDb}`);
+    return { postgres, mysql: mysqlDump, restore: { tables: 4, jobs, serial, parallel } };
+  } finally {
+    await close();
+  }
 }
