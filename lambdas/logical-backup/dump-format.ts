@@ -68,14 +68,23 @@ export function compressor(): { stream: Duplex; done: Promise<void> } {
 
 /** A child process as a Duplex (stdin in, stdout out); `done` rejects on a non-zero exit with its stderr. */
 function filterProcess(command: string, args: string[]): { stream: Duplex; done: Promise<void> } {
-  const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+  // PATH only: a compressor has no use for the job's environment (Lambda's credentials are in it).
+  const child = spawn(command, args, {
+    env: { PATH: process.env.PATH ?? "" },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => {
     if (stderr.length < 2000) stderr += d.toString();
   });
   const stream = Duplex.from({ writable: child.stdin, readable: child.stdout });
   const done = new Promise<void>((resolve, reject) => {
-    child.once("error", (e) => reject(new Error(`${command}: ${e.message}`)));
+    // Not installed (or not runnable): the pipeline fails with this, not with a bare "Premature close".
+    child.once("error", (e) => {
+      const error = new Error(`${command}: ${e.message}`);
+      stream.destroy(error);
+      reject(error);
+    });
     child.once("close", (code, signal) =>
       code === 0
         ? resolve()

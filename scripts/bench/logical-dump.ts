@@ -132,7 +132,8 @@ export async function benchLogicalDump(baseline: string | null): Promise<DumpBen
     : null;
   const { s3, close } = await s3Server();
   try {
-    const pgDb = "mstack_bench";
+    // Named per process: another checkout may run its bench against the same servers at the same time.
+    const pgDb = `mstack_bench_${process.pid}`;
     const pgSize = makePostgres(pgDb);
     const pgEnv = { PGPASSWORD: PG.password };
     const pgArgs = `-h ${PG.host} -U ${PG.user} ${pgDb}`;
@@ -157,7 +158,7 @@ export async function benchLogicalDump(baseline: string | null): Promise<DumpBen
         : null,
     };
 
-    const myDb = "mstack_bench";
+    const myDb = `mstack_bench_${process.pid}`;
     const mySize = makeMysql(myDb);
     const mysqlDump: EngineDumps = {
       sizeMB: mySize,
@@ -187,7 +188,7 @@ export async function benchLogicalDump(baseline: string | null): Promise<DumpBen
     await fetchDump(s3, BUCKET, dumpKey("daily", "pg", slot), file);
     const jobs = 2;
     const restore = async (n: number) => {
-      const db = `mstack_bench_restore_${n}`;
+      const db = `mstack_bench_restore_${process.pid}_${n}`;
       psql("postgres", `DROP DATABASE IF EXISTS ${db}`);
       psql("postgres", `CREATE DATABASE ${db}`);
       const t0 = process.hrtime.bigint();

@@ -135,6 +135,23 @@ describe("dump to S3", () => {
     expect((await keys()).filter((k) => k?.includes("20270311"))).toEqual([]);
   });
 
+  it("never lands a dump when zstd is missing, and says so", async () => {
+    const key = "daily/app/20270314T203000Z.dump.zst";
+    const path = process.env.PATH;
+    process.env.PATH = "/nonexistent";
+    try {
+      const result = await dumpToS3(
+        { command: process.execPath, args: ["-e", "process.stdout.write('x'.repeat(100000))"], env: {} },
+        target(key),
+        { s3 },
+      );
+      expect(result).toEqual({ status: "failed", key, error: "zstd: spawn zstd ENOENT" });
+    } finally {
+      process.env.PATH = path;
+    }
+    expect((await keys()).filter((k) => k?.includes("20270314"))).toEqual([]);
+  });
+
   it("passes the password in the environment, never on the command line", () => {
     const pg = dumpCommand("postgres", {
       host: "db",
