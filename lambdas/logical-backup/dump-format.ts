@@ -41,6 +41,17 @@ export function formatOfKey(key: string): DumpFormat | undefined {
   return DUMP_FORMATS.find((f) => key.endsWith(f.suffix));
 }
 
+/**
+ * Every key a slot's dump may have: this one, then the same slot in the other formats. A run retried after the switch
+ * to zstd finds the slot's gzip dump and writes no second one.
+ */
+export function sameSlotKeys(key: string): string[] {
+  const format = formatOfKey(key);
+  if (!format) return [key];
+  const stem = key.slice(0, -format.suffix.length);
+  return [key, ...DUMP_FORMATS.filter((f) => f !== format).map((f) => stem + f.suffix)];
+}
+
 /** zstd's default level; `-q` keeps its progress off stderr, which a failure report quotes. */
 export const ZSTD_COMPRESS_ARGS: readonly string[] = ["-3", "-q", "-c"];
 

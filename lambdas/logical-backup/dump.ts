@@ -20,7 +20,7 @@ import {
   UploadPartCommand,
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
-import { compressor, DUMP_FORMAT } from "./dump-format";
+import { compressor, DUMP_FORMAT, sameSlotKeys } from "./dump-format";
 
 export interface DumpCommand {
   readonly command: string;
@@ -326,7 +326,9 @@ export async function dumpToS3(
   },
 ): Promise<DumpResult> {
   const now = deps.now ?? Date.now;
-  if (await exists(deps.s3, target.bucket, target.key)) return { status: "exists", key: target.key };
+  // The slot's dump may also be one of the earlier format (a retry across the switch to zstd).
+  for (const key of sameSlotKeys(target.key))
+    if (await exists(deps.s3, target.bucket, key)) return { status: "exists", key };
   const started = now();
   const incoming = `.incoming/${target.key}`;
   const staging = target.stagingBucket ?? target.bucket;

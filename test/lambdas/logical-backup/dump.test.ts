@@ -10,6 +10,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
@@ -115,6 +116,17 @@ describe("dump to S3", () => {
       await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))
     ).Body!.transformToByteArray();
     expect(unzstd(Buffer.from(body)).toString()).toBe("first");
+  });
+
+  it("does not write a zstd dump for a slot whose gzip dump (the earlier format) exists", async () => {
+    const legacy = "daily/app/20270315T203000Z.dump.gz";
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: legacy, Body: "old" }));
+    const key = "daily/app/20270315T203000Z.dump.zst";
+    expect(await dumpToS3(node("process.stdout.write('new')"), target(key), { s3 })).toEqual({
+      status: "exists",
+      key: legacy,
+    });
+    expect((await keys()).filter((k) => k?.includes("20270315"))).toEqual([legacy]);
   });
 
   it.each([
