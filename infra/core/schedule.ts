@@ -1,6 +1,6 @@
 // EventBridge Scheduler expression semantics as pure code (no Pulumi, no SDK): parse cron/rate/at, compute next runs
 // in an IANA timezone across DST, find runs lost in a spring-forward gap, and the longest gap between runs.
-import { DateTime } from "luxon";
+import { DateTime, Info, type Zone } from "luxon";
 
 export class ScheduleExpressionError extends Error {
   override name = "ScheduleExpressionError";
@@ -312,8 +312,27 @@ function matchesDay(c: ParsedCron, y: number, m: number, d: number): boolean {
   return f.nth.some(([dow, k]) => dow === wd && Math.ceil(d / 7) === k);
 }
 
-/** Offset (minutes) of `zone` at instant `ms`. */
-const offsetAt = (zone: string, ms: number) => DateTime.fromMillis(ms, { zone }).offset;
+/**
+ * Offset (minutes) of `zone` at instant `ms`: the zone's own offset function, which `DateTime.fromMillis(ms, { zone })`
+ * calls, without building a DateTime around it (a schedule's 400-day DST scan asks thousands of times), and each
+ * (zone, instant) asked once per process. The zone is normalized as DateTime normalizes it.
+ */
+const zones = new Map<string, { zone: Zone; offsets: Map<number, number> }>();
+function offsetAt(name: string, ms: number): number {
+  let z = zones.get(name);
+  if (!z) {
+    z = { zone: Info.normalizeZone(name), offsets: new Map() };
+    zones.set(name, z);
+  }
+  let off = z.offsets.get(ms);
+  if (off === undefined) {
+    off = z.zone.offset(ms);
+    // Bounded: a long-running process (jest's property tests) asks about many instants.
+    if (z.offsets.size >= 200_000) z.offsets.clear();
+    z.offsets.set(ms, off);
+  }
+  return off;
+}
 
 /**
  * Instants at which a local wall-clock time occurs in `zone`: none in a spring-forward gap, two in a fall-back

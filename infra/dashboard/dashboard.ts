@@ -105,7 +105,7 @@ export function dashboardBody(spec: DashboardSpec): { widgets: (Widget & { x: nu
     );
     widgets.push(
       metricWidget(
-        "Dumps: size (bytes, gzip) and failures",
+        "Dumps: size (bytes, zstd) and failures",
         spec.region,
         dumps.flatMap((d) => [
           [ns, "DumpBytes", "service", `dump-${d}`, "Database", d],

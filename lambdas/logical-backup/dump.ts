@@ -1,4 +1,4 @@
-// Streams a logical dump (pg_dump / mysqldump stdout) through gzip into an S3 multipart upload, never holding the dump
+// Streams a logical dump (pg_dump / mysqldump stdout) through zstd into an S3 multipart upload, never holding the dump
 // in memory or /tmp; only a complete, non-empty dump from a tool that exited 0 ever reaches the final key.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -6,7 +6,6 @@ import { readFileSync } from "node:fs";
 import { totalmem } from "node:os";
 import { Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGzip } from "node:zlib";
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -21,6 +20,7 @@ import {
   UploadPartCommand,
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
+import { compressor, DUMP_FORMAT, sameSlotKeys } from "./dump-format";
 
 export interface DumpCommand {
   readonly command: string;
@@ -34,7 +34,7 @@ export interface DumpTarget {
   readonly bucket: string;
   /** Where it streams to first (`.incoming/<key>`); @default bucket. The vault takes copies only, never uploads. */
   readonly stagingBucket?: string;
-  /** `<tier>/<database>/<UTC slot timestamp>.dump.gz`: the same slot always names the same object. */
+  /** `<tier>/<database>/<UTC slot timestamp>.dump.zst` (dumpKey): the same slot always names the same object. */
   readonly key: string;
   readonly kmsKeyArn: string;
   readonly tags: Readonly<Record<string, string>>;
@@ -70,7 +70,7 @@ export const FIRST_STAGING_PART_BYTES = 8 * MiB;
 /**
  * The largest staging part. The uploader holds two parts (one uploading, one filling; about 2.5 measured, with the
  * garbage collector's lag), so a dump needs at most about 1.6 GiB of buffers: within the Fargate default of 2048 MB
- * (infra/config/backups.ts) with room for Node, gzip and the tool. It is reached only past about 0.9 TiB, far
+ * (infra/config/backups.ts) with room for Node, zstd and the tool. It is reached only past about 0.9 TiB, far
  * beyond what a Lambda (1024 MB by default, 512 at least) can write in its 15 minutes: at 40 GiB the parts are
  * about 130 MiB.
  */
@@ -93,7 +93,7 @@ export function stagingPartBytes(partNumber: number, maxPartBytes = MAX_STAGING_
 }
 
 /**
- * The largest part this process can hold: a fifth of its memory (the uploader holds about 2.5 parts, and Node, gzip
+ * The largest part this process can hold: a fifth of its memory (the uploader holds about 2.5 parts, and Node, zstd
  * and the tool need the rest), whole MiB, never above MAX_STAGING_PART_BYTES. A 512 MB Fargate task then stops at
  * 102 MiB parts (over 700 GiB in 10,000 parts) instead of being OOM-killed by 640 MiB ones.
  */
@@ -248,12 +248,16 @@ class MultipartSink extends Writable {
   }
 }
 
-/** Object key of a dump for a schedule slot. */
+/** Object key of a dump for a schedule slot, in the current format (DUMP_FORMAT). */
 export function dumpKey(tier: string, database: string, slot: Date): string {
-  return `${tier}/${database}/${slot.toISOString().slice(0, 19).replace(/[-:]/g, "")}Z.dump.gz`;
+  return `${tier}/${database}/${slot.toISOString().slice(0, 19).replace(/[-:]/g, "")}Z${DUMP_FORMAT.suffix}`;
 }
 
-/** pg_dump in custom format or mysqldump in one transaction; the password travels in the environment. */
+/**
+ * pg_dump in custom format or mysqldump in one transaction; the password travels in the environment. pg_dump writes
+ * uncompressed (`--compress=0`, which clients 15 and 17 both read) because zstd compresses the stream once
+ * (dumpToS3): its default zlib was most of a dump's time, and a second gzip over it gained nothing.
+ */
 export function dumpCommand(
   engine: "postgres" | "mysql",
   c: { host: string; port: number; database: string; user: string; password: string; sslMode?: string },
@@ -263,6 +267,7 @@ export function dumpCommand(
       command: "pg_dump",
       args: [
         "--format=custom",
+        "--compress=0",
         "--no-password",
         `--host=${c.host}`,
         `--port=${c.port}`,
@@ -305,7 +310,7 @@ async function exists(s3: Pick<S3Client, "send">, bucket: string, key: string): 
 }
 
 /**
- * Uploads to `.incoming/<key>` while hashing and counting the gzip bytes, then (only if the tool exited 0 and wrote
+ * Uploads to `.incoming/<key>` while hashing and counting the zstd bytes, then (only if the tool exited 0 and wrote
  * something) copies to the final key with the checksum, size and duration as metadata and the tier tag; the
  * temporary object is always removed. A multipart upload's metadata is fixed when it starts, hence the copy.
  */
@@ -321,7 +326,9 @@ export async function dumpToS3(
   },
 ): Promise<DumpResult> {
   const now = deps.now ?? Date.now;
-  if (await exists(deps.s3, target.bucket, target.key)) return { status: "exists", key: target.key };
+  // The slot's dump may also be one of the earlier format (a retry across the switch to zstd).
+  for (const key of sameSlotKeys(target.key))
+    if (await exists(deps.s3, target.bucket, key)) return { status: "exists", key };
   const started = now();
   const incoming = `.incoming/${target.key}`;
   const staging = target.stagingBucket ?? target.bucket;
@@ -363,9 +370,11 @@ export async function dumpToS3(
     { Bucket: staging, Key: incoming, ServerSideEncryption: "aws:kms", SSEKMSKeyId: target.kmsKeyArn },
     fixed ? () => fixed : (n) => stagingPartBytes(n, maxPart),
   );
+  const zstd = compressor();
   try {
     // A part that fails fails the sink at its next write, which ends the whole pipeline (no waiting forever).
-    await pipeline(child.stdout, rawCounter, createGzip(), counter, upload);
+    await pipeline(child.stdout, rawCounter, zstd.stream, counter, upload);
+    await zstd.done;
     const code = await exited;
     if (code !== 0)
       return await fail(
@@ -478,7 +487,7 @@ export async function copyToFinal(
     Tagging: c.tagging,
     ServerSideEncryption: "aws:kms" as const,
     SSEKMSKeyId: c.kmsKeyArn,
-    ContentType: "application/gzip",
+    ContentType: DUMP_FORMAT.contentType,
   };
   if (c.bytes <= maxSingleCopyBytes) {
     try {

@@ -5,7 +5,6 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { PassThrough, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGunzip } from "node:zlib";
 import {
   GetObjectCommand,
   GetObjectTaggingCommand,
@@ -16,6 +15,7 @@ import {
   type Tag,
 } from "@aws-sdk/client-s3";
 import { aheadBy, isSlotAhead } from "../shared/slot";
+import { DUMP_KEY_PATTERN, decompressor, formatOfKey } from "./dump-format";
 
 /** Tag a verification leaves on a dump (`ok` or `failed`), so hourly runs download each dump once, not every hour. */
 export const VERIFIED_TAG = "verified";
@@ -61,7 +61,8 @@ export async function dumpsOf(
         { Bucket: bucket, Prefix: `${tier}/${database}/` },
       )) {
         for (const o of page.Contents ?? []) {
-          const m = /(\d{8})T(\d{6})Z\.dump\.gz$/.exec(o.Key ?? "");
+          // Both formats: zstd dumps, and the gzip ones written before, which verify and expire as ever.
+          const m = DUMP_KEY_PATTERN.exec(o.Key ?? "");
           if (!m) continue;
           const [d, t] = [m[1]!, m[2]!];
           out.push({
@@ -91,6 +92,8 @@ async function readDump(
   key: string,
   engine: "postgres" | "mysql",
 ): Promise<{ sha256: string; readable: string | null }> {
+  const format = formatOfKey(key);
+  if (!format) throw new Error(`${key} is not a dump key`);
   const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const hash = createHash("sha256");
   const hasher = new Transform({
@@ -157,7 +160,9 @@ async function readDump(
       ),
     );
   }
-  await pipeline(obj.Body as NodeJS.ReadableStream, hasher, createGunzip(), plain);
+  const unpack = decompressor(format);
+  await pipeline(obj.Body as NodeJS.ReadableStream, hasher, unpack.stream, plain);
+  await unpack.done;
   return { sha256: hash.digest("hex"), readable: await readable };
 }
 

@@ -1,53 +1,72 @@
-// Dump-and-upload throughput on a generated PostgreSQL database of at least 200 MB, beside raw `pg_dump > /dev/null`.
+// Dump and restore throughput on generated databases (PostgreSQL about 270 MB, MariaDB about 130 MB): the job's whole
+// path (dump, compress, SHA-256, multipart upload to s3rver, copy to the final key) beside the tool alone writing to
+// /dev/null, for this tree and for the baseline commit's gzip pipeline; then a parallel restore against a serial one.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
-import { dumpCommand, dumpToS3 } from "../../lambdas/logical-backup/dump";
+import { dumpCommand, dumpKey, dumpToS3 } from "../../lambdas/logical-backup/dump";
+import { fetchDump, restoreFile } from "../../lambdas/logical-backup/dump-file";
 
 const PG = { host: "127.0.0.1", port: 5432, user: "postgres", password: "postgres" };
-const env = { ...process.env, PGPASSWORD: PG.password };
+const MY = { host: "127.0.0.1", port: 3306, user: "backup", password: "backup" };
+const BUCKET = "bench-dumps";
+const KMS = "arn:aws:kms:eu-west-2:1:key/k";
+const MiB = 2 ** 20;
+
 const psql = (db: string, sql: string) =>
   execFileSync("psql", ["-h", PG.host, "-U", PG.user, "-d", db, "-tAq", "-c", sql], {
-    env,
+    env: { ...process.env, PGPASSWORD: PG.password },
+    encoding: "utf8",
+  }).trim();
+const mysql = (sql: string, db?: string) =>
+  execFileSync("mysql", ["-h", MY.host, "-u", MY.user, "-N", "-B", ...(db ? [db] : []), "-e", sql], {
+    env: { ...process.env, MYSQL_PWD: MY.password },
     encoding: "utf8",
   }).trim();
 
-export async function benchLogicalDump(): Promise<{
-  sizeMB: number;
-  dumpUploadMBps: number;
-  rawDumpMBps: number;
-  gzipMB: number;
-}> {
-  execFileSync("bash", [join(__dirname, "..", "ci", "databases.sh")], { stdio: "ignore" });
-  const db = "mstack_bench";
-  psql("postgres", `DROP DATABASE IF EXISTS ${db}`);
-  psql("postgres", `CREATE DATABASE ${db}`);
-  // Hex digests compress about as much as real text columns do (pgbench's blank filler would compress to nothing).
-  psql(
-    db,
-    "CREATE TABLE bench AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) AS a, now() AS at FROM generate_series(1, 2200000) g",
-  );
-  psql(db, "ALTER TABLE bench ADD PRIMARY KEY (id)");
-  const sizeMB = Number(psql(db, `SELECT pg_database_size('${db}')`)) / 2 ** 20;
+const seconds = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 
+/** Wall seconds of a shell pipeline (the tools alone, no Node in the path). */
+function shellSeconds(command: string, env: Record<string, string>): number {
   const t0 = process.hrtime.bigint();
-  const raw = spawnSync(
-    "bash",
-    ["-c", `pg_dump --format=custom -h ${PG.host} -U ${PG.user} ${db} > /dev/null`],
-    { env },
-  );
-  if (raw.status !== 0) throw new Error(`pg_dump failed: ${raw.stderr}`);
-  const rawSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const r = spawnSync("bash", ["-c", command], { env: { ...process.env, ...env } });
+  if (r.status !== 0) throw new Error(`${command} failed: ${r.stderr}`);
+  return seconds(t0);
+}
 
-  const server = new S3rver({
-    port: 0,
-    address: "127.0.0.1",
-    silent: true,
-    directory: mkdtempSync(join(tmpdir(), "s3rver-bench-")),
-  });
+export interface DumpPath {
+  /** Dump, compress, SHA-256 and multipart upload to the staging key (the job's `dump-seconds`). */
+  readonly seconds: number;
+  /** The same, then the copy to the final key (which real S3 does inside S3; s3rver here, in this process). */
+  readonly totalSeconds: number;
+  readonly storedMB: number;
+}
+
+export interface EngineDumps {
+  /** The tool's uncompressed output. */
+  readonly sizeMB: number;
+  /** The tool writing its uncompressed output to /dev/null: how fast the source can be read. */
+  readonly rawSeconds: number;
+  /** pg_dump's default (zlib) to /dev/null; PostgreSQL only. */
+  readonly defaultCompressionSeconds?: number;
+  readonly now: DumpPath;
+  readonly before: DumpPath | null;
+}
+
+export interface DumpBench {
+  readonly postgres: EngineDumps;
+  readonly mysql: EngineDumps;
+  readonly restore: { readonly tables: number; readonly jobs: number; serial: number; parallel: number };
+}
+
+type DumpToS3 = typeof dumpToS3;
+
+async function s3Server(): Promise<{ s3: S3Client; close: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), "s3rver-bench-"));
+  const server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: dir });
   const { port } = (await server.run()) as unknown as { port: number };
   const s3 = new S3Client({
     endpoint: `http://127.0.0.1:${port}`,
@@ -55,27 +74,189 @@ export async function benchLogicalDump(): Promise<{
     forcePathStyle: true,
     credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
   });
-  await s3.send(new CreateBucketCommand({ Bucket: "bench-dumps" }));
-  const t1 = process.hrtime.bigint();
-  const result = await dumpToS3(
-    dumpCommand("postgres", { ...PG, database: db }),
-    {
-      bucket: "bench-dumps",
-      key: "daily/bench/x.dump.gz",
-      kmsKeyArn: "arn:aws:kms:eu-west-2:1:key/k",
-      tags: {},
-    },
-    { s3 },
-  );
-  const uploadSeconds = Number(process.hrtime.bigint() - t1) / 1e9;
-  s3.destroy();
-  await server.close();
-  psql("postgres", `DROP DATABASE ${db}`);
-  if (result.status !== "uploaded") throw new Error(`dump failed: ${JSON.stringify(result)}`);
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   return {
-    sizeMB,
-    dumpUploadMBps: sizeMB / uploadSeconds,
-    rawDumpMBps: sizeMB / rawSeconds,
-    gzipMB: result.bytes / 2 ** 20,
+    s3,
+    close: async () => {
+      s3.destroy();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
+}
+
+/** One run of a dumpToS3 (this tree's or the baseline's) and the command its module builds, end to end. */
+async function timedDump(
+  s3: S3Client,
+  run: DumpToS3,
+  command: ReturnType<typeof dumpCommand>,
+  key: string,
+): Promise<DumpPath> {
+  const t0 = process.hrtime.bigint();
+  let upload = 0;
+  const result = await run(
+    command,
+    { bucket: BUCKET, key, kmsKeyArn: KMS, tags: {} },
+    {
+      s3,
+      // dumpToS3 reads the clock at the start and once the staging upload is complete, before the copy.
+      now: () => {
+        upload = seconds(t0);
+        return Date.now();
+      },
+    },
+  );
+  const total = seconds(t0);
+  if (result.status !== "uploaded") throw new Error(`dump failed: ${JSON.stringify(result)}`);
+  return { seconds: upload, totalSeconds: total, storedMB: result.bytes / MiB };
+}
+
+/** Median of `runs` runs by seconds (the machine is shared: one slow run must not be the figure). */
+async function medianOf<T extends { seconds: number }>(
+  runs: number,
+  once: (i: number) => Promise<T>,
+): Promise<T> {
+  const xs: T[] = [];
+  for (let i = 0; i < runs; i++) xs.push(await once(i));
+  return xs.sort((a, b) => a.seconds - b.seconds)[Math.floor(runs / 2)]!;
+}
+const RUNS = 3;
+
+/** Median wall seconds of the tool alone writing to /dev/null, and the size of its output (measured apart). */
+async function rawTool(
+  command: string,
+  env: Record<string, string>,
+): Promise<{ seconds: number; sizeMB: number }> {
+  const t = await medianOf(RUNS, async () => ({ seconds: shellSeconds(`${command} > /dev/null`, env) }));
+  const bytes = Number(
+    execFileSync("bash", ["-c", `${command} | wc -c`], {
+      env: { ...process.env, ...env },
+      encoding: "utf8",
+    }).trim(),
+  );
+  return { seconds: t.seconds, sizeMB: bytes / MiB };
+}
+
+/** Four tables of hex text (compresses about as real text columns do), so a parallel restore has work to share. */
+function makePostgres(db: string): number {
+  psql("postgres", `DROP DATABASE IF EXISTS ${db}`);
+  psql("postgres", `CREATE DATABASE ${db}`);
+  for (let t = 1; t <= 4; t++) {
+    psql(
+      db,
+      `CREATE TABLE bench${t} AS SELECT g AS id, md5((g * ${t})::text) || md5((g * 7 + ${t})::text) AS a, now() AS at
+       FROM generate_series(1, 550000) g; ALTER TABLE bench${t} ADD PRIMARY KEY (id)`,
+    );
+  }
+  return Number(psql(db, `SELECT pg_database_size('${db}')`)) / MiB;
+}
+
+function makeMysql(db: string): number {
+  mysql(`DROP DATABASE IF EXISTS ${db}; CREATE DATABASE ${db}`);
+  // seq_1_to_N is MariaDB's Sequence engine, which needs a current database.
+  mysql(
+    `CREATE TABLE bench (id int primary key, a char(64), at datetime) ENGINE=InnoDB;
+     INSERT INTO bench SELECT seq, CONCAT(md5(seq), md5(seq * 7)), NOW() FROM seq_1_to_1000000`,
+    db,
+  );
+  return (
+    Number(
+      mysql(
+        `SELECT SUM(data_length + index_length) FROM information_schema.tables WHERE table_schema = '${db}'`,
+      ),
+    ) / MiB
+  );
+}
+
+export async function benchLogicalDump(baseline: string | null): Promise<DumpBench> {
+  execFileSync("bash", [join(__dirname, "..", "ci", "databases.sh")], { stdio: "ignore" });
+  // The baseline's own dump module, run against the same databases and server: its gzip pipeline as it was.
+  const before: { dumpToS3: DumpToS3; dumpCommand: typeof dumpCommand } | null = baseline
+    ? require(join(baseline, "lambdas", "logical-backup", "dump.ts"))
+    : null;
+  const { s3, close } = await s3Server();
+  try {
+    // Named per process: another checkout may run its bench against the same servers at the same time.
+    const pgDb = `mstack_bench_${process.pid}`;
+    makePostgres(pgDb);
+    const pgEnv = { PGPASSWORD: PG.password };
+    const pgArgs = `-h ${PG.host} -U ${PG.user} ${pgDb}`;
+    const slot = (i: number) => new Date(Date.UTC(2026, 11, 1, 2, i));
+    const pgRaw = await rawTool(`pg_dump --format=custom --compress=0 ${pgArgs}`, pgEnv);
+    const postgres: EngineDumps = {
+      sizeMB: pgRaw.sizeMB,
+      rawSeconds: pgRaw.seconds,
+      defaultCompressionSeconds: shellSeconds(`pg_dump --format=custom ${pgArgs} > /dev/null`, pgEnv),
+      now: await medianOf(RUNS, (i) =>
+        timedDump(
+          s3,
+          dumpToS3,
+          dumpCommand("postgres", { ...PG, database: pgDb }),
+          dumpKey("daily", "pg", slot(i)),
+        ),
+      ),
+      before: before
+        ? await medianOf(RUNS, (i) =>
+            timedDump(
+              s3,
+              before.dumpToS3,
+              before.dumpCommand("postgres", { ...PG, database: pgDb }),
+              `daily/pg-before/20261201T02${String(i).padStart(2, "0")}00Z.dump.gz`,
+            ),
+          )
+        : null,
+    };
+
+    const myDb = `mstack_bench_${process.pid}`;
+    makeMysql(myDb);
+    const myRaw = await rawTool(
+      `mysqldump --single-transaction --no-tablespaces -h ${MY.host} -u ${MY.user} ${myDb}`,
+      { MYSQL_PWD: MY.password },
+    );
+    const mysqlDump: EngineDumps = {
+      sizeMB: myRaw.sizeMB,
+      rawSeconds: myRaw.seconds,
+      now: await medianOf(RUNS, (i) =>
+        timedDump(
+          s3,
+          dumpToS3,
+          dumpCommand("mysql", { ...MY, database: myDb }),
+          dumpKey("daily", "my", slot(i)),
+        ),
+      ),
+      before: before
+        ? await medianOf(RUNS, (i) =>
+            timedDump(
+              s3,
+              before.dumpToS3,
+              before.dumpCommand("mysql", { ...MY, database: myDb }),
+              `daily/my-before/20261201T02${String(i).padStart(2, "0")}00Z.dump.gz`,
+            ),
+          )
+        : null,
+    };
+    mysql(`DROP DATABASE ${myDb}`);
+
+    // Restore the new PostgreSQL dump from one fetched file, serially and with one job per core.
+    const file = join(mkdtempSync(join(tmpdir(), "restore-bench-")), "dump.custom");
+    await fetchDump(s3, BUCKET, dumpKey("daily", "pg", slot(0)), file);
+    const jobs = 2;
+    const restore = async (n: number) => {
+      const db = `mstack_bench_restore_${process.pid}_${n}`;
+      psql("postgres", `DROP DATABASE IF EXISTS ${db}`);
+      psql("postgres", `CREATE DATABASE ${db}`);
+      const t0 = process.hrtime.bigint();
+      await restoreFile("postgres", file, { ...PG, database: db }, n);
+      const s = seconds(t0);
+      psql("postgres", `DROP DATABASE ${db}`);
+      return s;
+    };
+    const serial = await restore(1);
+    const parallel = await restore(jobs);
+    rmSync(file, { force: true });
+    psql("postgres", `DROP DATABASE ${pgDb}`);
+    return { postgres, mysql: mysqlDump, restore: { tables: 4, jobs, serial, parallel } };
+  } finally {
+    await close();
+  }
 }

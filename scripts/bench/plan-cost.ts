@@ -1,72 +1,102 @@
-// Measures the offline plan: time and peak memory to plan every stack in one process, against loading @pulumi/aws alone.
+// Measures the offline plan: time and peak memory to plan every stack in one process, against loading @pulumi/aws
+// alone, for this tree (bundle cache warm, then cold) and for the baseline commit, side by side in one run.
 import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 
 const ROOT = join(__dirname, "..", "..");
 
 export interface ProcessCost {
   readonly ms: number;
+  /** CPU time of the process itself (user + system; not the esbuild child a cold bundle starts). */
+  readonly cpuMs: number;
   readonly peakRssMB: number;
 }
 
 export interface PlanCost {
   readonly stacks: number;
   readonly resources: number;
+  /** Bundles cached from an earlier run with the same inputs: what a reviewer re-planning gets. */
   readonly plan: ProcessCost;
+  /** dist/.bundle-cache removed before each run: a fresh clone's first plan. */
+  readonly planCold: ProcessCost;
+  /** The baseline commit's plan (scripts/bench/baseline.ts), when that commit is in the clone. */
+  readonly planBefore: ProcessCost | null;
   readonly loadAws: ProcessCost;
   readonly emptyNode: ProcessCost;
 }
 
-/** Runs `node <args>` in a fresh process: wall time from spawn to exit, peak RSS as the child reports it. */
-function measure(args: string[]): ProcessCost & { extra: Record<string, unknown> } {
+/** Runs `node <args>` in a fresh process: wall time from spawn to exit, CPU and peak RSS as the child reports them. */
+function measure(args: string[], cwd = ROOT): ProcessCost & { extra: Record<string, unknown> } {
   const start = process.hrtime.bigint();
   const out = execFileSync(process.execPath, args, {
-    cwd: ROOT,
+    cwd,
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
     stdio: ["ignore", "pipe", "ignore"],
   });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   const last = out.trim().split("\n").pop() ?? "{}";
-  const parsed = JSON.parse(last) as { maxRssKB: number; extra?: Record<string, unknown> };
-  return { ms, peakRssMB: Math.round(parsed.maxRssKB / 1024), extra: parsed.extra ?? {} };
+  const parsed = JSON.parse(last) as { maxRssKB: number; cpuUs: number; extra?: Record<string, unknown> };
+  return {
+    ms,
+    cpuMs: parsed.cpuUs / 1000,
+    peakRssMB: Math.round(parsed.maxRssKB / 1024),
+    extra: parsed.extra ?? {},
+  };
 }
 
-const REPORT = "console.log(JSON.stringify({maxRssKB: process.resourceUsage().maxRSS, extra}))";
+const REPORT =
+  "const u = process.resourceUsage(); console.log(JSON.stringify({maxRssKB: u.maxRSS, cpuUs: u.userCPUTime + u.systemCPUTime, extra}))";
 
-export async function benchPlanCost(runs = 3): Promise<PlanCost> {
-  const median = (xs: ProcessCost[]) => {
-    const byMs = [...xs].sort((a, b) => a.ms - b.ms);
-    return byMs[Math.floor(byMs.length / 2)]!;
-  };
+/** This tree's plan, started as `npm run plan` starts it. */
+const PLAN_EVERY_STACK = ["scripts/ts-launch.cjs", "scripts/bench/plan-every-stack.ts"];
+/** The baseline's, as this benchmark measured it before (its `npm run plan` was the tsx CLI, one process more). */
+const PLAN_BEFORE = [
+  "--import",
+  "tsx",
+  "-e",
+  `const { recordStack } = require("./scripts/lib/record-stack");
+   const { listStacks } = require("./scripts/lib/stack-files");
+   (async () => {
+     let resources = 0; const stacks = listStacks();
+     for (const s of stacks) resources += (await recordStack(s)).plan.resources.length;
+     const extra = { stacks: stacks.length, resources };
+     ${REPORT}
+   })();`,
+];
+
+/** Median by wall time, with the CPU time of the same run. */
+const median = (xs: readonly ProcessCost[]): ProcessCost => {
+  const byMs = [...xs].sort((a, b) => a.ms - b.ms);
+  const m = byMs[Math.floor(byMs.length / 2)]!;
+  return { ms: m.ms, cpuMs: m.cpuMs, peakRssMB: m.peakRssMB };
+};
+
+export async function benchPlanCost(baseline: string | null, runs = 3): Promise<PlanCost> {
   const plans: Array<ProcessCost & { extra: Record<string, unknown> }> = [];
+  const colds: ProcessCost[] = [];
+  const befores: ProcessCost[] = [];
   const loads: ProcessCost[] = [];
   const empties: ProcessCost[] = [];
+  // Interleaved, so a change in the machine's load touches every row alike.
+  measure(PLAN_EVERY_STACK); // fills the bundle cache for the warm runs
+  if (baseline) measure(PLAN_BEFORE, baseline); // and tsx's transform cache for the baseline's files
   for (let i = 0; i < runs; i++) {
     empties.push(measure(["-e", `const extra = {}; ${REPORT}`]));
     loads.push(measure(["-e", `require("@pulumi/aws"); const extra = {}; ${REPORT}`]));
-    plans.push(
-      measure([
-        "--import",
-        "tsx",
-        "-e",
-        `const { recordStack } = require("./scripts/lib/record-stack");
-         const { listStacks } = require("./scripts/lib/stack-files");
-         (async () => {
-           let resources = 0; const stacks = listStacks();
-           for (const s of stacks) resources += (await recordStack(s)).plan.resources.length;
-           const extra = { stacks: stacks.length, resources };
-           ${REPORT}
-         })();`,
-      ]),
-    );
+    plans.push(measure(PLAN_EVERY_STACK));
+    if (baseline) befores.push(measure(PLAN_BEFORE, baseline));
+    rmSync(join(ROOT, "dist", ".bundle-cache"), { recursive: true, force: true });
+    colds.push(measure(PLAN_EVERY_STACK));
   }
-  const plan = median(plans);
   const last = plans[plans.length - 1]!;
   return {
     stacks: Number(last.extra.stacks),
     resources: Number(last.extra.resources),
-    plan: { ms: plan.ms, peakRssMB: plan.peakRssMB },
+    plan: median(plans),
+    planCold: median(colds),
+    planBefore: baseline ? median(befores) : null,
     loadAws: median(loads),
     emptyNode: median(empties),
   };

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs (from Debian's packages: PostgreSQL, MariaDB, pgBackRest) and starts PostgreSQL and MariaDB on loopback for the dump integration tests.
+# Installs (from Debian's packages: PostgreSQL, MariaDB, pgBackRest, zstd) and starts PostgreSQL and MariaDB on loopback for the dump integration tests.
 # Idempotent: quick when both already run. Test credentials only: postgres/postgres and backup/backup on 127.0.0.1.
 set -euo pipefail
 
@@ -8,6 +8,8 @@ need=()
 [ -x /usr/sbin/mariadbd ] || [ -x /usr/sbin/mysqld ] || need+=(mariadb-server)
 # pgBackRest: the WAL archiving test archives and restores a scratch cluster with it.
 command -v pgbackrest >/dev/null 2>&1 || need+=(pgbackrest)
+# The dump job compresses with the zstd CLI (lambdas/logical-backup/dump-format.ts), as in the dump image.
+command -v zstd >/dev/null 2>&1 || need+=(zstd)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "scripts/ci/databases.sh: installing ${need[*]} needs root (apt-get)" >&2

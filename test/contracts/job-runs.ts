@@ -3,6 +3,7 @@
 // sent and every EMF datapoint written.
 import { execFileSync } from "node:child_process";
 import * as dns from "node:dns";
+import { dumpKey } from "../../lambdas/logical-backup/dump";
 import type { RecordedStack } from "../../scripts/lib/record-stack";
 import type { RecordedResource } from "../support/pulumi-mocks";
 import { type EmfRecord, parseEmf } from "../support/emf";
@@ -333,7 +334,7 @@ function seedOldDumps(world: AwsWorld, verifyConfig: Record<string, any>): void 
     for (const [tier, days] of Object.entries(d.retentionDays)) {
       for (let k = 1; k <= verifyConfig.expiry.keepLastFloor + 2; k++) {
         const slot = new Date(world.now().getTime() - (days + k) * 86_400_000);
-        const key = `${tier}/${d.database}/${slot.toISOString().slice(0, 19).replace(/[-:]/g, "")}Z.dump.gz`;
+        const key = dumpKey(tier, d.database, slot);
         world.putObject(bucket, key, obj.body, { ...obj.metadata }, [
           { Key: "tier", Value: tier },
           { Key: "database", Value: d.database },

@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runPlan } from "../../scripts/lib/plan-command";
-import { planText, recordStack } from "../../scripts/lib/record-stack";
+import { planText, recordStack, withCheapStacks } from "../../scripts/lib/record-stack";
 import { STACKS_DIR } from "../../scripts/lib/stack-files";
 
 function workspace() {
@@ -58,5 +58,25 @@ describe("offline plan", () => {
       properties: ["scheduleExpression"],
     });
     expect(readFileSync(ws.markdownFile, "utf8")).toContain("scheduleExpression");
+  });
+
+  it("records without stack frames or source maps, and restores both afterwards, after a failure too", async () => {
+    const limit = Error.stackTraceLimit;
+    const maps = process.sourceMapsEnabled;
+    const inside = await withCheapStacks(async () => ({
+      stack: new Error("x").stack,
+      limit: Error.stackTraceLimit,
+      maps: process.sourceMapsEnabled,
+    }));
+    expect(inside).toEqual({ stack: "Error: x", limit: 0, maps: false });
+    expect([Error.stackTraceLimit, process.sourceMapsEnabled]).toEqual([limit, maps]);
+    await expect(
+      withCheapStacks(async () => {
+        throw new Error("boom");
+      }),
+    ).rejects.toThrow("boom");
+    expect([Error.stackTraceLimit, process.sourceMapsEnabled]).toEqual([limit, maps]);
+    // An error made outside still says where it came from.
+    expect(new Error("y").stack).toMatch(/plan\.test\.ts/);
   });
 });

@@ -1,7 +1,10 @@
 // Proves the recording engine records parents, regions, secrets and realistic ARNs, and refuses unknown calls.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { findResource, recordProgram } from "./pulumi-mocks";
+import { mkdtempSync, renameSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { findResource, hashPath, recordProgram } from "./pulumi-mocks";
 
 class Holder extends pulumi.ComponentResource {
   constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
@@ -55,5 +58,20 @@ describe("recording mock engine", () => {
         await aws.ec2.getVpc({ default: true });
       }),
     ).rejects.toThrow(/no mock for call "aws:ec2\/getVpc:getVpc"/);
+  });
+
+  it("hashes an archived tree by content, and again once a file in it is replaced", () => {
+    const dir = mkdtempSync(join(tmpdir(), "hash-path-"));
+    writeFileSync(join(dir, "index.js"), "one");
+    const first = hashPath(dir);
+    expect(hashPath(dir)).toBe(first);
+    // Same size, replaced by rename as the bundler does: a new inode, so it is read again.
+    writeFileSync(join(dir, "index.js.tmp"), "two");
+    renameSync(join(dir, "index.js.tmp"), join(dir, "index.js"));
+    const second = hashPath(dir);
+    expect(second).not.toBe(first);
+    writeFileSync(join(dir, "index.js.tmp"), "one");
+    renameSync(join(dir, "index.js.tmp"), join(dir, "index.js"));
+    expect(hashPath(dir)).toBe(first);
   });
 });

@@ -30,7 +30,7 @@ describe("dump image", () => {
     expect(() => ecrLifecyclePolicy(0)).toThrow(/keepTagged 0 must be a whole number >= 1/);
   });
 
-  it("builds on the Lambda Node.js base with both dump clients and the bundled handler", () => {
+  it("builds on the Lambda Node.js base with both dump clients, zstd and the bundled handler", () => {
     const lines = readFileSync(
       join(__dirname, "..", "..", "..", "lambdas", "logical-backup", "Dockerfile"),
       "utf8",
@@ -38,7 +38,10 @@ describe("dump image", () => {
       .split("\n")
       .filter((l) => l.trim() && !l.startsWith("#"));
     expect(lines[0]).toBe("FROM public.ecr.aws/lambda/nodejs:24");
-    expect(lines.find((l) => l.startsWith("RUN"))).toMatch(/dnf install -y postgresql17 mariadb105/);
+    // zstd: new dumps are compressed (and verified) through its CLI (lambdas/logical-backup/dump-format.ts).
+    expect(lines.find((l) => l.startsWith("RUN"))).toBe(
+      "RUN dnf install -y postgresql17 mariadb105 zstd && dnf clean all && rm -rf /var/cache/dnf",
+    );
     expect(lines).toContain("COPY index.js verify.js main.js ${LAMBDA_TASK_ROOT}/");
     expect(lines.at(-1)).toBe('CMD ["index.handler"]');
   });

@@ -21,7 +21,7 @@ describe("stack dashboard", () => {
       ["Backups: age of newest snapshot (s)", 12, 6],
       ["Backups: snapshots kept", 0, 12],
       ["Dumps: age of newest verified dump (s)", 12, 12],
-      ["Dumps: size (bytes, gzip) and failures", 0, 18],
+      ["Dumps: size (bytes, zstd) and failures", 0, 18],
       ["Certificates: days to expiry", 12, 18],
       ["Logs: days behind", 0, 24],
       ["Service alarms", 0, 30],

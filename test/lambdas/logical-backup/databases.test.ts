@@ -1,10 +1,11 @@
-// Real PostgreSQL and MariaDB (Debian packages, started by scripts/ci/databases.sh): dump, upload to s3rver,
-// download, decompress, restore into an empty database, and compare row counts. A bad dump produces no object.
+// Real PostgreSQL and MariaDB (Debian packages, started by scripts/ci/databases.sh): dump, upload to s3rver, fetch to
+// a local file, restore into an empty database (pg_restore in parallel), and compare every table's rows and content;
+// dumps of the earlier gzip format still verify and restore. A bad dump produces no object.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -17,6 +18,7 @@ import S3rver from "s3rver";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
 import { dumpCommand, dumpKey, dumpToS3 } from "../../../lambdas/logical-backup/dump";
+import { fetchDump, restoreFile } from "../../../lambdas/logical-backup/dump-file";
 import { DumpFailedError, runDump } from "../../../lambdas/logical-backup/run";
 import { verifyDumps } from "../../../lambdas/logical-backup/verify";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
@@ -88,9 +90,70 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function download(key: string): Promise<Buffer> {
+async function storedBytes(key: string): Promise<Buffer> {
   const obj = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-  return gunzipSync(Buffer.from(await obj.Body!.transformToByteArray()));
+  return Buffer.from(await obj.Body!.transformToByteArray());
+}
+/** Compresses with the zstd CLI, independently of the code under test. */
+const zstdSync = (data: Uint8Array) => execFileSync("zstd", ["-q", "-c"], { input: data });
+/** Puts a dump object with the sha256 metadata the job records (of these bytes, unless a wrong one is given). */
+async function putDump(key: string, body: Buffer, sha256?: string): Promise<void> {
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: BUCKET,
+      Key: key,
+      Body: body,
+      Metadata: { sha256: sha256 ?? createHash("sha256").update(body).digest("hex") },
+    }),
+  );
+}
+
+/** Tables with the types a restore could mangle: unicode text, NULLs, bytea, numeric, timestamptz, jsonb. */
+function makePgTables(db: string): void {
+  psql(
+    db,
+    `CREATE TABLE appointments (id serial primary key, note text, fee numeric(12, 2), at timestamptz, raw bytea, meta jsonb);
+     INSERT INTO appointments (note, fee, at, raw, meta)
+       SELECT CASE WHEN g % 97 = 0 THEN NULL ELSE md5(g::text) || ' é✓ ' || g END, g * 1.25,
+              timestamptz '2026-03-01 00:00:00+00' + g * interval '37 minutes', decode(md5(g::text), 'hex'),
+              jsonb_build_object('g', g, 'tags', jsonb_build_array('a', g % 7))
+       FROM generate_series(1, 2500) g;
+     CREATE INDEX appointments_at ON appointments (at);
+     CREATE TABLE users (id int primary key, name text); INSERT INTO users SELECT g, 'user ' || g FROM generate_series(1, 40) g;`,
+  );
+}
+/** Per table, ordered by name: "<table> <row count> <md5 of every row's text, in primary-key order>". */
+function pgDigests(db: string): string[] {
+  return psql(db, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+    .split("\n")
+    .map((t) =>
+      psql(
+        db,
+        `SELECT '${t} ' || count(*) || ' ' || coalesce(md5(string_agg(x::text, E'\\n' ORDER BY x.id)), '') FROM ${t} x`,
+      ),
+    );
+}
+function makeMyTables(db: string): void {
+  mysql(
+    `CREATE TABLE appointments (id int primary key auto_increment, note varchar(64), fee decimal(12, 2), at datetime(3), raw varbinary(16));
+     INSERT INTO appointments (note, fee, at, raw)
+       SELECT IF(seq % 97 = 0, NULL, CONCAT(md5(seq), ' é✓')), seq * 1.25, TIMESTAMP('2026-03-01') + INTERVAL seq MINUTE, UNHEX(md5(seq))
+       FROM seq_1_to_1800;
+     CREATE TABLE notes (id int primary key, body text) DEFAULT CHARSET utf8mb4;
+     INSERT INTO notes VALUES (1, 'line\\nbreak'), (2, 'quote '' and \\\\ backslash'), (3, NULL);`,
+    db,
+  );
+}
+/** Per table: "<table> <row count> <CHECKSUM TABLE ... EXTENDED>" (a checksum over every row's content). */
+function myDigests(db: string): string[] {
+  return mysql("SHOW TABLES", db)
+    .split("\n")
+    .sort()
+    .map((t) => {
+      const count = mysql(`SELECT count(*) FROM \`${t}\``, db);
+      const checksum = mysql(`CHECKSUM TABLE \`${t}\` EXTENDED`, db).split("\t")[1];
+      return `${t} ${count} ${checksum}`;
+    });
 }
 const target = (key: string) => ({
   bucket: BUCKET,
@@ -100,31 +163,77 @@ const target = (key: string) => ({
 });
 
 describe("logical dumps of real databases", () => {
-  it("PostgreSQL: pg_dump --format=custom lands, restores with pg_restore into an empty database, same row counts", async () => {
+  it("PostgreSQL: a zstd dump lands, is fetched to a file and restored in parallel with equal rows and content", async () => {
     const src = `mstack_src_${suffix}`;
     const dst = `mstack_dst_${suffix}`;
     psql("postgres", `CREATE DATABASE ${src}`);
     psql("postgres", `CREATE DATABASE ${dst}`);
-    psql(
-      src,
-      "CREATE TABLE appointments (id serial primary key, note text); INSERT INTO appointments (note) SELECT md5(g::text) FROM generate_series(1, 2500) g;",
-    );
-    psql(src, "CREATE TABLE users (id int primary key); INSERT INTO users SELECT generate_series(1, 40);");
+    makePgTables(src);
     const key = dumpKey("daily", src, new Date("2026-03-09T20:30:00Z"));
+    expect(key).toBe(`daily/${src}/20260309T203000Z.dump.zst`);
     const result = await dumpToS3(dumpCommand("postgres", { ...PG, database: src }), target(key), { s3 });
     expect(result.status).toBe("uploaded");
+    // Stored as one zstd frame around an uncompressed custom-format archive (magic PGDMP, compression none).
+    const stored = await storedBytes(key);
+    expect(stored.subarray(0, 4).toString("hex")).toBe("28b52ffd");
     const file = join(mkdtempSync(join(tmpdir(), "restore-")), "dump.custom");
-    writeFileSync(file, await download(key));
-    expect(execFileSync("pg_restore", ["--list", file], { encoding: "utf8" })).toContain(
-      "TABLE public appointments",
+    const fetched = await fetchDump(s3, BUCKET, key, file);
+    expect(fetched).toMatchObject({
+      sha256: (result as { sha256: string }).sha256,
+      storedBytes: stored.length,
+    });
+    expect(readFileSync(file).subarray(0, 5).toString()).toBe("PGDMP");
+    expect(execFileSync("pg_restore", ["--list", file], { encoding: "utf8" })).toMatch(
+      /Compression: (0|none)/,
     );
-    execFileSync(
-      "pg_restore",
-      ["-h", PG.host, "-p", String(PG.port), "-U", PG.user, "-d", dst, "--no-owner", file],
-      { env: { ...process.env, PGPASSWORD: PG.password } },
+    await restoreFile("postgres", file, { ...PG, database: dst }, 2);
+    expect(pgDigests(dst)).toEqual(pgDigests(src));
+    expect(pgDigests(dst).map((t) => t.split(" ").slice(0, 2).join(" "))).toEqual([
+      "appointments 2500",
+      "users 40",
+    ]);
+    psql("postgres", `DROP DATABASE ${src}`);
+    psql("postgres", `DROP DATABASE ${dst}`);
+  });
+
+  it("PostgreSQL: a dump of the earlier format (pg_dump zlib, then gzip, .dump.gz) still verifies and restores", async () => {
+    const src = `mstack_gsrc_${suffix}`;
+    const dst = `mstack_gdst_${suffix}`;
+    psql("postgres", `CREATE DATABASE ${src}`);
+    psql("postgres", `CREATE DATABASE ${dst}`);
+    makePgTables(src);
+    // Written exactly as the job wrote it before: pg_dump's default compression, through gzip, sha256 of the gzip.
+    const legacy = gzipSync(
+      execFileSync("pg_dump", ["--format=custom", "-h", PG.host, "-U", PG.user, src], {
+        env: { ...process.env, PGPASSWORD: PG.password },
+        maxBuffer: 1 << 26,
+      }),
     );
-    expect(psql(dst, "SELECT count(*) FROM appointments")).toBe("2500");
-    expect(psql(dst, "SELECT count(*) FROM users")).toBe("40");
+    const key = `daily/legacy-pg/20260308T203000Z.dump.gz`;
+    await putDump(key, legacy);
+    expect(
+      await verifyDumps(s3, [BUCKET], "legacy-pg", "postgres", new Date("2026-03-09T02:30:00Z")),
+    ).toEqual({
+      database: "legacy-pg",
+      key,
+      ok: true,
+      newestGoodAgeSeconds: 6 * 3600,
+    });
+    const file = join(mkdtempSync(join(tmpdir(), "restore-")), "dump.custom");
+    await fetchDump(s3, BUCKET, key, file);
+    await restoreFile("postgres", file, { ...PG, database: dst }, 2);
+    expect(pgDigests(dst)).toEqual(pgDigests(src));
+    psql("postgres", `DROP DATABASE ${src}`);
+    psql("postgres", `DROP DATABASE ${dst}`);
+  });
+
+  it("a fetched dump whose bytes differ from the recorded checksum is refused, not restored", async () => {
+    const key = "daily/tampered/20260308T203000Z.dump.zst";
+    await putDump(key, zstdSync(Buffer.from("PGDMP not really")), "0".repeat(64));
+    const file = join(mkdtempSync(join(tmpdir(), "restore-")), "dump.custom");
+    await expect(fetchDump(s3, BUCKET, key, file)).rejects.toThrow(
+      /sha256 mismatch \(metadata 0{64}, actual [0-9a-f]{64}\)/,
+    );
   });
 
   it("PostgreSQL: a wrong password or an unreachable host produces no object and a failure", async () => {
@@ -148,21 +257,49 @@ describe("logical dumps of real databases", () => {
     expect(listed).toEqual([]);
   });
 
-  it("MariaDB: mysqldump --single-transaction lands and restores with the same row counts", async () => {
+  it("MariaDB: mysqldump --single-transaction lands as zstd and restores with equal rows and content", async () => {
     const src = `mstack_src_${suffix}`;
     const dst = `mstack_dst_${suffix}`;
     mysql(`CREATE DATABASE ${src}; CREATE DATABASE ${dst};`);
-    mysql(
-      "CREATE TABLE appointments (id int primary key auto_increment, note varchar(64)); INSERT INTO appointments (note) SELECT md5(seq) FROM seq_1_to_1800;",
-      src,
-    );
+    makeMyTables(src);
     const key = dumpKey("daily", `my-${src}`, new Date("2026-03-09T20:30:00Z"));
     const result = await dumpToS3(dumpCommand("mysql", { ...MY, database: src }), target(key), { s3 });
     expect(result.status).toBe("uploaded");
-    const sql = (await download(key)).toString();
-    expect(sql).toContain("-- Dump completed");
-    mysql("", dst, sql);
-    expect(mysql("SELECT count(*) FROM appointments", dst)).toBe("1800");
+    const file = join(mkdtempSync(join(tmpdir(), "restore-")), "dump.sql");
+    await fetchDump(s3, BUCKET, key, file);
+    expect(readFileSync(file, "utf8")).toContain("-- Dump completed");
+    await restoreFile("mysql", file, { ...MY, database: dst });
+    expect(myDigests(dst)).toEqual(myDigests(src));
+    expect(myDigests(dst).map((t) => t.split(" ").slice(0, 2).join(" "))).toEqual([
+      "appointments 1800",
+      "notes 3",
+    ]);
+    mysql(`DROP DATABASE ${src}; DROP DATABASE ${dst};`);
+  });
+
+  it("MariaDB: a gzip dump of the earlier format (.dump.gz) still verifies and restores", async () => {
+    const src = `mstack_gsrc_${suffix}`;
+    const dst = `mstack_gdst_${suffix}`;
+    mysql(`CREATE DATABASE ${src}; CREATE DATABASE ${dst};`);
+    makeMyTables(src);
+    const sql = execFileSync(
+      "mysqldump",
+      ["--single-transaction", "--no-tablespaces", "-h", MY.host, "-P", String(MY.port), "-u", MY.user, src],
+      { env: { ...process.env, MYSQL_PWD: MY.password }, maxBuffer: 1 << 26 },
+    );
+    const key = "daily/legacy-my/20260308T203000Z.dump.gz";
+    await putDump(key, gzipSync(sql));
+    expect(
+      await verifyDumps(s3, [BUCKET], "legacy-my", "mysql", new Date("2026-03-09T02:30:00Z")),
+    ).toMatchObject({
+      ok: true,
+      key,
+    });
+    const file = join(mkdtempSync(join(tmpdir(), "restore-")), "dump.sql");
+    await fetchDump(s3, BUCKET, key, file);
+    await restoreFile("mysql", file, { ...MY, database: dst });
+    expect(myDigests(dst)).toEqual(myDigests(src));
+    mysql(`DROP DATABASE ${src}; DROP DATABASE ${dst};`);
   });
 
   it("a run reads the password from Secrets Manager, reports metrics, and never logs the secret", async () => {
@@ -196,7 +333,7 @@ describe("logical dumps of real databases", () => {
       SecretString: JSON.stringify({ username: "postgres", password: PG.password }),
     });
     const ok = await runDump({ tier: "daily", scheduledTime: "2026-03-09T20:30:00Z" }, config, deps);
-    expect(ok).toMatchObject({ status: "uploaded", key: "daily/pg-run/20260309T203000Z.dump.gz" });
+    expect(ok).toMatchObject({ status: "uploaded", key: "daily/pg-run/20260309T203000Z.dump.zst" });
     expect(metrics.map(([n]) => n)).toEqual(["BackupFailed", "DumpBytes", "DumpSeconds"]);
     expect(metrics[0]).toEqual(["BackupFailed", 0]);
 
@@ -231,7 +368,7 @@ describe("logical dumps of real databases", () => {
       new PutObjectCommand({
         Bucket: BUCKET,
         Key: bad,
-        Body: gzipSync(Buffer.from("garbage")),
+        Body: zstdSync(Buffer.from("garbage")),
         Metadata: { sha256: "0".repeat(64) },
       }),
     );
@@ -243,7 +380,7 @@ describe("logical dumps of real databases", () => {
   it("verification: a truncated mysqldump (no footer) fails even with a matching checksum", async () => {
     const db = "verify-my";
     const key = dumpKey("daily", db, new Date("2026-03-08T20:30:00Z"));
-    const body = gzipSync(Buffer.from("-- MariaDB dump\nCREATE TABLE t (id int);\nINSERT INTO t VALUES (1"));
+    const body = zstdSync(Buffer.from("-- MariaDB dump\nCREATE TABLE t (id int);\nINSERT INTO t VALUES (1"));
     const { createHash } = await import("node:crypto");
     await s3.send(
       new PutObjectCommand({
@@ -314,7 +451,7 @@ describe("logical dumps of real databases", () => {
   it("verification: a large PostgreSQL dump (pg_restore --list stops reading early) is still hashed to the end", async () => {
     const db = `verify_big_${suffix}`;
     psql("postgres", `CREATE DATABASE ${db}`);
-    // ~200k rows of md5 text: several MB even after pg_dump's own compression, far beyond pg_restore's TOC read.
+    // ~200k rows of md5 text: several MB even compressed, far beyond pg_restore's TOC read.
     psql(
       db,
       "CREATE TABLE t AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) AS v FROM generate_series(1, 200000) g",
@@ -341,12 +478,12 @@ describe("logical dumps of real databases", () => {
       new PutObjectCommand({
         Bucket: BUCKET,
         Key: monthly,
-        Body: gzipSync(Buffer.from("garbage")),
+        Body: zstdSync(Buffer.from("garbage")),
         Metadata: { sha256: "0".repeat(64) },
       }),
     );
     const verdict = await verifyDumps(s3, [BUCKET], db, "postgres", new Date("2026-03-01T03:00:00Z"));
     expect(verdict).toMatchObject({ ok: false, key: monthly, newestGoodAgeSeconds: 3600 });
-    expect(verdict.problem).toMatch(/^monthly\/verify-tiers\/20260301T013000Z\.dump\.gz: sha256 mismatch/);
+    expect(verdict.problem).toMatch(/^monthly\/verify-tiers\/20260301T013000Z\.dump\.zst: sha256 mismatch/);
   });
 });

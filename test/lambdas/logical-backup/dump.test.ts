@@ -4,12 +4,13 @@ import { createHash } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
+import { execFileSync } from "node:child_process";
 import {
   CreateBucketCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
@@ -25,6 +26,9 @@ const target = (key: string) => ({
   kmsKeyArn: "arn:aws:kms:eu-west-2:123456789012:key/b",
   tags: { tier: "daily", database: "app" },
 });
+/** Decompresses with the zstd CLI, independently of the code under test. */
+const unzstd = (data: Uint8Array) =>
+  execFileSync("zstd", ["-d", "-q", "-c"], { input: data, maxBuffer: 1 << 28 });
 const node = (script: string): DumpCommand => ({ command: process.execPath, args: ["-e", script], env: {} });
 
 beforeAll(async () => {
@@ -60,17 +64,17 @@ const keys = async () =>
   ((await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }))).Contents ?? []).map((o) => o.Key).sort();
 
 describe("dump to S3", () => {
-  it("names objects <tier>/<database>/<UTC slot>.dump.gz", () => {
+  it("names objects <tier>/<database>/<UTC slot>.dump.zst", () => {
     expect(dumpKey("daily", "app", new Date("2027-03-09T20:30:00Z"))).toBe(
-      "daily/app/20270309T203000Z.dump.gz",
+      "daily/app/20270309T203000Z.dump.zst",
     );
   });
 
-  it("streams a multi-part dump through gzip, with checksum, size and duration, SSE-KMS and the tier tag", async () => {
+  it("streams a multi-part dump through zstd (once), with checksum, size and duration, SSE-KMS and the tier tag", async () => {
     const size = 12 * 1024 * 1024; // over one 5 MiB part
-    const key = "daily/app/20270309T203000Z.dump.gz";
+    const key = "daily/app/20270309T203000Z.dump.zst";
     const result = await dumpToS3(
-      // Random bytes do not compress, so the gzip stream really spans several multipart parts.
+      // Random bytes do not compress, so the zstd stream really spans several multipart parts.
       node(
         `const c = require("crypto"); for (let i = 0; i < ${size / (1024 * 1024)}; i++) process.stdout.write(c.randomBytes(1024 * 1024));`,
       ),
@@ -79,12 +83,12 @@ describe("dump to S3", () => {
     );
     expect(result.status).toBe("uploaded");
     const obj = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-    const gz = Buffer.from(await obj.Body!.transformToByteArray());
-    expect(gunzipSync(gz).length).toBe(size);
-    const sha = createHash("sha256").update(gz).digest("hex");
-    expect(result).toMatchObject({ bytes: gz.length, sha256: sha });
+    const zst = Buffer.from(await obj.Body!.transformToByteArray());
+    expect(unzstd(zst).length).toBe(size);
+    const sha = createHash("sha256").update(zst).digest("hex");
+    expect(result).toMatchObject({ bytes: zst.length, sha256: sha });
     const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
-    expect(head.Metadata).toMatchObject({ sha256: sha, bytes: String(gz.length) });
+    expect(head.Metadata).toMatchObject({ sha256: sha, bytes: String(zst.length) });
     const copy = sent.find((s) => s.name === "CopyObjectCommand")!.input;
     expect(copy).toMatchObject({
       Key: key,
@@ -100,7 +104,7 @@ describe("dump to S3", () => {
   });
 
   it("does not write a second object for a retried slot", async () => {
-    const key = "daily/app/20270310T203000Z.dump.gz";
+    const key = "daily/app/20270310T203000Z.dump.zst";
     expect((await dumpToS3(node("process.stdout.write('first')"), target(key), { s3 })).status).toBe(
       "uploaded",
     );
@@ -111,7 +115,18 @@ describe("dump to S3", () => {
     const body = await (
       await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))
     ).Body!.transformToByteArray();
-    expect(gunzipSync(Buffer.from(body)).toString()).toBe("first");
+    expect(unzstd(Buffer.from(body)).toString()).toBe("first");
+  });
+
+  it("does not write a zstd dump for a slot whose gzip dump (the earlier format) exists", async () => {
+    const legacy = "daily/app/20270315T203000Z.dump.gz";
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: legacy, Body: "old" }));
+    const key = "daily/app/20270315T203000Z.dump.zst";
+    expect(await dumpToS3(node("process.stdout.write('new')"), target(key), { s3 })).toEqual({
+      status: "exists",
+      key: legacy,
+    });
+    expect((await keys()).filter((k) => k?.includes("20270315"))).toEqual([legacy]);
   });
 
   it.each([
@@ -125,11 +140,28 @@ describe("dump to S3", () => {
     ["a tool that writes nothing", node(""), /wrote nothing/],
     ["a tool that does not exist", { command: "/nonexistent/pg_dump", args: [], env: {} }, /exited -1/],
   ])("never lands %s", async (_label, cmd, error) => {
-    const key = "daily/app/20270311T203000Z.dump.gz";
+    const key = "daily/app/20270311T203000Z.dump.zst";
     const result = await dumpToS3(cmd, target(key), { s3 });
     expect(result.status).toBe("failed");
     expect((result as { error: string }).error).toMatch(error);
     expect((await keys()).filter((k) => k?.includes("20270311"))).toEqual([]);
+  });
+
+  it("never lands a dump when zstd is missing, and says so", async () => {
+    const key = "daily/app/20270314T203000Z.dump.zst";
+    const path = process.env.PATH;
+    process.env.PATH = "/nonexistent";
+    try {
+      const result = await dumpToS3(
+        { command: process.execPath, args: ["-e", "process.stdout.write('x'.repeat(100000))"], env: {} },
+        target(key),
+        { s3 },
+      );
+      expect(result).toEqual({ status: "failed", key, error: "zstd: spawn zstd ENOENT" });
+    } finally {
+      process.env.PATH = path;
+    }
+    expect((await keys()).filter((k) => k?.includes("20270314"))).toEqual([]);
   });
 
   it("passes the password in the environment, never on the command line", () => {
@@ -142,7 +174,16 @@ describe("dump to S3", () => {
     });
     expect(pg.args.join(" ")).not.toContain("s3cret");
     expect(pg.env).toEqual({ PGPASSWORD: "s3cret" });
-    expect(pg.args).toContain("--format=custom");
+    // Uncompressed custom format: zstd compresses the stream once (compressing in pg_dump too was most of its time).
+    expect(pg.args).toEqual([
+      "--format=custom",
+      "--compress=0",
+      "--no-password",
+      "--host=db",
+      "--port=5432",
+      "--username=u",
+      "app",
+    ]);
     const my = dumpCommand("mysql", {
       host: "db",
       port: 3306,
@@ -166,7 +207,7 @@ describe("dump to S3", () => {
   it("lands a locked tier in the vault: streamed to the backups bucket's .incoming/, copied across, staging removed", async () => {
     const VAULT = "vault-test";
     await s3.send(new CreateBucketCommand({ Bucket: VAULT }));
-    const key = "yearly/app/20270101T023000Z.dump.gz";
+    const key = "yearly/app/20270101T023000Z.dump.zst";
     sent.length = 0;
     const result = await dumpToS3(
       node("process.stdout.write('compliance')"),
@@ -224,8 +265,8 @@ describe("copy to the final key", () => {
     require("../../../lambdas/logical-backup/dump") as typeof import("../../../lambdas/logical-backup/dump");
   const copy = {
     bucket: "vault",
-    key: "yearly/app/20270101T023000Z.dump.gz",
-    copySource: "dumps/.incoming/yearly/app/20270101T023000Z.dump.gz",
+    key: "yearly/app/20270101T023000Z.dump.zst",
+    copySource: "dumps/.incoming/yearly/app/20270101T023000Z.dump.zst",
     bytes: 25,
     metadata: { sha256: "ab", bytes: "25", "dump-seconds": "1" },
     tagging: "tier=yearly",
@@ -259,7 +300,7 @@ describe("copy to the final key", () => {
       Tagging: "tier=yearly",
       ServerSideEncryption: "aws:kms",
       SSEKMSKeyId: copy.kmsKeyArn,
-      ContentType: "application/gzip",
+      ContentType: "application/zstd",
     });
     expect(
       mock
@@ -353,7 +394,7 @@ describe("an upload that fails mid-stream", () => {
     const big = node(
       "const c=require('node:crypto');let n=0;(function w(){while(n<40){n++;if(!process.stdout.write(c.randomBytes(1<<20)))return process.stdout.once('drain',w)}})()",
     );
-    const result = await dumpToS3(big, target("daily/app/20270312T203000Z.dump.gz"), {
+    const result = await dumpToS3(big, target("daily/app/20270312T203000Z.dump.zst"), {
       s3: client,
       partSizeBytes: 5 * 1024 * 1024,
     });
@@ -440,12 +481,12 @@ describe("part sizes", () => {
     mock.on(s3m.CompleteMultipartUploadCommand).resolves({});
     mock.on(s3m.CopyObjectCommand).resolves({});
     mock.on(s3m.DeleteObjectCommand).resolves({});
-    // 30 MiB of incompressible bytes: gzip adds a little, so four parts: 8, 9 and 9 MiB, then the rest.
+    // 30 MiB of incompressible bytes: zstd adds a little, so four parts: 8, 9 and 9 MiB, then the rest.
     const result = await dumpToS3(
       node(
         "const c=require('node:crypto');let n=0;(function w(){while(n<30){n++;if(!process.stdout.write(c.randomBytes(1<<20)))return process.stdout.once('drain',w)}})()",
       ),
-      target("daily/app/20270313T203000Z.dump.gz"),
+      target("daily/app/20270313T203000Z.dump.zst"),
       { s3: client },
     );
     expect(result).toMatchObject({ status: "uploaded" });

@@ -290,6 +290,30 @@ describe("verification run", () => {
     ]);
     expect(lastMarked(put)).toEqual([VERIFY_METRICS.marked, "pg", 3]);
   });
+
+  it("after the switch to zstd, the gzip dumps left from before count in the floor and expire; strays are ignored", async () => {
+    const { mock, put, deps } = setup();
+    // Two new dumps, then eight of the earlier format (older than 30 days but the first), and objects that are no dump.
+    const zst = ["20270309T020000Z", "20270308T020000Z"].map((t) => `daily/pg/${t}.dump.zst`);
+    const gz = Array.from({ length: 8 }, (_, i) => `daily/pg/202701${String(17 - i)}T020000Z.dump.gz`);
+    const strays = [
+      "daily/pg/20261201T020000Z.dump",
+      "daily/pg/20261201T020000Z.dump.zst.tmp",
+      "daily/pg/notes.txt",
+    ];
+    mock.on(ListObjectsV2Command).resolves({ Contents: [] });
+    mock.on(ListObjectsV2Command, { Bucket: "dumps", Prefix: "daily/pg/" }).resolves({
+      Contents: [...strays, ...gz, ...zst].map((Key) => ({ Key })),
+    });
+    mock.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: "verified", Value: "ok" }] });
+    mock.on(PutObjectTaggingCommand).resolves({});
+    const [verdict] = await runVerify({ database: "pg" }, config, deps);
+    expect(verdict).toEqual({ database: "pg", key: zst[0], ok: true, newestGoodAgeSeconds: 20 * 60 });
+    // Floor three: both zstd dumps and the newest gzip one (01-17); the seven older gzip dumps are past 30 days.
+    const marked = mock.commandCalls(PutObjectTaggingCommand).map((c) => c.args[0].input.Key);
+    expect(marked).toEqual(gz.slice(1).reverse());
+    expect(lastMarked(put)).toEqual([VERIFY_METRICS.marked, "pg", 7]);
+  });
 });
 
 describe("the DR copy's age", () => {

@@ -1,0 +1,115 @@
+// How a dump object is stored, in one place for the dump, verification, expiry and restore code: the key suffix,
+// content type and compression of new dumps (zstd, once), and of the gzip dumps written before, which stay readable.
+import { spawn } from "node:child_process";
+import { Duplex } from "node:stream";
+import { createGunzip } from "node:zlib";
+
+export interface DumpFormat {
+  /** What every key of this format ends with, after `<tier>/<database>/<yyyymmddThhmmss>Z`. */
+  readonly suffix: string;
+  readonly contentType: string;
+  readonly compression: "zstd" | "gzip";
+}
+
+/**
+ * New dumps: the tool writes uncompressed (`pg_dump --compress=0`, mysqldump as ever) into one `zstd` at its default
+ * level 3. pg_dump's own zlib plus the old gzip compressed twice, spending about 8 of every 9 seconds on it
+ * (docs/benchmarks.md). application/zstd is the IANA media type of RFC 8878.
+ */
+export const DUMP_FORMAT: DumpFormat = {
+  suffix: ".dump.zst",
+  contentType: "application/zstd",
+  compression: "zstd",
+};
+
+/** Dumps written before zstd: pg_dump's zlib (or mysqldump's text) through gzip. They verify, restore and expire. */
+export const LEGACY_GZIP_FORMAT: DumpFormat = {
+  suffix: ".dump.gz",
+  contentType: "application/gzip",
+  compression: "gzip",
+};
+
+/** Every format a stored dump may have, the current one first. */
+export const DUMP_FORMATS: readonly DumpFormat[] = [DUMP_FORMAT, LEGACY_GZIP_FORMAT];
+
+/** A dump's key: the slot's UTC date and time, then one of the formats' suffixes. */
+export const DUMP_KEY_PATTERN = /(\d{8})T(\d{6})Z\.dump\.(zst|gz)$/;
+
+/** The format of a stored dump, from its key; undefined for anything that is not a dump (staging objects, strays). */
+export function formatOfKey(key: string): DumpFormat | undefined {
+  if (!DUMP_KEY_PATTERN.test(key)) return undefined;
+  return DUMP_FORMATS.find((f) => key.endsWith(f.suffix));
+}
+
+/**
+ * Every key a slot's dump may have: this one, then the same slot in the other formats. A run retried after the switch
+ * to zstd finds the slot's gzip dump and writes no second one.
+ */
+export function sameSlotKeys(key: string): string[] {
+  const format = formatOfKey(key);
+  if (!format) return [key];
+  const stem = key.slice(0, -format.suffix.length);
+  return [key, ...DUMP_FORMATS.filter((f) => f !== format).map((f) => stem + f.suffix)];
+}
+
+/** zstd's default level; `-q` keeps its progress off stderr, which a failure report quotes. */
+export const ZSTD_COMPRESS_ARGS: readonly string[] = ["-3", "-q", "-c"];
+
+/**
+ * A decompressing stream for a stored dump, and a promise that settles when it has finished: gzip in process
+ * (node:zlib), zstd through the `zstd` CLI (in the dump image and CI; node:zlib has zstd only from Node 22.15).
+ * `done` rejects when the data is corrupt or truncated, even if every byte it did produce was read.
+ */
+export function decompressor(format: DumpFormat): { stream: Duplex; done: Promise<void> } {
+  if (format.compression === "gzip") {
+    const stream = createGunzip();
+    const done = new Promise<void>((resolve, reject) => {
+      stream.once("end", resolve);
+      stream.once("error", reject);
+    });
+    return { stream, done };
+  }
+  return filterProcess("zstd", ["-d", "-q", "-c"]);
+}
+
+/** The compressing stream of new dumps (the `zstd` CLI), and when it has finished. */
+export function compressor(): { stream: Duplex; done: Promise<void> } {
+  return filterProcess("zstd", [...ZSTD_COMPRESS_ARGS]);
+}
+
+/** A child process as a Duplex (stdin in, stdout out); `done` rejects on a non-zero exit with its stderr. */
+function filterProcess(command: string, args: string[]): { stream: Duplex; done: Promise<void> } {
+  // PATH only: a compressor has no use for the job's environment (Lambda's credentials are in it).
+  const child = spawn(command, args, {
+    env: { PATH: process.env.PATH ?? "" },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => {
+    if (stderr.length < 2000) stderr += d.toString();
+  });
+  const stream = Duplex.from({ writable: child.stdin, readable: child.stdout });
+  const done = new Promise<void>((resolve, reject) => {
+    // Not installed (or not runnable): the pipeline fails with this, not with a bare "Premature close".
+    child.once("error", (e) => {
+      const error = new Error(`${command}: ${e.message}`);
+      stream.destroy(error);
+      reject(error);
+    });
+    child.once("close", (code, signal) =>
+      code === 0
+        ? resolve()
+        : reject(
+            new Error(
+              `${command} ${args.join(" ")} exited ${code ?? signal}: ${stderr.trim().slice(0, 300)}`,
+            ),
+          ),
+    );
+  });
+  // A pipeline that fails or stops before the output's end must not leave the process behind.
+  stream.once("close", () => {
+    if (!stream.readableEnded && child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+  });
+  done.catch(() => undefined);
+  return { stream, done };
+}
