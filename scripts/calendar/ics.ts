@@ -3,6 +3,7 @@
 import { ICalCalendar } from "ical-generator";
 import { DateTime } from "luxon";
 import { tzlib_get_ical_block } from "timezones-ical-library";
+import { localTimeInstants } from "../../infra/core/schedule";
 import type { CalendarEvent, StackCalendar } from "./model";
 
 const LABEL = { reminder: "reminder", window: "window", job: "job" } as const;
@@ -18,6 +19,11 @@ function summaryOf(e: CalendarEvent): string {
   return `[${LABEL[e.schedule.kind]}] ${e.schedule.name}${runs}`;
 }
 
+function ambiguous(e: CalendarEvent): boolean {
+  const t = DateTime.fromJSDate(e.start!, { zone: e.schedule.timezone });
+  return localTimeInstants(e.schedule.timezone, t.year, t.month, t.day, t.hour, t.minute).length > 1;
+}
+
 /** The VTIMEZONE of an IANA zone from timezones-ical-library (it returns an error string for a zone it lacks). */
 function vtimezone(zone: string): string {
   const block = tzlib_get_ical_block(zone);
@@ -31,24 +37,25 @@ function vtimezone(zone: string): string {
  * the file is byte-stable for one plan and one period.
  */
 export function renderIcs(cal: StackCalendar, from: Date): string {
-  const zones = new Map<string, number>();
-  for (const e of cal.events) zones.set(e.schedule.timezone, (zones.get(e.schedule.timezone) ?? 0) + 1);
-  const main = [...zones].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0] ?? "UTC";
   const ical = new ICalCalendar({
     prodId: { company: "maintenance-stack", product: "calendar", language: "EN" },
     name: `${cal.stack} maintenance`,
     description: `What EventBridge Scheduler runs for ${cal.stack}, from its recorded plan (plan/${cal.stack}.json).`,
   });
-  ical.timezone({ name: main, generator: vtimezone });
+  // No calendar-wide zone (X-WR-TIMEZONE would turn the UTC times below into floating ones); the generator adds
+  // a VTIMEZONE for each event's TZID.
+  ical.timezone({ name: null, generator: vtimezone });
   for (const e of cal.events) {
     if (!e.start || !e.end) continue;
-    const zone = e.schedule.timezone;
+    // A local time of the fall-back hour happens twice; parsers disagree on which one a TZID time means (RFC 5545
+    // says the first, ical.js takes the second), so such a run is written in UTC.
+    const zone = ambiguous(e) || e.schedule.timezone === "UTC" ? "UTC" : e.schedule.timezone;
     ical.createEvent({
       id: uidOf(e),
       stamp: DateTime.fromJSDate(from, { zone: "UTC" }),
       start: DateTime.fromJSDate(e.start, { zone }),
       end: DateTime.fromJSDate(e.end, { zone }),
-      timezone: zone,
+      ...(zone === "UTC" ? {} : { timezone: zone }),
       summary: summaryOf(e),
       description: [
         e.schedule.description,
