@@ -13,7 +13,7 @@ it("is clean right after writing, stale after a plan's schedule changes, at the 
   const log: string[] = [];
   const opts = { planDir, outDir, log: (l: string) => log.push(l) };
   expect(runCalendar({ ...opts, from: "2027-01-06" }).code).toBe(0);
-  expect(JSON.parse(readFileSync(join(outDir, "period.json"), "utf8")).from).toBe("2027-01-04");
+  expect(JSON.parse(readFileSync(join(outDir, "calendar", "period.json"), "utf8")).from).toBe("2027-01-04");
   // A month later, --check still compares at the committed period (it does not go stale by the clock alone).
   expect(runCalendar({ ...opts, check: true, now: new Date("2027-02-01T00:00:00Z") })).toMatchObject({
     code: 0,
@@ -25,7 +25,8 @@ it("is clean right after writing, stale after a plan's schedule changes, at the 
   );
   const stale = runCalendar({ ...opts, check: true });
   expect(stale.code).toBe(1);
-  // The quarterly reminder is outside the five weeks of the Markdown and HTML views, inside the year of the ICS.
-  expect(stale.stale).toEqual(["telemed-prod.ics"]);
+  // The quarterly reminder is outside the five weeks of the Markdown and HTML views, inside the year of the ICS; the
+  // runbook matrix shows its expression.
+  expect(stale.stale).toEqual(["calendar/telemed-prod.ics", "runbooks/telemed.md"]);
   expect(log.at(-1)).toContain("npm run calendar -- --from 2027-01-04");
 });

@@ -21,7 +21,7 @@ beforeAll(async () => {
     throw new Error(`${CHROMIUM} is missing: apt-get install chromium-headless-shell`);
   const { planDir } = await dstPlans();
   const dir = mkdtempSync(join(tmpdir(), "calendar-html-"));
-  writeFileSync(join(dir, "index.html"), calendarFiles(planDir, FROM)["index.html"]!);
+  writeFileSync(join(dir, "index.html"), calendarFiles(planDir, FROM)["calendar/index.html"]!);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
   page = await browser.newPage();
   await page.goto(`file://${join(dir, "index.html")}`);

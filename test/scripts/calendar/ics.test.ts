@@ -39,7 +39,7 @@ function plan(stack: string) {
 
 describe.each(["london", "newyork", "skillswap-prod", "mental-scribe-prod"])("%s.ics", (stack) => {
   it("yields, for each schedule listed run by run, exactly the runs Scheduler makes over 12 months", () => {
-    const parsed = parsedStarts(files[`${stack}.ics`]!);
+    const parsed = parsedStarts(files[`calendar/${stack}.ics`]!);
     const cal = stackCalendar(stack, plan(stack), FROM, UNTIL);
     const listed = new Set(cal.events.filter((e) => e.runs === 1).map((e) => e.schedule.name));
     const bursty = new Set(cal.events.filter((e) => e.runs > 1).map((e) => e.schedule.name));
@@ -61,8 +61,8 @@ describe.each(["london", "newyork", "skillswap-prod", "mental-scribe-prod"])("%s
 });
 
 it("leaves out the run Scheduler skips in the spring-forward gap and runs the fall-back 01:30 once, at its first instant", () => {
-  const london = parsedStarts(files["london.ics"]!);
-  const newyork = parsedStarts(files["newyork.ics"]!);
+  const london = parsedStarts(files["calendar/london.ics"]!);
+  const newyork = parsedStarts(files["calendar/newyork.ics"]!);
   const sundays = (m: Map<string, number[]>, s: string) =>
     (m.get(s) ?? []).map((t) => new Date(t).toISOString());
   // Europe/London springs forward at 01:00 on 2027-03-28: 01:30 does not exist that day.
@@ -87,7 +87,7 @@ it("leaves out the run Scheduler skips in the spring-forward gap and runs the fa
 });
 
 it("gives every event a unique, stable UID and one VTIMEZONE per TZID used", () => {
-  const ics = files["london.ics"]!;
+  const ics = files["calendar/london.ics"]!;
   const comp = new ICAL.Component(ICAL.parse(ics));
   const uids = comp.getAllSubcomponents("vevent").map((v) => String(v.getFirstPropertyValue("uid")));
   expect(new Set(uids).size).toBe(uids.length);
@@ -99,5 +99,5 @@ it("gives every event a unique, stable UID and one VTIMEZONE per TZID used", () 
       .filter(Boolean),
   );
   expect(tzids.sort()).toEqual([...used].sort());
-  expect(calendarFiles(planDir, FROM)["london.ics"]).toBe(ics);
+  expect(calendarFiles(planDir, FROM)["calendar/london.ics"]).toBe(ics);
 });
