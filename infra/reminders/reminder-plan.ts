@@ -4,6 +4,7 @@ import { SCHEDULER_INPUT_MAX_CHARS } from "../core/aws-limits";
 import type { ScheduleCatalog } from "../core/schedule-catalog";
 import { windowRef } from "../core/schedule-catalog";
 import { atTimeOfDay, shiftExpression } from "../core/schedule-shift";
+import { ConfigError } from "../config";
 import type { ReminderConfig } from "../config/reminders";
 import { SNS_SUBJECT_MAX_CHARS } from "../config/reminders";
 
@@ -42,11 +43,6 @@ export interface ReminderContext {
   readonly runbook?: string;
   /** Base URL of this repository: the message links the task's row in docs/runbooks/<app>.md. */
   readonly runbookBaseUrl: string;
-}
-
-/** A problem with a reminder's config found only once the other capabilities declared their schedules. */
-export class ReminderReferenceError extends Error {
-  override name = "ReminderReferenceError";
 }
 
 /** Resolves each reminder (and follow-up) against the catalog; throws naming the stack file and key. */
@@ -107,10 +103,8 @@ export function planReminders(
       }
     }
   }
-  if (problems.length)
-    throw new ReminderReferenceError(
-      `${ctx.stackFile} has ${problems.length} invalid setting${problems.length === 1 ? "" : "s"}; nothing was deployed:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
-    );
+  // Found once the other capabilities declared their schedules: still before pulumi up changes anything.
+  if (problems.length) throw new ConfigError(ctx.stackFile, problems);
   return out;
 }
 

@@ -61,7 +61,15 @@ export async function recordStack(stack: string, stacksDir?: string): Promise<Re
     secretKeys,
   );
   const config = loadConfig(source);
-  const outputs = buildStack(config);
+  let outputs: StackOutputs;
+  try {
+    outputs = buildStack(config);
+  } catch (e) {
+    // A problem found while declaring (a reminder naming a schedule the stack lacks) leaves registrations in flight:
+    // let them land before reporting it, or the next stack's mocks see this one's leftovers.
+    await drain(recorder).catch(() => undefined);
+    throw e;
+  }
   await drain(recorder);
   return {
     plan: toPlan(stack, recorder.resources),

@@ -20,7 +20,7 @@ function headingPaths(markdown: string): string[] {
     if (line.trim().startsWith("```")) fence = !fence;
     const m = fence ? null : /^(#{2,4}) (.*)/.exec(line);
     if (!m) continue;
-    path = [...path.slice(0, m[1]!.length - 2), m[2]!.replace(/^[^\p{L}\p{N}]+/u, "").trim()];
+    path = [...path.slice(0, m[1]!.length - 2), m[2]!.replace(/^[^A-Za-z0-9]+/, "").trim()];
     out.push(path.join(" > "));
   }
   return out;
