@@ -26,7 +26,7 @@ export function shiftExpression(expression: string, days: number): string {
     const t = DateTime.fromObject(p.local, { zone: "UTC" }).plus({ days });
     return `at(${t.toFormat("yyyy-LL-dd'T'HH:mm:ss")})`;
   }
-  const [minute, hour, dom, month, dow, year] = expression.slice(5, -1).trim().split(/\s+/) as [
+  const [minute, hour, , month, , year] = expression.slice(5, -1).trim().split(/\s+/) as [
     string,
     string,
     string,

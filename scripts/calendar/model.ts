@@ -53,6 +53,12 @@ export interface StackCalendar {
   readonly summarised: SummarisedSchedule[];
 }
 
+/** The part of a schedule's target the calendar reads. */
+interface Target {
+  readonly arn?: string;
+  readonly ecsParameters?: { readonly taskDefinitionArn?: string };
+}
+
 function kindOf(arn: string): ScheduleKind {
   if (arn.endsWith(":sns:publish")) return "reminder";
   if (arn.endsWith(":cloudwatch:putMetricData")) return "window";
@@ -60,7 +66,7 @@ function kindOf(arn: string): ScheduleKind {
 }
 
 /** The run limit of a schedule's target from the plan: Lambda timeout, else a task's JOB_DEADLINE_SECONDS. */
-function limitMinutes(plan: readonly PlannedResource[], target: Record<string, any>): number {
+function limitMinutes(plan: readonly PlannedResource[], target: Target): number {
   const kind = kindOf(String(target.arn));
   if (kind !== "job") return 1;
   const fn = plan.find((r) => r.type === "aws:lambda/function:Function" && r.inputs.arn === target.arn);
@@ -86,7 +92,7 @@ export function schedulesOf(stack: string, plan: readonly PlannedResource[]): Ca
   return plan
     .filter((r) => r.type === SCHEDULE_TYPE && r.inputs.state !== "DISABLED")
     .map((r) => {
-      const target = (r.inputs.target ?? {}) as Record<string, any>;
+      const target = (r.inputs.target ?? {}) as Target;
       return {
         stack,
         name: String(r.inputs.name ?? r.name),
