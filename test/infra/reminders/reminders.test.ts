@@ -127,3 +127,46 @@ it.each([
 ])("refuses to shift %s by %i days", (expression, days, why) => {
   expect(() => shiftExpression(expression, days)).toThrow(why);
 });
+
+it("declares every reminder of the stack with its expression, timezone, topic, role and own DLQ", () => {
+  const rows = rec.plan.resources
+    .filter(
+      (r) => r.type === "aws:scheduler/schedule:Schedule" && String(r.inputs.name).includes("-reminder-"),
+    )
+    .map((r) => {
+      const t = r.inputs.target as {
+        arn: string;
+        roleArn: string;
+        input: string;
+        deadLetterConfig: { arn: string };
+      };
+      return [
+        r.inputs.name,
+        r.inputs.scheduleExpression,
+        r.inputs.scheduleExpressionTimezone,
+        t.arn,
+        JSON.parse(t.input).TopicArn.split(":").pop(),
+        t.roleArn.split("/").pop(),
+        t.deadLetterConfig.arn.split(":").pop(),
+      ];
+    });
+  const row = (name: string, expression: string, topic: string) => [
+    `mental-scribe-reminder-${name}`,
+    expression,
+    "UTC",
+    "arn:aws:scheduler:::aws-sdk:sns:publish",
+    `mental-scribe-oncall-${topic}`,
+    "mental-scribe-reminders-scheduler",
+    `mental-scribe-reminder-${name}-dlq`,
+  ];
+  expect(rows).toEqual([
+    row("alert-review", "cron(0 10 ? * FRI *)", "info"),
+    row("api-keys", "cron(0 10 1 1,4,7,10 ? *)", "warning"),
+    row("api-keys-followup", "cron(0 10 8 1,4,7,10 ? *)", "warning"),
+    row("dependency-check", "cron(0 9 ? * MON *)", "info"),
+    row("major-updates", "cron(0 9 ? * MON#1 *)", "info"),
+    row("monthly-review", "cron(0 10 ? * TUE#1 *)", "info"),
+    row("monthly-window-notice", "cron(0 10 ? * SUNL *)", "info"),
+    row("performance-audit", "cron(0 6 ? * SUN *)", "info"),
+  ]);
+});
