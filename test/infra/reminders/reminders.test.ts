@@ -3,6 +3,8 @@
 import { recordStack, type RecordedStack } from "../../../scripts/lib/record-stack";
 import { shiftExpression } from "../../../infra/core/schedule-shift";
 import { SNS_MESSAGE_MAX_BYTES } from "../../../infra/reminders/reminder-plan";
+import { evaluate, StackPolicies } from "../../contracts/permissions";
+import { wiringRequests } from "../../contracts/wiring";
 
 jest.setTimeout(60_000);
 let rec: RecordedStack;
@@ -169,4 +171,38 @@ it("declares every reminder of the stack with its expression, timezone, topic, r
     row("monthly-window-notice", "cron(0 10 ? * SUNL *)", "info"),
     row("performance-audit", "cron(0 6 ? * SUN *)", "info"),
   ]);
+});
+
+it("has the contracts evaluate each reminder's publish: allowed as planned, denied once the role loses the warning topic", async () => {
+  const publishes = (r: RecordedStack) =>
+    wiringRequests(r).filter((q) => q.because.startsWith("schedule mental-scribe-reminders-api-keys "));
+  const allowed = await Promise.all(publishes(rec).map((q) => evaluate(q, new StackPolicies(rec))));
+  expect(publishes(rec).map((q) => q.action)).toEqual([
+    "sns:Publish",
+    "kms:GenerateDataKey",
+    "kms:Decrypt",
+    "sqs:SendMessage",
+    "kms:GenerateDataKey",
+    "kms:Decrypt",
+  ]);
+  expect(allowed).toEqual([null, null, null, null, null, null]);
+  const narrowed = {
+    ...rec,
+    resources: rec.resources.map((r) =>
+      r.name === "mental-scribe-reminders-scheduler-policy"
+        ? {
+            ...r,
+            inputs: {
+              ...r.inputs,
+              policy: String(r.inputs.policy).replace(
+                ',"arn:aws:sns:us-east-1:123456789012:mental-scribe-oncall-warning"',
+                "",
+              ),
+            },
+          }
+        : r,
+    ),
+  };
+  const denied = await evaluate(publishes(narrowed)[0]!, new StackPolicies(narrowed));
+  expect(denied?.request.action).toBe("sns:Publish");
 });
