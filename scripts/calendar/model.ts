@@ -11,8 +11,12 @@ export type ScheduleKind = "reminder" | "window" | "job";
 
 export interface CalendarSchedule {
   readonly stack: string;
-  /** The schedule's physical name (`inputs.name`): stable, so it makes stable UIDs. */
+  /**
+   * The schedule's physical name (`inputs.name`), with `@<region>` when the same name is declared in another region
+   * too (window markers are per region): stable, so it makes stable UIDs.
+   */
   readonly name: string;
+  readonly region: string;
   readonly expression: string;
   readonly timezone: string;
   readonly description: string;
@@ -89,13 +93,21 @@ function limitMinutes(plan: readonly PlannedResource[], target: Target): number 
 
 /** Every Scheduler schedule a plan declares, whatever it targets. */
 export function schedulesOf(stack: string, plan: readonly PlannedResource[]): CalendarSchedule[] {
-  return plan
-    .filter((r) => r.type === SCHEDULE_TYPE && r.inputs.state !== "DISABLED")
+  const declared = plan.filter((r) => r.type === SCHEDULE_TYPE && r.inputs.state !== "DISABLED");
+  const count = new Map<string, number>();
+  for (const r of declared) count.set(String(r.inputs.name), (count.get(String(r.inputs.name)) ?? 0) + 1);
+  // The plan's own region is the one most schedules are in; a name repeated elsewhere carries its region.
+  const regions = new Map<string, number>();
+  for (const r of declared) regions.set(r.region, (regions.get(r.region) ?? 0) + 1);
+  const home = [...regions].sort((a, b) => b[1] - a[1])[0]?.[0];
+  return declared
     .map((r) => {
       const target = (r.inputs.target ?? {}) as Target;
+      const name = String(r.inputs.name ?? r.name);
       return {
         stack,
-        name: String(r.inputs.name ?? r.name),
+        name: (count.get(name) ?? 0) > 1 && r.region !== home ? `${name}@${r.region}` : name,
+        region: r.region,
         expression: String(r.inputs.scheduleExpression),
         timezone: String(r.inputs.scheduleExpressionTimezone ?? "UTC"),
         description: String(r.inputs.description ?? ""),

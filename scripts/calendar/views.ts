@@ -59,21 +59,25 @@ export function renderHtml(cals: readonly StackCalendar[], from: Date, weeks: nu
     for (let d = 0; d < 7; d++) {
       const day = weekFrom.plus({ days: d });
       const date = day.toISODate()!;
-      const items = cals.flatMap((c) =>
-        c.events
-          .filter((e) => (e.start ? utc(e.start).toISODate() === date : e.local.date === date))
-          .map((e) => {
-            const classes = [
-              "event",
-              e.schedule.kind,
-              ...(e.skipped ? ["skipped"] : []),
-              ...(e.overlaps.length ? ["overlap"] : []),
-            ];
-            const time = e.start ? utc(e.start).toFormat("HH:mm") : "--:--";
-            const title = `${e.schedule.description} | ${e.local.date} ${e.local.time} ${e.schedule.timezone}${flagsOf(e).length ? ` | ${flagsOf(e).join("; ")}` : ""}`;
-            return `<li class="${classes.join(" ")}" data-stack="${esc(c.stack)}" data-schedule="${esc(e.schedule.name)}" data-utc="${e.start ? utc(e.start).toISO({ suppressMilliseconds: true }) : ""}" data-local="${e.local.date}T${e.local.time}" title="${esc(title)}"><span class="t">${time}</span> ${esc(c.stack)}: ${esc(e.schedule.name)}${e.skipped ? ' <b class="flag">skipped</b>' : ""}${e.overlaps.length ? ' <b class="flag">overlap</b>' : ""}</li>`;
-          }),
-      );
+      const at = (e: CalendarEvent) => e.start?.getTime() ?? Date.parse(`${e.local.date}T${e.local.time}Z`);
+      const items = cals
+        .flatMap((c) =>
+          c.events
+            .filter((e) => (e.start ? utc(e.start).toISODate() === date : e.local.date === date))
+            .map((e) => ({ c, e })),
+        )
+        .sort((x, y) => at(x.e) - at(y.e) || (x.c.stack < y.c.stack ? -1 : x.c.stack > y.c.stack ? 1 : 0))
+        .map(({ c, e }) => {
+          const classes = [
+            "event",
+            e.schedule.kind,
+            ...(e.skipped ? ["skipped"] : []),
+            ...(e.overlaps.length ? ["overlap"] : []),
+          ];
+          const time = e.start ? utc(e.start).toFormat("HH:mm") : "--:--";
+          const title = `${e.schedule.description} | ${e.local.date} ${e.local.time} ${e.schedule.timezone}${flagsOf(e).length ? ` | ${flagsOf(e).join("; ")}` : ""}`;
+          return `<li class="${classes.join(" ")}" data-stack="${esc(c.stack)}" data-schedule="${esc(e.schedule.name)}" data-utc="${e.start ? utc(e.start).toISO({ suppressMilliseconds: true }) : ""}" data-local="${e.local.date}T${e.local.time}" title="${esc(title)}"><span class="t">${time}</span> ${esc(c.stack)}: ${esc(e.schedule.name)}${e.skipped ? ' <b class="flag">skipped</b>' : ""}${e.overlaps.length ? ' <b class="flag">overlap</b>' : ""}</li>`;
+        });
       cells.push(
         `<td data-date="${date}"><div class="d">${day.toFormat("ccc d LLL")}</div><ul>${items.join("")}</ul></td>`,
       );

@@ -4,7 +4,7 @@ import ICAL from "ical.js";
 import { cronOccurrences, parseScheduleExpression } from "../../../infra/core/schedule";
 import { calendarFiles, ICS_DAYS } from "../../../scripts/lib/calendar-command";
 import { schedulesOf, stackCalendar } from "../../../scripts/calendar/model";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { dstPlans } from "./dst-stacks";
 
@@ -100,4 +100,16 @@ it("gives every event a unique, stable UID and one VTIMEZONE per TZID used", () 
   );
   expect(tzids.sort()).toEqual([...used].sort());
   expect(calendarFiles(planDir, FROM)["calendar/london.ics"]).toBe(ics);
+});
+
+it("gives every event of every committed calendar a unique UID (a schedule declared in two regions included)", () => {
+  const dir = join(__dirname, "..", "..", "..", "docs", "calendar");
+  for (const f of readdirSync(dir).filter((n) => n.endsWith(".ics"))) {
+    const uids = [
+      ...readFileSync(join(dir, f), "utf8")
+        .replace(/\r\n /g, "")
+        .matchAll(/^UID:(.*)$/gm),
+    ].map((m) => m[1]);
+    expect({ file: f, duplicates: uids.length - new Set(uids).size }).toEqual({ file: f, duplicates: 0 });
+  }
 });
