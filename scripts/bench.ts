@@ -3,6 +3,7 @@ import { cpus, totalmem } from "node:os";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { benchBundles } from "./bench/bundles";
+import { benchCalendar } from "./bench/calendar";
 import { benchCertCheck } from "./bench/cert-check";
 import { benchLogicalDump } from "./bench/logical-dump";
 import { benchPlanCost } from "./bench/plan-cost";
@@ -99,6 +100,17 @@ async function main() {
       "|---|---:|",
       `| \`pg_dump --format=custom > /dev/null\` | ${dump.rawDumpMBps.toFixed(1)} MB/s |`,
       `| pg_dump -> gzip -> SHA-256 -> multipart upload to s3rver, then copy to the final key | ${dump.dumpUploadMBps.toFixed(1)} MB/s (${dump.gzipMB.toFixed(0)} MB uploaded) |`,
+    ].join("\n"),
+  );
+
+  process.stderr.write("bench: calendar ...\n");
+  const cal = benchCalendar();
+  sections.push(
+    [
+      "## Calendar",
+      "",
+      `\`npm run calendar\`'s work on the committed plans (a year of runs per stack, the five-week views, the runbook matrices), in process, median of 3: ${cal.medianMs.toFixed(0)} ms for ${cal.files} files, ${(cal.medianMs / plan.plan.ms).toFixed(2)}x the time of planning every stack above.`,
+      `The ICS files hold ${cal.events.toLocaleString("en")} events in ${(cal.icsBytes / 1024).toFixed(0)} KiB, the largest ${cal.largestIcs.name} (${(cal.largestIcs.bytes / 1024).toFixed(0)} KiB): sub-daily schedules are summarised, so a year stays within what calendar apps import.`,
     ].join("\n"),
   );
 
