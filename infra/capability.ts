@@ -7,6 +7,7 @@ import type { AlarmRouting } from "./core/alarm";
 import type { EncryptionKeys } from "./core/encryption-keys";
 import type { JobDefaults } from "./core/job/job-args";
 import type { KeyPurpose } from "./core/policies/key-policy";
+import type { ScheduleCatalog } from "./core/schedule-catalog";
 
 /** What every capability of a stack builds on, declared once by buildStack before any capability. */
 export interface SharedPieces {
@@ -16,6 +17,8 @@ export interface SharedPieces {
   readonly region: string;
   /** The app's timezone, the default of every schedule. */
   readonly timezone: string;
+  /** Where the application keeps the runbook this stack mirrors (`app.runbook`), when the stack names it. */
+  readonly runbook?: string;
   /** prod: protect what holds data (buckets, the image repository) from `pulumi destroy`. */
   readonly protect: boolean;
   /** The region DR copies go to, when the stack has one (`encryption.drRegion`). */
@@ -26,10 +29,12 @@ export interface SharedPieces {
   readonly messagingKmsKeyArns: Readonly<Record<string, pulumi.Input<string>>>;
   readonly routing: AlarmRouting;
   readonly scheduleGroupName: pulumi.Output<string>;
-  /** What every job shares: schedule group, log retention and keys, routing, retries, tags. */
+  /** What every job shares: schedule group, log retention and keys, routing, retries, tags, the catalog. */
   readonly jobDefaults: JobDefaults;
   /** The stack's maintenance windows (`monitoring.maintenanceWindows`): when heavy work may run. */
   readonly maintenanceWindows: readonly MaintenanceWindowConfig[];
+  /** Every schedule declared so far, by reference (jobs add theirs through jobDefaults, windows by name). */
+  readonly schedules: ScheduleCatalog;
 }
 
 /** What every component that runs jobs takes from the shared pieces: the job defaults, the stack and the prefix. */

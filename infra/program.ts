@@ -12,6 +12,8 @@ import { dashboardSpec, StackDashboard } from "./dashboard/dashboard";
 import { hosts } from "./host-maintenance/capability";
 import { logs } from "./logs/capability";
 import { rotation } from "./rotation/capability";
+import { ScheduleCatalog } from "./core/schedule-catalog";
+import { reminders } from "./reminders/capability";
 import { service } from "./service/capability";
 
 export interface StackOutputs {
@@ -23,7 +25,8 @@ export interface StackOutputs {
 
 /**
  * The stack's capabilities, each reading its own config section; their warnings and notes print in this order. A new
- * capability is one more entry here (and its folder under infra/).
+ * capability is one more entry here (and its folder under infra/). Reminders stay last: a lead time may announce
+ * any schedule the others declared (shared.schedules).
  */
 export const CAPABILITIES: readonly StackCapability[] = [
   backups,
@@ -32,6 +35,7 @@ export const CAPABILITIES: readonly StackCapability[] = [
   service,
   rotation,
   hosts,
+  reminders,
 ];
 
 export function buildStack(cfg: StackConfig): StackOutputs {
@@ -93,6 +97,7 @@ function declareSharedPieces(
     tags,
   });
 
+  const catalog = new ScheduleCatalog();
   const schedules = new MaintenanceScheduleGroup(`${prefix}-schedules`, {
     namePrefix: prefix,
     routing: paging.routing,
@@ -103,6 +108,7 @@ function declareSharedPieces(
     namePrefix: prefix,
     region: cfg.region,
     timezone: cfg.app.timezone,
+    ...(cfg.app.runbook ? { runbook: cfg.app.runbook } : {}),
     protect: cfg.isProd,
     ...(cfg.encryption.drRegion ? { drRegion: cfg.encryption.drRegion } : {}),
     tags,
@@ -111,6 +117,7 @@ function declareSharedPieces(
     routing: paging.routing,
     scheduleGroupName: schedules.groupName,
     maintenanceWindows: cfg.monitoring?.maintenanceWindows ?? [],
+    schedules: catalog,
     jobDefaults: {
       scheduleGroupName: schedules.groupName,
       logRetentionDays: cfg.jobs.logRetentionDays,
@@ -124,6 +131,7 @@ function declareSharedPieces(
         lambdaMaxEventAgeSeconds: cfg.jobs.lambdaRetry.maximumEventAgeSeconds,
       },
       tags,
+      scheduleCatalog: catalog,
     },
   };
 }

@@ -3,6 +3,7 @@ import { cpus, totalmem } from "node:os";
 import { rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { benchBundles } from "./bench/bundles";
+import { benchCalendar } from "./bench/calendar";
 import { benchCertCheck } from "./bench/cert-check";
 import { benchLogicalDump } from "./bench/logical-dump";
 import { benchPlanCost } from "./bench/plan-cost";
@@ -139,6 +140,17 @@ async function main() {
       ...dumpRows(dump.mysql, "mysqldump --single-transaction"),
       "",
       `Restore of the PostgreSQL dump, fetched once to a local file (fetchDump: download, SHA-256, zstd -d) and restored into an empty database: serial (\`pg_restore --jobs=1\`) ${dump.restore.serial.toFixed(1)} s, parallel (\`--jobs=${dump.restore.jobs}\`) ${dump.restore.parallel.toFixed(1)} s: ${(dump.restore.serial / dump.restore.parallel).toFixed(2)}x the serial speed. A parallel restore needs the seekable file; the old \`gunzip | pg_restore\` from a pipe could only run serially.`,
+    ].join("\n"),
+  );
+
+  process.stderr.write("bench: calendar ...\n");
+  const cal = benchCalendar();
+  sections.push(
+    [
+      "## Calendar",
+      "",
+      `\`npm run calendar\`'s work on the committed plans (a year of runs per stack, the five-week views, the runbook matrices), in process, median of 3: ${cal.medianMs.toFixed(0)} ms for ${cal.files} files, ${(cal.medianMs / plan.plan.ms).toFixed(2)}x the time of planning every stack above.`,
+      `The ICS files hold ${cal.events.toLocaleString("en")} events in ${(cal.icsBytes / 1024).toFixed(0)} KiB, the largest ${cal.largestIcs.name} (${(cal.largestIcs.bytes / 1024).toFixed(0)} KiB): sub-daily schedules are summarised, so a year stays within what calendar apps import.`,
     ].join("\n"),
   );
 

@@ -9,6 +9,7 @@ import { resolveWindow } from "./host-windows";
 import { hostsSection } from "./hosts";
 import { logsSection } from "./logs";
 import { monitoringSection } from "./monitoring";
+import { reminderWindowProblems, remindersSection } from "./reminders";
 import { region } from "./rules";
 import { rotationSection, rotationWindowProblem } from "./rotation";
 import { heartbeatWindowSeconds, MAX_WINDOW } from "../core/job/heartbeat";
@@ -31,6 +32,7 @@ export const SECTIONS = {
   monitoring: monitoringSection.optional(),
   hosts: hostsSection.optional(),
   rotation: rotationSection.optional(),
+  reminders: remindersSection.optional(),
 } as const;
 
 /** Keys that hold secrets: they must be set with `pulumi config set --secret` and are never parsed as sections. */
@@ -245,6 +247,14 @@ function crossSectionProblems(cfg: Sections, secretValues: Partial<Record<Secret
     );
   }
   problems.push(...replicationProblems(cfg));
+  if (cfg.reminders)
+    problems.push(
+      ...reminderWindowProblems(
+        cfg.reminders,
+        cfg.monitoring?.maintenanceWindows ?? [],
+        `${NAMESPACE}:reminders`,
+      ),
+    );
   if (cfg.encryption.drRegion !== undefined && cfg.encryption.drRegion === cfg.region) {
     problems.push(`${NAMESPACE}:encryption.drRegion: must differ from aws:region (${cfg.region})`);
   }

@@ -1,6 +1,7 @@
 // The service capability (`maintenance:monitoring`): the runbook's service alarms, paging topics in us-east-1 when its
 // health checks need them, a summary line per maintenance window, and the paging alarms on the dashboard.
 import { capability } from "../capability";
+import { windowRef, windowStartCron } from "../core/schedule-catalog";
 import { ROUTE53_REGION } from "./health-checks";
 import { ServiceMonitoring } from "./service-monitoring";
 
@@ -21,6 +22,13 @@ export const service = capability({
       messagingKmsKeyArns: shared.messagingKmsKeyArns,
       tags: shared.tags,
     });
+    for (const w of config.maintenanceWindows)
+      shared.schedules.add({
+        ref: windowRef(w.name),
+        expression: windowStartCron(w),
+        timezone: w.timezone ?? shared.timezone,
+        description: `maintenance window ${w.name} opens (${w.day} ${w.start}-${w.end})`,
+      });
     return {
       warnings: [],
       notes: config.maintenanceWindows.map(

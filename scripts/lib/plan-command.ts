@@ -8,6 +8,7 @@ import { renderMarkdown, renderText } from "../plan/markdown";
 import { type Plan, planText, recordStack } from "./record-stack";
 import { listStacks, STACKS_DIR } from "./stack-files";
 import { summarize } from "./summary";
+import { coverage, loadTraceability, missingFromPlan } from "./traceability";
 
 const ROOT = join(__dirname, "..", "..");
 
@@ -86,6 +87,10 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
       writeFileSync(file, text);
     }
     log(summarize(recorded));
+    for (const doc of loadTraceability().filter((d) => d.stack === stack)) {
+      log(coverage(doc));
+      for (const m of missingFromPlan(doc, recorded.plan)) log(`WARNING: traceability/${doc.app}.yaml: ${m}`);
+    }
   }
   if (options.diff) {
     log(renderText(diffs));

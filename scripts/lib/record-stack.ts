@@ -91,7 +91,15 @@ async function record(stack: string, stacksDir?: string): Promise<RecordedStack>
     secretKeys,
   );
   const config = loadConfig(source);
-  const outputs = buildStack(config);
+  let outputs: StackOutputs;
+  try {
+    outputs = buildStack(config);
+  } catch (e) {
+    // A problem found while declaring (a reminder naming a schedule the stack lacks) leaves registrations in flight:
+    // let them land before reporting it, or the next stack's mocks see this one's leftovers.
+    await drain(recorder).catch(() => undefined);
+    throw e;
+  }
   await drain(recorder);
   return {
     plan: toPlan(stack, recorder.resources),

@@ -124,6 +124,25 @@ function scheduleRequests(rec: RecordedStack, s: RecordedResource): IamRequest[]
       context: { ...ctx, "cloudwatch:namespace": input.Namespace },
       because: `${because} publishes its metric`,
     });
+  } else if (t.arn.endsWith(":sns:publish")) {
+    // The universal target calls SNS Publish with the role's credentials; SNS calls KMS for an encrypted topic.
+    const topic = (JSON.parse(String(t.input)) as { TopicArn: string }).TopicArn;
+    const why = `${because} publishes to ${topic.split(":").pop()}`;
+    out.push(
+      {
+        principal: t.roleArn,
+        action: "sns:Publish",
+        resource: topic,
+        context: { ...ctx, "aws:RequestedRegion": regionOf(topic) },
+        because: why,
+      },
+      ...messagingKms(t.roleArn, topicKey(rec, topic), "sns", topic, {}, why),
+    );
+  } else {
+    // A target this contract does not know would pass unevaluated: teach it the requests first.
+    throw new Error(
+      `${because}: no wiring requests for target ${t.arn}; add them in test/contracts/wiring.ts`,
+    );
   }
   const dlq = t.deadLetterConfig?.arn;
   if (dlq)

@@ -49,6 +49,7 @@ describe("infra/ layout", () => {
       "dashboard",
       "host-maintenance",
       "logs",
+      "reminders",
       "rotation",
       "service",
     ]);

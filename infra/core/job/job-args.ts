@@ -2,6 +2,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { AlarmRouting, Severity } from "../alarm";
 import type { JobStatement } from "../policies/job-role";
+import type { ScheduleCatalog } from "../schedule-catalog";
 
 /** A JobStatement whose resources may still be unresolved outputs (ARNs built from the account id). */
 export interface JobStatementInput extends Omit<JobStatement, "resources"> {
@@ -34,12 +35,15 @@ export interface JobDefaults {
   readonly routing: AlarmRouting;
   readonly retry: JobRetry;
   readonly tags?: Record<string, string>;
+  /** Where each declared schedule is listed by its physical name, so reminders can announce it. @default not listed */
+  readonly scheduleCatalog?: ScheduleCatalog;
 }
 
 /** The JobDefaults part of a component's args, to pass on to the jobs it creates. */
 export function jobDefaultsOf(args: JobDefaults): JobDefaults {
   const { scheduleGroupName, logRetentionDays, logsKmsKeyArn, messagingKmsKeyArn, routing, retry, tags } =
     args;
+  const catalog = args.scheduleCatalog;
   return {
     scheduleGroupName,
     logRetentionDays,
@@ -48,6 +52,7 @@ export function jobDefaultsOf(args: JobDefaults): JobDefaults {
     routing,
     retry,
     ...(tags ? { tags } : {}),
+    ...(catalog ? { scheduleCatalog: catalog } : {}),
   };
 }
 

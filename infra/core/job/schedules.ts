@@ -66,12 +66,19 @@ export function declareSchedules(
       s.input?.heartbeat ? s.input : { ...s.input, scheduledTime: "<aws.scheduler.scheduled-time>" },
     );
     const { input, ecsParameters } = compute.scheduleTarget(event);
+    const scheduleName = physicalName("schedule", args.namePrefix, args.job, s.name);
+    args.scheduleCatalog?.add({
+      ref: scheduleName,
+      expression: s.expression,
+      timezone: s.timezone,
+      description: s.description ?? `${args.job}: ${s.name}`,
+    });
     if (input.length > SCHEDULER_INPUT_MAX_CHARS)
       throw new Error(`job ${args.job} schedule ${s.name}: input over ${SCHEDULER_INPUT_MAX_CHARS} chars`);
     new aws.scheduler.Schedule(
       `${name}-${s.name}`,
       {
-        name: physicalName("schedule", args.namePrefix, args.job, s.name),
+        name: scheduleName,
         groupName: args.scheduleGroupName,
         description: s.description ?? `${args.job}: ${s.name}`,
         scheduleExpression: s.expression,
