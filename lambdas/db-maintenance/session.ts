@@ -113,6 +113,8 @@ async function connectMysql(o: ConnectOptions, limits: SessionLimits): Promise<D
     multipleStatements: false,
     connectTimeout: 15_000,
     dateStrings: false,
+    // Dates travel as UTC, and the session's NOW() and TIMESTAMP columns are UTC too (see docs/config.md on DATETIME).
+    timezone: "Z",
     ...(o.sslMode === "require" || o.sslMode === "verify-full"
       ? { ssl: { rejectUnauthorized: o.sslMode === "verify-full" } }
       : {}),
@@ -124,6 +126,7 @@ async function connectMysql(o: ConnectOptions, limits: SessionLimits): Promise<D
     const mariadb = /mariadb/i.test(info.v);
     // innodb_lock_wait_timeout (row locks) and lock_wait_timeout (metadata locks, DDL) count whole seconds.
     const lockSeconds = Math.max(1, Math.ceil(limits.lockTimeoutMs / 1000));
+    await conn.query("SET SESSION time_zone = '+00:00'");
     await conn.query(`SET SESSION innodb_lock_wait_timeout = ${lockSeconds}`);
     await conn.query(`SET SESSION lock_wait_timeout = ${lockSeconds}`);
     if (mariadb) {
