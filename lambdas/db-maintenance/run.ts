@@ -55,21 +55,29 @@ export interface RunDeps {
   readonly beforeCommit?: (db: Db, batch: number) => Promise<void>;
 }
 
-/** Why the task must not start now, or null. A dry run changes nothing, so it is never refused for its backup. */
+/**
+ * Why the task must not start now, or null. The backup is looked at first, so a heavy rewriting task outside its
+ * window still reports a stale backup (both are said when both hold). A dry run changes nothing: never refused for
+ * its backup.
+ */
 async function refusal(
   t: MaintenanceConfig["tasks"][number],
   config: MaintenanceConfig,
   deps: RunDeps,
   at: Date,
-) {
-  if (isHeavy(t.task) && t.window && !inWindow(at, t.window))
-    return `${t.task.kind} is heavy and runs only inside window ${t.window.name} (${t.window.day} ${t.window.start}-${t.window.end} ${t.window.timezone}); it is ${at.toISOString()}`;
+): Promise<string | null> {
+  const reasons: string[] = [];
   const dry = (t.task.kind === "archive" || t.task.kind === "purge") && t.task.dryRun;
   if (REWRITING_KINDS.has(t.task.kind) && !dry) {
     const guard = config.backup!;
-    return staleBackupReason(await newestVerifiedDump(deps.s3, guard, at), guard);
+    const stale = staleBackupReason(await newestVerifiedDump(deps.s3, guard, at), guard);
+    if (stale) reasons.push(stale);
   }
-  return null;
+  if (isHeavy(t.task) && t.window && !inWindow(at, t.window))
+    reasons.push(
+      `${t.task.kind} is heavy and runs only inside window ${t.window.name} (${t.window.day} ${t.window.start}-${t.window.end} ${t.window.timezone}); it is ${at.toISOString()}`,
+    );
+  return reasons.length ? reasons.join("; ") : null;
 }
 
 /**

@@ -380,7 +380,7 @@ describe("locks", () => {
     await holder.query("BEGIN");
     await holder.query("LOCK TABLE locked IN ACCESS EXCLUSIVE MODE");
     const puts: [string, string, number][] = [];
-    const s3 = await dumpStore(NOW.getTime() - 3600_000);
+    const s3 = await dumpStore([NOW.getTime() - 3600_000]);
     try {
       const outcome = await runTask(
         { task: "purge" },
@@ -520,17 +520,19 @@ describe("guards", () => {
         window: { name: "monthly", day: "SUN#1", start: "02:00", end: "06:00", timezone: "UTC" },
       },
     ];
-    const out = await runTask(
-      { task: "full" },
-      config("postgres", planned, true),
-      deps({ now: clock(new Date("2026-06-14T02:30:00Z")) }),
-    );
-    expect(out).toMatchObject({
-      outcome: "refused",
-      reason: expect.stringContaining("runs only inside window monthly (SUN#1 02:00-06:00 UTC)"),
-    });
-    const s3 = await dumpStore(NOW.getTime() - 3600_000);
+    // A verified dump an hour old on both Sundays: only the window decides.
+    const s3 = await dumpStore([NOW.getTime() - 3600_000, NOW.getTime() + 7 * DAY - 3600_000]);
     try {
+      const out = await runTask(
+        { task: "full" },
+        config("postgres", planned, true),
+        deps({ now: clock(new Date(NOW.getTime() + 7 * DAY)), s3: s3.client }),
+      );
+      expect(out).toMatchObject({
+        outcome: "refused",
+        reason:
+          "rebuild is heavy and runs only inside window monthly (SUN#1 02:00-06:00 UTC); it is 2026-06-14T02:30:00.000Z",
+      });
       const ok = await runTask(
         { task: "full" },
         config("postgres", planned, true),
@@ -557,7 +559,7 @@ describe("guards", () => {
       },
     ];
     // The newest dump is unverified and fresh; the newest verified one is 30 hours old; the RPO is 26 hours.
-    const s3 = await dumpStore(NOW.getTime() - 30 * 3600_000, NOW.getTime() - 2 * 3600_000);
+    const s3 = await dumpStore([NOW.getTime() - 30 * 3600_000], [NOW.getTime() - 2 * 3600_000]);
     try {
       const out = await runTask({ task: "p" }, config("postgres", planned, true), deps({ s3: s3.client }));
       expect(out).toMatchObject({
@@ -573,8 +575,8 @@ describe("guards", () => {
   });
 });
 
-/** An S3 protocol server holding dumps of `db` at the given slots: the first verified (verified=ok), the rest not. */
-async function dumpStore(verifiedAt: number, ...unverifiedAt: number[]) {
+/** An S3 protocol server holding dumps of `db` at the given slots, verified (tag verified=ok) or not. */
+async function dumpStore(verifiedAt: readonly number[], unverifiedAt: readonly number[] = []) {
   const dir = mkdtempSync(join(tmpdir(), "s3rver-maint-"));
   const server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: dir });
   const { port } = (await server.run()) as unknown as { port: number };
@@ -593,7 +595,7 @@ async function dumpStore(verifiedAt: number, ...unverifiedAt: number[]) {
     const TagSet = [{ Key: "tier", Value: "daily" }, ...(verified ? [{ Key: "verified", Value: "ok" }] : [])];
     await client.send(new PutObjectTaggingCommand({ Bucket: "dumps", Key: key(ms), Tagging: { TagSet } }));
   };
-  await put(verifiedAt, true);
+  for (const v of verifiedAt) await put(v, true);
   for (const u of unverifiedAt) await put(u, false);
   return { client, close: () => server.close() };
 }
