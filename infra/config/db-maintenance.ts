@@ -89,6 +89,13 @@ export const maintenanceDatabase = z
       const at = (key?: string) => ["tasks", i, ...(key ? [key] : [])];
       if (names.has(t.task.name))
         ctx.addIssue({ code: "custom", path: at("name"), message: `duplicate task "${t.task.name}"` });
+      // The job's own hourly age report is the schedule "heartbeat" (infra/core/job/heartbeat.ts).
+      if (t.task.name === "heartbeat")
+        ctx.addIssue({
+          code: "custom",
+          path: at("name"),
+          message: 'is reserved (the job\'s own "heartbeat" schedule)',
+        });
       names.add(t.task.name);
       if (!ENGINE_KINDS[d.engine].includes(t.task.kind))
         ctx.addIssue({
