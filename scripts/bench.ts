@@ -2,6 +2,7 @@
 import { cpus, totalmem } from "node:os";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { benchArchive } from "./bench/archive";
 import { benchBundles } from "./bench/bundles";
 import { benchCertCheck } from "./bench/cert-check";
 import { benchLogicalDump } from "./bench/logical-dump";
@@ -99,6 +100,23 @@ async function main() {
       "|---|---:|",
       `| \`pg_dump --format=custom > /dev/null\` | ${dump.rawDumpMBps.toFixed(1)} MB/s |`,
       `| pg_dump -> gzip -> SHA-256 -> multipart upload to s3rver, then copy to the final key | ${dump.dumpUploadMBps.toFixed(1)} MB/s (${dump.gzipMB.toFixed(0)} MB uploaded) |`,
+    ].join("\n"),
+  );
+
+  process.stderr.write("bench: archival ...\n");
+  const archive = await benchArchive();
+  sections.push(
+    [
+      "## Archival (database maintenance)",
+      "",
+      `${archive.rows.toLocaleString("en")} rows past a 90-day cutoff moved from \`audit_log\` to \`audit_log_archive\` on the local PostgreSQL (10,000 young rows stay):`,
+      "",
+      "| path | rows per second | longest a transaction held its row locks |",
+      "|---|---:|---:|",
+      `| the job's keyset batches (\`lambdas/db-maintenance/batches.ts\`), ${archive.batchSize.toLocaleString("en")} rows per transaction, ${archive.batched.batches} batches | ${Math.round(archive.batched.rowsPerSecond).toLocaleString("en")} | ${archive.batched.longestLockMs.toFixed(0)} ms |`,
+      `| one \`INSERT ... SELECT; DELETE\` transaction (the runbooks' SQL) | ${Math.round(archive.single.rowsPerSecond).toLocaleString("en")} | ${archive.single.longestLockMs.toFixed(0)} ms (the whole run) |`,
+      "",
+      `The batches move rows ${(archive.single.rowsPerSecond / archive.batched.rowsPerSecond).toFixed(1)}x slower and hold locks ${(archive.single.longestLockMs / Math.max(1, archive.batched.longestLockMs)).toFixed(0)}x shorter: the application waits at most one batch behind the job, and a crash loses at most one batch's work (rolled back), never a row.`,
     ].join("\n"),
   );
 
