@@ -19,7 +19,7 @@ import {
   taskSchema,
 } from "../../../lambdas/db-maintenance/config";
 import { type MaintenanceMetric, runTask } from "../../../lambdas/db-maintenance/run";
-import { connect } from "../../../lambdas/db-maintenance/session";
+import { connect, isLockTimeout } from "../../../lambdas/db-maintenance/session";
 
 jest.setTimeout(60_000);
 
@@ -416,6 +416,37 @@ describe("locks", () => {
       await holder.end();
     }
     expect((await idsOf("SELECT id FROM locked")).length).toBe(200);
+  });
+  it("a row lock held on MariaDB makes a batch give up after innodb_lock_wait_timeout (whole seconds)", async () => {
+    mysqlCli("CREATE TABLE held (id int PRIMARY KEY, created_at datetime NOT NULL)", MYDB);
+    mysqlCli(
+      "INSERT INTO held VALUES (1, '2020-01-01 00:00:00'), (2, '2020-01-02 00:00:00'), (3, NOW())",
+      MYDB,
+    );
+    const holder = await connect(
+      { engine: "mysql", ...MY, database: MYDB },
+      { ...LIMITS, lockTimeoutMs: 30_000 },
+    );
+    await holder.query("START TRANSACTION");
+    await holder.query("SELECT id FROM held WHERE id = 1 FOR UPDATE");
+    const db = await myDb();
+    try {
+      const t = task({
+        kind: "purge",
+        name: "p",
+        table: "held",
+        timestampColumn: "created_at",
+        olderThanDays: 30,
+        keyColumn: "id",
+      });
+      const err = await runBatches(db, t as never, { now: () => new Date() }).catch((e: unknown) => e);
+      expect(isLockTimeout(err)).toBe(true);
+    } finally {
+      await db.close();
+      await holder.query("ROLLBACK");
+      await holder.close();
+    }
+    expect(mysqlCli("SELECT COUNT(*) FROM held", MYDB)).toBe("3");
   });
 });
 
