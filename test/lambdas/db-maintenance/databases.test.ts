@@ -13,6 +13,7 @@ import pg from "pg";
 import S3rver from "s3rver";
 import { runBatches } from "../../../lambdas/db-maintenance/batches";
 import { runChecks } from "../../../lambdas/db-maintenance/checks";
+import { runStatementTask } from "../../../lambdas/db-maintenance/tasks";
 import {
   type MaintenanceConfig,
   maintenanceConfigSchema,
@@ -539,6 +540,52 @@ describe("identifiers", () => {
       expect({ bad, ok: parsed.success }).toEqual({ bad, ok: false });
     }
     expect(taskSchema.safeParse({ kind: "vacuum", name: "v", tables: ['Odd "Name" t'] }).success).toBe(true);
+  });
+});
+
+describe("statement tasks", () => {
+  it("REINDEX CONCURRENTLY an odd-named index and the database, VACUUM FULL, ANALYZE (PostgreSQL)", async () => {
+    const a = await pgAdmin(PGDB);
+    await a.query(`CREATE TABLE "we ird" (id int PRIMARY KEY, v text)`);
+    await a.query(`CREATE INDEX "idx ""v""" ON "we ird" (v)`);
+    await a.end();
+    const db = await pgDb();
+    const log: string[][] = [];
+    try {
+      for (const t of [
+        { kind: "reindex", name: "i", target: { index: 'idx "v"' } },
+        { kind: "reindex", name: "d", target: { database: true } },
+        { kind: "rebuild", name: "f", tables: ["we ird"], analyze: true },
+        { kind: "analyze", name: "a", tables: [{ schema: "public", table: "we ird" }] },
+      ])
+        log.push(await runStatementTask(db, task(t) as never));
+    } finally {
+      await db.close();
+    }
+    expect(log).toEqual([
+      ['REINDEX INDEX CONCURRENTLY "public"."idx ""v"""'],
+      [`REINDEX DATABASE CONCURRENTLY "${PGDB}"`],
+      ['VACUUM (FULL, ANALYZE) "public"."we ird"'],
+      ['ANALYZE "public"."we ird"'],
+    ]);
+  });
+
+  it("rebuilds with ALTER TABLE ... FORCE and analyzes (MariaDB), reporting a missing table as an error", async () => {
+    mysqlCli("CREATE TABLE services (id int PRIMARY KEY, name varchar(20))", MYDB);
+    const db = await myDb();
+    try {
+      expect(
+        await runStatementTask(db, task({ kind: "rebuild", name: "o", tables: ["services"] }) as never),
+      ).toEqual(["ALTER TABLE `services` FORCE"]);
+      expect(
+        await runStatementTask(db, task({ kind: "analyze", name: "a", tables: ["services"] }) as never),
+      ).toEqual(["ANALYZE TABLE `services`"]);
+      await expect(
+        runStatementTask(db, task({ kind: "analyze", name: "m", tables: ["missing"] }) as never),
+      ).rejects.toThrow(/ANALYZE TABLE `missing`: .*doesn't exist/);
+    } finally {
+      await db.close();
+    }
   });
 });
 
