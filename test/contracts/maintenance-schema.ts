@@ -24,12 +24,14 @@ function shapes(tasks: readonly Task[]): Map<string, TableShape> {
   const out = new Map<string, TableShape>();
   const shape = (t: unknown, key = "id") => {
     const name = typeof t === "string" ? t : (t as { table: string }).table;
-    let s = out.get(name);
-    if (!s)
-      out.set(
-        name,
-        (s = { key, timestamps: new Set(), expires: new Set(), indexes: new Set(), rows: false }),
-      );
+    const s = out.get(name) ?? {
+      key,
+      timestamps: new Set(),
+      expires: new Set(),
+      indexes: new Set(),
+      rows: false,
+    };
+    out.set(name, s);
     return s;
   };
   for (const t of tasks) {
