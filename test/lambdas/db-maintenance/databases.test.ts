@@ -449,6 +449,32 @@ describe("locks", () => {
     }
     expect(mysqlCli("SELECT COUNT(*) FROM held", MYDB)).toBe("3");
   });
+  it("a statement that outruns statement_timeout gives up and says so (the lock wait allowed longer)", async () => {
+    await seedPg("slow", 20, false);
+    const holder = await pgAdmin(PGDB);
+    await holder.query("BEGIN");
+    await holder.query("LOCK TABLE slow IN ACCESS EXCLUSIVE MODE");
+    try {
+      const c = config("postgres", [{ task: task({ kind: "vacuum", name: "v", tables: ["slow"] }) }]);
+      const outcome = await runTask(
+        { task: "v" },
+        {
+          ...c,
+          session: { lockTimeoutMs: 60_000, statementTimeoutSeconds: 1, idleInTransactionSeconds: 30 },
+        },
+        deps(),
+      );
+      expect(outcome).toMatchObject({
+        outcome: "gave-up",
+        reason: expect.stringMatching(
+          /^statement timeout after 1s: canceling statement due to statement timeout/,
+        ),
+      });
+    } finally {
+      await holder.query("ROLLBACK");
+      await holder.end();
+    }
+  });
 });
 
 describe("checks", () => {
@@ -650,6 +676,35 @@ describe("guards", () => {
       await s3.close();
     }
     expect((await idsOf("SELECT id FROM oldrows")).length).toBe(10);
+  });
+  it("a dry run is never refused for its backup, and changes nothing", async () => {
+    await seedPg("dry", 10, false);
+    const planned = [
+      {
+        task: task({
+          kind: "purge",
+          name: "p",
+          table: "dry",
+          timestampColumn: "created_at",
+          olderThanDays: 5,
+          keyColumn: "id",
+          dryRun: true,
+        }),
+      },
+    ];
+    const s3 = await dumpStore([NOW.getTime() - 300 * 3600_000]);
+    try {
+      expect(
+        await runTask({ task: "p" }, config("postgres", planned, true), deps({ s3: s3.client })),
+      ).toMatchObject({
+        outcome: "ok",
+        rows: 5,
+        stoppedBy: "dry-run",
+      });
+    } finally {
+      await s3.close();
+    }
+    expect((await idsOf("SELECT id FROM dry")).length).toBe(10);
   });
 });
 
