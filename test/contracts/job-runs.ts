@@ -312,7 +312,7 @@ function seedBefore(job: PlannedJob, world: AwsWorld, config: Record<string, any
     | { passwordSecretArn: string; engine: "postgres" | "mysql" }
     | undefined;
   if (maintenance)
-    world.secrets.set(
+    world.setSecret(
       maintenance.passwordSecretArn,
       JSON.stringify({ password: LOCAL_DB[maintenance.engine].password }),
     );
