@@ -64,6 +64,12 @@ export interface DashboardInputs {
   readonly alarmArns?: readonly pulumi.Output<string>[];
 }
 
+/** Where a stack's verified dumps are (the backups capability's buckets), for jobs that must not outrun its RPO. */
+export interface DumpStore {
+  readonly bucketNames: readonly pulumi.Output<string>[];
+  readonly bucketArns: readonly pulumi.Output<string>[];
+}
+
 /** What a capability reports back to the stack. */
 export interface CapabilityReport {
   /** Things a reviewer must see (DST-gap schedules, databases without automated backup); the plan prints them. */
@@ -71,6 +77,14 @@ export interface CapabilityReport {
   /** Lines for the plan summary. */
   readonly notes: readonly string[];
   readonly dashboard: DashboardInputs;
+  /** The dumps' buckets, when this capability declared them (later capabilities read them). */
+  readonly dumpStore?: DumpStore;
+}
+
+/** What a capability may read besides its own section: the whole config, and what earlier capabilities reported. */
+export interface StackContext {
+  readonly cfg: StackConfig;
+  readonly earlier: readonly CapabilityReport[];
 }
 
 /** The config sections a stack may leave out: one per capability. */
@@ -86,7 +100,7 @@ export interface Capability<K extends CapabilitySection> {
   /** Stack keys beyond the three every stack has (a `secrets` key for secrets it creates). @default none */
   keyPurposes?(config: NonNullable<StackConfig[K]>): readonly KeyPurpose[];
   /** Declares the capability's components and reports what the plan and the dashboard show. */
-  declare(config: NonNullable<StackConfig[K]>, shared: SharedPieces): CapabilityReport;
+  declare(config: NonNullable<StackConfig[K]>, shared: SharedPieces, context: StackContext): CapabilityReport;
 }
 
 /** A capability whose section type is erased, so that the stack can hold a list of them. */
@@ -95,7 +109,11 @@ export interface StackCapability {
   extraRegions(cfg: StackConfig): readonly string[];
   keyPurposes(cfg: StackConfig): readonly KeyPurpose[];
   /** The capability's report, or undefined when the stack does not configure it. */
-  declare(cfg: StackConfig, shared: SharedPieces): CapabilityReport | undefined;
+  declare(
+    cfg: StackConfig,
+    shared: SharedPieces,
+    earlier?: readonly CapabilityReport[],
+  ): CapabilityReport | undefined;
 }
 
 export function capability<K extends CapabilitySection>(c: Capability<K>): StackCapability {
@@ -110,9 +128,9 @@ export function capability<K extends CapabilitySection>(c: Capability<K>): Stack
       const section = sectionOf(cfg);
       return section === undefined ? [] : (c.keyPurposes?.(section) ?? []);
     },
-    declare: (cfg, shared) => {
+    declare: (cfg, shared, earlier = []) => {
       const section = sectionOf(cfg);
-      return section === undefined ? undefined : c.declare(section, shared);
+      return section === undefined ? undefined : c.declare(section, shared, { cfg, earlier });
     },
   };
 }

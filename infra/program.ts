@@ -3,6 +3,7 @@
 import { backups } from "./backups/capability";
 import type { CapabilityReport, SharedPieces, StackCapability } from "./capability";
 import { certificates } from "./certificates/capability";
+import { databaseMaintenance } from "./db-maintenance/capability";
 import type { StackConfig } from "./config";
 import { EncryptionKeys } from "./core/encryption-keys";
 import { OnCallPaging } from "./core/on-call-paging";
@@ -35,6 +36,7 @@ export const CAPABILITIES: readonly StackCapability[] = [
   service,
   rotation,
   hosts,
+  databaseMaintenance,
   reminders,
 ];
 
@@ -42,7 +44,12 @@ export function buildStack(cfg: StackConfig): StackOutputs {
   const extraRegions = [...new Set(CAPABILITIES.flatMap((c) => c.extraRegions(cfg)))];
   const extraKeys = [...new Set(CAPABILITIES.flatMap((c) => c.keyPurposes(cfg)))];
   const shared = declareSharedPieces(cfg, extraRegions, extraKeys);
-  const reports = CAPABILITIES.flatMap((c) => c.declare(cfg, shared) ?? []);
+  // In list order: a capability may read what earlier ones reported (database maintenance reads the dumps' buckets).
+  const reports: CapabilityReport[] = [];
+  for (const c of CAPABILITIES) {
+    const report = c.declare(cfg, shared, reports);
+    if (report) reports.push(report);
+  }
   declareDashboard(shared, reports);
   return {
     warnings: reports.flatMap((r) => r.warnings),

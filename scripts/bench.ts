@@ -2,6 +2,7 @@
 import { cpus, totalmem } from "node:os";
 import { rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { benchArchive } from "./bench/archive";
 import { benchBundles } from "./bench/bundles";
 import { benchCalendar } from "./bench/calendar";
 import { benchCertCheck } from "./bench/cert-check";
@@ -151,6 +152,23 @@ async function main() {
       "",
       `\`npm run calendar\`'s work on the committed plans (a year of runs per stack, the five-week views, the runbook matrices), in process, median of 3: ${cal.medianMs.toFixed(0)} ms for ${cal.files} files, ${(cal.medianMs / plan.plan.ms).toFixed(2)}x the time of planning every stack above.`,
       `The ICS files hold ${cal.events.toLocaleString("en")} events in ${(cal.icsBytes / 1024).toFixed(0)} KiB, the largest ${cal.largestIcs.name} (${(cal.largestIcs.bytes / 1024).toFixed(0)} KiB): sub-daily schedules are summarised, so a year stays within what calendar apps import.`,
+    ].join("\n"),
+  );
+
+  process.stderr.write("bench: archival ...\n");
+  const archive = await benchArchive();
+  sections.push(
+    [
+      "## Archival (database maintenance)",
+      "",
+      `${archive.rows.toLocaleString("en")} rows past a 90-day cutoff moved from \`audit_log\` to \`audit_log_archive\` on the local PostgreSQL (10,000 young rows stay):`,
+      "",
+      "| path | rows per second | longest a transaction held its row locks |",
+      "|---|---:|---:|",
+      `| the job's keyset batches (\`lambdas/db-maintenance/batches.ts\`), ${archive.batchSize.toLocaleString("en")} rows per transaction, ${archive.batched.batches} batches | ${Math.round(archive.batched.rowsPerSecond).toLocaleString("en")} | ${archive.batched.longestLockMs.toFixed(0)} ms |`,
+      `| one \`INSERT ... SELECT; DELETE\` transaction (the runbooks' SQL) | ${Math.round(archive.single.rowsPerSecond).toLocaleString("en")} | ${archive.single.longestLockMs.toFixed(0)} ms (the whole run) |`,
+      "",
+      `The batches move rows ${(archive.single.rowsPerSecond / archive.batched.rowsPerSecond).toFixed(1)}x slower and hold locks ${(archive.single.longestLockMs / Math.max(1, archive.batched.longestLockMs)).toFixed(0)}x shorter: the application waits at most one batch behind the job, and a crash loses at most one batch's work (rolled back), never a row.`,
     ].join("\n"),
   );
 

@@ -1,7 +1,7 @@
 // The backups capability (`maintenance:backups`): RDS snapshots and logical dumps of the stack's databases, a summary
 // line per database (or NO AUTOMATED BACKUP), and their jobs, ages and dump sizes on the dashboard.
 import type * as pulumi from "@pulumi/pulumi";
-import { capability, jobComponentArgs, type SharedPieces } from "../capability";
+import { capability, type DumpStore, jobComponentArgs, type SharedPieces } from "../capability";
 import type { BackupsConfig } from "../config/backups";
 import { DatabaseBackups } from "./database-backups";
 import { dumpDatabases, LogicalBackups } from "./logical-backups";
@@ -26,6 +26,7 @@ export const backups = capability({
     const warnings = [...snapshots.warnings, ...snapshots.jobWarnings()];
     const dumps = dumpDatabases(config);
     const dumpJobs: string[] = [];
+    let dumpStore: DumpStore | undefined;
     if (dumps.length > 0) {
       const replication = dumpReplicationOf(config, shared);
       const logical = new LogicalBackups(`${shared.namePrefix}-dumps`, {
@@ -35,6 +36,7 @@ export const backups = capability({
       });
       warnings.push(...logical.warnings);
       dumpJobs.push(...logical.lambdaJobs);
+      dumpStore = { bucketNames: logical.bucketNames, bucketArns: logical.bucketArns };
     }
     const hasRds = config.databases.some((d) => d.kind === "rds-instance" || d.kind === "aurora-cluster");
     return {
@@ -52,6 +54,7 @@ export const backups = capability({
           : [],
         dumpDatabases: dumps.map((d) => d.name),
       },
+      ...(dumpStore ? { dumpStore } : {}),
     };
   },
 });

@@ -248,6 +248,9 @@ export class LogicalBackups extends pulumi.ComponentResource {
   readonly warnings: string[] = [];
   readonly bucketName: pulumi.Output<string>;
   readonly vaultName?: pulumi.Output<string>;
+  /** The dumps bucket and the vault (when a tier is locked): where verified dumps are. */
+  readonly bucketNames: pulumi.Output<string>[];
+  readonly bucketArns: pulumi.Output<string>[];
   /** Lambda function names of the dump and verify jobs (Fargate jobs have none), for the dashboard. */
   readonly lambdaJobs: string[] = [];
   /**
@@ -332,6 +335,8 @@ export class LogicalBackups extends pulumi.ComponentResource {
         bucketName: dr.drBucketName,
         ...(dr.drVaultName ? { vaultName: dr.drVaultName } : {}),
       };
+    this.bucketNames = [bucket.bucketName, ...(vault ? [vault.bucketName] : [])];
+    this.bucketArns = [bucket.bucketArn, ...(vault ? [vault.bucketArn] : [])];
     const buckets: Buckets = {
       bucketArn: bucket.bucketArn,
       ...(vault ? { vaultArn: vault.bucketArn } : {}),

@@ -7,6 +7,8 @@ import { backupsSection, dumpRpoProblem } from "./backups";
 import { certificatesSection } from "./certificates";
 import { resolveWindow } from "./host-windows";
 import { hostsSection } from "./hosts";
+import { databaseMaintenanceSection } from "./db-maintenance";
+import { maintenanceTaskProblems } from "./db-maintenance-rules";
 import { logsSection } from "./logs";
 import { monitoringSection } from "./monitoring";
 import { reminderWindowProblems, remindersSection } from "./reminders";
@@ -33,6 +35,7 @@ export const SECTIONS = {
   hosts: hostsSection.optional(),
   rotation: rotationSection.optional(),
   reminders: remindersSection.optional(),
+  databaseMaintenance: databaseMaintenanceSection.optional(),
 } as const;
 
 /** Keys that hold secrets: they must be set with `pulumi config set --secret` and are never parsed as sections. */
@@ -241,6 +244,7 @@ function crossSectionProblems(cfg: Sections, secretValues: Partial<Record<Secret
   }
   problems.push(...hostWindowProblems(cfg));
   problems.push(...rotationProblems(cfg));
+  problems.push(...maintenanceTaskProblems(cfg).map((p) => `${NAMESPACE}:${p}`));
   if (cfg.backups?.copyToDr && !cfg.encryption.drRegion) {
     problems.push(
       `${NAMESPACE}:backups.copyToDr: needs ${NAMESPACE}:encryption.drRegion (the region copies go to)`,

@@ -9,6 +9,7 @@ import type { RecordedResource } from "../support/pulumi-mocks";
 import { type EmfRecord, parseEmf } from "../support/emf";
 import { issue, startTlsServer } from "../support/tls-fixtures";
 import { AwsWorld, type SdkErrors, type SentCommand, type WorldReplicationRule } from "./aws-world";
+import { maintenanceDatabase } from "./maintenance-schema";
 
 /** What one job did in one stack. */
 export interface JobRun {
@@ -122,6 +123,8 @@ function lambdaModule(fn: RecordedResource): string {
   const service = env.POWERTOOLS_SERVICE_NAME;
   // Rotation functions (`rotate-<db>`, `rotate-generated`) all run lambdas/secret-rotation.
   if (service?.startsWith("rotate-")) return "../../lambdas/secret-rotation/handler";
+  // Every database's maintenance job runs the one db-maintenance bundle.
+  if (service?.startsWith("dbmaint-")) return "../../lambdas/db-maintenance/handler";
   const known = ["backup", "backup-verify", "cert-check", "log-archive", "rotation-check", "wal-check"];
   if (!service || !known.includes(service))
     throw new Error(
@@ -190,13 +193,15 @@ export function plannedJobs(rec: RecordedStack): PlannedJob[] {
 
 /**
  * Dumps first (verification reads what they wrote), snapshots before their verification; rotations after the dumps
- * (they change the dump user's password), the rotation check after the rotations (it reads their stages).
+ * (they change the dump user's password), the rotation check after the rotations (it reads their stages); database
+ * maintenance last (its rewriting tasks read the verification's verdicts).
  */
 function order(job: PlannedJob): number {
   if (job.runsOn === "fargate" || job.module.endsWith("logical-backup/handler")) return 0;
   if (job.module.endsWith("/backup/handler")) return 1;
   if (job.module.endsWith("secret-rotation/handler")) return 3;
   if (job.module.endsWith("rotation-check/handler")) return 4;
+  if (job.module.endsWith("db-maintenance/handler")) return 5;
   return 2;
 }
 
@@ -304,6 +309,14 @@ function seedBefore(job: PlannedJob, world: AwsWorld, config: Record<string, any
       config.passwordSecretArn,
       JSON.stringify({ password: LOCAL_DB[config.engine as "postgres" | "mysql"].password }),
     );
+  const maintenance = config.connection as
+    | { passwordSecretArn: string; engine: "postgres" | "mysql" }
+    | undefined;
+  if (maintenance)
+    world.setSecret(
+      maintenance.passwordSecretArn,
+      JSON.stringify({ password: LOCAL_DB[maintenance.engine].password }),
+    );
 }
 
 /** A pgBackRest repository as the base backups and archive_command leave it: one backup, the WAL archived since. */
@@ -390,6 +403,7 @@ async function runJob(stack: string, job: PlannedJob, world: AwsWorld): Promise<
   const outcomes: string[] = [];
   let config = JSON.parse(job.env.JOB_CONFIG ?? "{}") as Record<string, any>;
   if (config.passwordSecretArn) config = localConnection(config);
+  if (job.module.endsWith("db-maintenance/handler")) config = maintenanceDatabase(stack, config);
   seedBefore(job, world, config);
   if (job.module.endsWith("verify-handler")) seedOldDumps(world, config);
   const env = {

@@ -47,6 +47,7 @@ describe("infra/ layout", () => {
       "backups",
       "certificates",
       "dashboard",
+      "db-maintenance",
       "host-maintenance",
       "logs",
       "reminders",

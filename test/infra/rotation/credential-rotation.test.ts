@@ -34,7 +34,7 @@ describe("appointments: MySQL passwords rotated monthly", () => {
         {
           secretId: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:appointments/db-backup-AbCdEf",
           rotationLambdaArn: fnArn,
-          rotationRules: { scheduleExpression: "cron(0 3 1 * ? *)", duration: "2h" },
+          rotationRules: { scheduleExpression: "cron(0 3 ? * MON#1 *)", duration: "2h" },
           rotateImmediately: false,
         },
       ],
@@ -43,7 +43,7 @@ describe("appointments: MySQL passwords rotated monthly", () => {
         {
           secretId: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:appointments/db-app-AbCdEf",
           rotationLambdaArn: fnArn,
-          rotationRules: { scheduleExpression: "cron(0 3 1 * ? *)", duration: "2h" },
+          rotationRules: { scheduleExpression: "cron(0 3 ? * MON#1 *)", duration: "2h" },
           rotateImmediately: false,
         },
       ],
@@ -135,13 +135,13 @@ describe("appointments: MySQL passwords rotated monthly", () => {
       0,
       "notBreaching",
     ]);
-    // 31 days between the 1st of two months, the 2-hour window and a day for the daily check: 32.1.
+    // At most 35 days between two first Mondays, the 2-hour window and a day for the daily check: 36.1.
     expect(alarm("appointments-rotation-appointments-db-app-overdue")).toEqual([
       "DaysSinceLastRotation",
       { service: "rotation-check", Secret: "appointments-db-app" },
       "Maximum",
       86400,
-      32.1,
+      36.1,
       "breaching",
     ]);
     expect(alarm("appointments-rotation-appointments-db-app-stuck")).toEqual([

@@ -1,0 +1,150 @@
+// Config section `maintenance:databaseMaintenance`: per database, how the maintenance job connects, and its list of
+// tasks (VACUUM, ANALYZE, REINDEX, rebuild, archive, purge, check, bloat report), each with its own schedule.
+import { z } from "zod";
+import {
+  ENGINE_KINDS,
+  isHeavy,
+  REWRITING_KINDS,
+  sessionLimitsSchema,
+  taskSchema,
+} from "../../lambdas/db-maintenance/config";
+import { arn, scheduleExpression, timezone } from "./rules";
+
+const subnetId = z
+  .string()
+  .regex(/^subnet-[0-9a-f]{8,17}$/, "must be a subnet id (subnet-0123456789abcdef0)");
+const securityGroupId = z
+  .string()
+  .regex(/^sg-[0-9a-f]{8,17}$/, "must be a security group id (sg-0123456789abcdef0)");
+
+/** A task as a stack file writes it: the job's task, when it runs, and (heavy tasks) the window it must run in. */
+export const maintenanceTaskEntry = z
+  .object({
+    /** EventBridge Scheduler cron/rate, in the database's timezone. */
+    schedule: scheduleExpression,
+    /** A `monitoring.maintenanceWindows` name; required for heavy tasks (rebuild, a reindex without CONCURRENTLY). */
+    window: z.string().optional(),
+  })
+  .loose()
+  .transform((entry, ctx) => {
+    const { schedule, window, ...rest } = entry;
+    const parsed = taskSchema.safeParse(rest);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues)
+        ctx.addIssue({ ...issue, code: "custom", message: issue.message, path: issue.path } as never);
+      return z.NEVER;
+    }
+    return { schedule, ...(window !== undefined ? { window } : {}), task: parsed.data };
+  });
+export type MaintenanceTaskEntry = z.output<typeof maintenanceTaskEntry>;
+
+export const maintenanceDatabase = z
+  .object({
+    /** Lowercase id used in names: the job is `dbmaint-<name>`. */
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "must be a lowercase name"),
+    engine: z.enum(["postgres", "mysql"]),
+    /**
+     * The `backups.databases[].name` whose verified dumps guard this database: a task that deletes or rewrites data
+     * refuses to start while the newest verified dump is older than that database's RPO. Required for such tasks.
+     */
+    backupOf: z.string().optional(),
+    connection: z
+      .object({
+        host: z.string().regex(/^[A-Za-z0-9.-]{1,253}$/, "must be a host name or IP address"),
+        /** @default 5432 for postgres, 3306 for mysql */
+        port: z.int().min(1).max(65_535).optional(),
+        database: z.string().min(1).max(64),
+        /** A maintenance user (table owner or with the rights the tasks need), not the read-only backup user. */
+        user: z.string().min(1).max(128),
+        /** Secrets Manager secret holding the password (plain, or JSON with `password`): the ARN only. */
+        passwordSecretArn: arn("secretsmanager"),
+        sslMode: z.enum(["disable", "prefer", "require", "verify-full"]).optional(),
+      })
+      .strict(),
+    network: z
+      .object({
+        subnetIds: z.array(subnetId).min(1).max(16),
+        securityGroupIds: z.array(securityGroupId).min(1).max(5),
+      })
+      .strict()
+      .optional(),
+    /** @default the app's timezone */
+    timezone: timezone.optional(),
+    session: sessionLimitsSchema.default({
+      lockTimeoutMs: 5000,
+      statementTimeoutSeconds: 600,
+      idleInTransactionSeconds: 60,
+    }),
+    /** Lambda's timeout for one task run (at most 900 s: https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html). */
+    timeoutSeconds: z.int().min(60).max(900).default(900),
+    memoryMb: z.int().min(128).max(10_240).default(512),
+    /** Severity of a failed, refused or timed-out task. @default "warning" */
+    failureSeverity: z.enum(["critical", "warning", "info"]).default("warning"),
+    tasks: z.array(maintenanceTaskEntry).min(1).max(40),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    const names = new Set<string>();
+    for (const [i, t] of d.tasks.entries()) {
+      const at = (key?: string) => ["tasks", i, ...(key ? [key] : [])];
+      if (names.has(t.task.name))
+        ctx.addIssue({ code: "custom", path: at("name"), message: `duplicate task "${t.task.name}"` });
+      // The job's own hourly age report is the schedule "heartbeat" (infra/core/job/heartbeat.ts).
+      if (t.task.name === "heartbeat")
+        ctx.addIssue({
+          code: "custom",
+          path: at("name"),
+          message: 'is reserved (the job\'s own "heartbeat" schedule)',
+        });
+      names.add(t.task.name);
+      if (!ENGINE_KINDS[d.engine].includes(t.task.kind))
+        ctx.addIssue({
+          code: "custom",
+          path: at("kind"),
+          message: `${t.task.kind} is not a ${d.engine} task; ${d.engine} runs ${ENGINE_KINDS[d.engine].join(", ")}`,
+        });
+      if (d.engine === "mysql" && (t.task.kind === "analyze" || t.task.kind === "rebuild") && !t.task.tables)
+        ctx.addIssue({
+          code: "custom",
+          path: at("tables"),
+          message: "MySQL's ANALYZE TABLE and rebuild need their tables listed",
+        });
+      if (REWRITING_KINDS.has(t.task.kind) && !d.backupOf)
+        ctx.addIssue({
+          code: "custom",
+          path: at(),
+          message: `${t.task.kind} deletes or rewrites data: set backupOf (the backups.databases[] entry whose newest verified dump must be within its RPO)`,
+        });
+      if (isHeavy(t.task) && !t.window)
+        ctx.addIssue({
+          code: "custom",
+          path: at("window"),
+          message: `required: ${t.task.kind}${t.task.kind === "reindex" ? " without CONCURRENTLY" : ""} is heavy and runs only inside a monitoring.maintenanceWindows window`,
+        });
+    }
+    // The task must time out itself, and report, before Lambda kills the run.
+    if (d.session.statementTimeoutSeconds > d.timeoutSeconds - 30)
+      ctx.addIssue({
+        code: "custom",
+        path: ["session", "statementTimeoutSeconds"],
+        message: `must be at most timeoutSeconds - 30 (${d.timeoutSeconds - 30}), so a statement stops and the run reports before Lambda ends it`,
+      });
+  });
+export type MaintenanceDatabase = z.output<typeof maintenanceDatabase>;
+
+export const databaseMaintenanceSection = z
+  .object({ databases: z.array(maintenanceDatabase).min(1) })
+  .strict()
+  .superRefine((s, ctx) => {
+    const names = new Set<string>();
+    for (const [i, d] of s.databases.entries()) {
+      if (names.has(d.name))
+        ctx.addIssue({
+          code: "custom",
+          path: ["databases", i, "name"],
+          message: `duplicate database "${d.name}"`,
+        });
+      names.add(d.name);
+    }
+  });
+export type DatabaseMaintenanceConfig = z.output<typeof databaseMaintenanceSection>;
