@@ -73,6 +73,25 @@ const rule = (min: number, max: number, unit: string) =>
       if (problem) ctx.addIssue({ code: "custom", message: problem });
     });
 
+/** A JSON field name as a CloudWatch Logs JSON filter selects it (`$.<field>`). */
+const jsonField = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "must be a top-level JSON field name such as request_time");
+
+/** nginx's access log in JSON (`log_format ... escape=json`), with the request time and status as JSON numbers. */
+export const requestLog = z
+  .object({
+    logGroupName: z
+      .string()
+      .regex(/^[\w\-./#]{1,512}$/, "must be a CloudWatch Logs group name such as /myapp/nginx/access"),
+    /** Field holding nginx's `$request_time` (seconds, a JSON number). */
+    requestTimeField: jsonField.default("request_time"),
+    /** Field holding nginx's `$status` (a JSON number). */
+    statusField: jsonField.default("status"),
+  })
+  .strict();
+export type RequestLogConfig = z.infer<typeof requestLog>;
+
 export const monitoringSection = z
   .object({
     healthChecks: z.array(healthCheck).default([]),
@@ -87,6 +106,11 @@ export const monitoringSection = z
       .object({ apiName: z.string().min(1), stage: z.string().min(1) })
       .strict()
       .optional(),
+    /**
+     * Or, for an app on one host with nginx in front and no ALB: nginx's JSON access log shipped to CloudWatch Logs by
+     * the CloudWatch agent; metric filters turn each request line into the request metrics (see docs/onboarding.md).
+     */
+    requestLog: requestLog.optional(),
     /** RDS (instance or cluster metrics) or a database process on a host running the CloudWatch agent (procstat). */
     database: z
       .discriminatedUnion("kind", [
@@ -183,19 +207,25 @@ export const monitoringSection = z
     const t = m.thresholds;
     const needsRequests =
       t.latencyP95Seconds.length + t.errorRatePercent.length + t.fiveXxPerSecond.length > 0;
-    if (needsRequests && !m.loadBalancer && !m.apiGateway) {
+    const sources = [
+      m.loadBalancer && "loadBalancer",
+      m.apiGateway && "apiGateway",
+      m.requestLog && "requestLog",
+    ];
+    const set = sources.filter((s): s is string => typeof s === "string");
+    if (needsRequests && set.length === 0) {
       ctx.addIssue({
         code: "custom",
         path: ["loadBalancer"],
         message:
-          "latency and error-rate thresholds need a request metric source: set loadBalancer or apiGateway",
+          "latency and error-rate thresholds need a request metric source: set loadBalancer (ALB), apiGateway, or requestLog (nginx's JSON access log in CloudWatch Logs, for an app on one host)",
       });
     }
-    if (m.loadBalancer && m.apiGateway) {
+    if (set.length > 1) {
       ctx.addIssue({
         code: "custom",
-        path: ["apiGateway"],
-        message: "set either loadBalancer or apiGateway, not both",
+        path: [set[1]!],
+        message: `set one request metric source, not ${set.join(" and ")}`,
       });
     }
     if ((t.redisMemoryPercent.length || t.redisEvictionsPerMinute.length) && !m.redis) {

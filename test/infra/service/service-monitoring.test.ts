@@ -87,7 +87,7 @@ describe("runbook alert tables become alarms with the runbook's thresholds", () 
     });
   });
 
-  it("Boardroom: 5xx > 0.1/s for 5 minutes and database down for 1 minute", () => {
+  it("Boardroom: 5xx > 0.1/s for 5 minutes from nginx's access log, and database down for 1 minute", () => {
     const fiveXx = alarm("boardroom-prod", "boardroom-service-5xx-rate-warning-alarm");
     expect(fiveXx).toMatchObject({
       threshold: 0.1,
@@ -95,7 +95,13 @@ describe("runbook alert tables become alarms with the runbook's thresholds", () 
       comparisonOperator: "GreaterThanThreshold",
     });
     expect((fiveXx.metricQueries as { expression?: string }[])[0]!.expression).toBe("e / PERIOD(e)");
-    expect((fiveXx.metricQueries as { metric?: { period: number } }[])[1]!.metric!.period).toBe(60);
+    expect((fiveXx.metricQueries as { metric?: { period: number } }[])[1]!.metric).toEqual({
+      namespace: "Maintenance/boardroom-prod",
+      metricName: "Responses5xx",
+      dimensions: {},
+      period: 60,
+      stat: "Sum",
+    });
     expect(alarm("boardroom-prod", "boardroom-service-database-down-alarm")).toMatchObject({
       period: 60,
       evaluationPeriods: 1,
