@@ -26,13 +26,14 @@ function shortValue(v: unknown, max = 120): string {
   return `${text.slice(0, max - 24)}… (${text.length} chars, sha256:${digest})`;
 }
 
-function get(obj: Record<string, unknown> | undefined, path: string): unknown {
-  let v: unknown = obj;
-  for (const part of path.split(".")) {
-    if (v === null || typeof v !== "object") return undefined;
-    v = (v as Record<string, unknown>)[part];
-  }
-  return v;
+/** The changed leaves with their values (inside JSON-valued inputs too), at most `max`, then a count of the rest. */
+function valueLines(c: ResourceChange, indent: string, width: number, max = 20): string[] {
+  const values = c.values ?? [];
+  const lines = values
+    .slice(0, max)
+    .map((v) => `${indent}${v.path}: ${shortValue(v.before, width)} => ${shortValue(v.after, width)}`);
+  if (values.length > max) lines.push(`${indent}… and ${values.length - max} more changed values`);
+  return lines;
 }
 
 function changeLine(c: ResourceChange): string {
@@ -57,9 +58,7 @@ export function renderText(diffs: readonly StackDiff[]): string {
     lines.push("", `== ${d.stack}`);
     for (const c of changes) {
       lines.push(`  ${changeLine(c)}`);
-      for (const p of c.properties.slice(0, 20)) {
-        lines.push(`      ${p}: ${shortValue(get(c.before, p))} => ${shortValue(get(c.after, p))}`);
-      }
+      lines.push(...valueLines(c, "      ", 120));
       for (const danger of c.dangers) lines.push(`      !! ${danger}`);
     }
   }
@@ -73,10 +72,7 @@ function stackSection(d: StackDiff, detail: boolean): string {
   if (!changes.length) return `${head}\n\nNo changes.`;
   const rows = changes.map((c) => {
     const lines = [`${changeLine(c)}`];
-    if (detail) {
-      for (const p of c.properties.slice(0, 20))
-        lines.push(`    ${p}: ${shortValue(get(c.before, p), 200)} => ${shortValue(get(c.after, p), 200)}`);
-    }
+    if (detail) lines.push(...valueLines(c, "    ", 200));
     for (const danger of c.dangers) lines.push(`    !! ${danger}`);
     return lines.join("\n");
   });
@@ -107,7 +103,7 @@ export function renderMarkdown(diffs: readonly StackDiff[], options: { limit?: n
   if (dangers.length) {
     summary.push(
       "",
-      "**Needs a second reviewer** (deletes, replacements of stateful resources, shortened retention, replication removed or stopped):",
+      "**Needs a second reviewer** (deletes, replacements of stateful resources, shortened retention, lowered floors, raised deletion caps, dry run off, replication removed or stopped):",
       "",
     );
     let used = summary.join("\n").length;

@@ -1,6 +1,7 @@
 // The plan diff names exactly what changed, flags what needs a second reviewer, and its Markdown always fits a comment.
 import { diffPlans } from "../../scripts/plan/diff";
 import { COMMENT_MARKER, renderMarkdown, renderText } from "../../scripts/plan/markdown";
+import { reviewFlags } from "../../scripts/plan/review-rules";
 
 const res = (type: string, name: string, inputs: Record<string, unknown>) => ({
   type,
@@ -71,6 +72,33 @@ describe("diffPlans", () => {
     };
     const dangers = diffPlans(before, after).changes.flatMap((c) => c.dangers);
     expect(dangers).toEqual(["retentionInDays shortened from 365 to 30", "forceDestroy turned on"]);
+  });
+});
+
+describe("reviewFlags: what lets data go sooner, wherever it lives", () => {
+  const jc = "environment.variables.JOB_CONFIG";
+  it.each([
+    [`${jc}.keepLastFloor`, 3, 1, "lowered from 3 to 1"],
+    [`${jc}.expiry.maxMarksPerRun`, 20, 50, "raised from 20 to 50"],
+    [`${jc}.freshnessHours`, 48, 96, "raised from 48 to 96"],
+    [`${jc}.retention.keepWithinDaily`, "1m", "7d", "shortened from 1m to 7d"],
+    [`${jc}.retention.keepLast`, 7, undefined, "lowered from 7 to unset"],
+    ["rules[dumps-daily].expiration.days", 30, 7, "shortened from 30 to 7"],
+  ])("flags %s %j => %j", (path, before, after, text) => {
+    expect(reviewFlags([{ path, before, after }])).toEqual([`${path} ${text}`]);
+  });
+  it.each([
+    [`${jc}.keepLastFloor`, 3, 5],
+    [`${jc}.expiry.maxMarksPerRun`, 20, 10],
+    [`${jc}.retention.keepWithinDaily`, "7d", "1m"],
+    [`${jc}.retentionDays`, 14, 30],
+  ])("does not flag %s %j => %j (keeps more)", (path, before, after) => {
+    expect(reviewFlags([{ path, before, after }])).toEqual([]);
+  });
+  it("flags dry run turned off", () => {
+    expect(reviewFlags([{ path: `${jc}.expiry.dryRun`, before: true, after: false }])).toEqual([
+      `${jc}.expiry.dryRun: dry run turned off (true => false)`,
+    ]);
   });
 });
 
