@@ -7,6 +7,13 @@ const severity = z.enum(["critical", "warning", "info"]);
 
 /** HH:MM, 24-hour clock, local to the window's timezone. */
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a 24-hour time HH:MM, e.g. 02:00");
+/** An end may also be 24:00, the end of the day. */
+const endClock = z
+  .string()
+  .regex(
+    /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/,
+    "must be a 24-hour time HH:MM (e.g. 04:00), or 24:00 for midnight",
+  );
 
 /** Day-of-week field as EventBridge cron writes it: SUN..SAT, `SUN#1` (first Sunday), `SUNL` (last Sunday). */
 const dayOfWeek = z
@@ -22,17 +29,25 @@ export const maintenanceWindow = z
     name: z.string().regex(/^[a-z][a-z0-9-]{0,20}$/, "must be a short lowercase id such as weekly"),
     day: dayOfWeek,
     start: clock,
-    end: clock,
+    /** At or before `start`, the window ends on the next day (SAT 23:00-01:00 closes Sunday 01:00). */
+    end: endClock,
     timezone: timezone.optional(),
   })
   .strict()
   .superRefine((w, ctx) => {
     const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3));
-    if (minutes(w.end) <= minutes(w.start)) {
+    const end = minutes(w.end);
+    if (end === minutes(w.start)) {
       ctx.addIssue({
         code: "custom",
         path: ["end"],
-        message: `must be after start (${w.start}); windows that cross midnight are not supported, split them`,
+        message: `must differ from start (${w.start}); an end before the start ends on the next day`,
+      });
+    } else if (end < minutes(w.start) && !/^(SUN|MON|TUE|WED|THU|FRI|SAT)$/.test(w.day)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["end"],
+        message: `${w.start}-${w.end} crosses midnight, which only a plain day (SUN..SAT) can: the day after ${w.day} is no EventBridge cron day; end it by 24:00`,
       });
     }
   });

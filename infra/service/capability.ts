@@ -2,6 +2,7 @@
 // health checks need them, a summary line per maintenance window, and the paging alarms on the dashboard.
 import { capability } from "../capability";
 import { ROUTE53_REGION } from "./health-checks";
+import { crossesMidnight } from "./maintenance-windows";
 import { ServiceMonitoring } from "./service-monitoring";
 
 export const service = capability({
@@ -25,7 +26,7 @@ export const service = capability({
       warnings: [],
       notes: config.maintenanceWindows.map(
         (w) =>
-          `maintenance window ${w.name}: ${w.day} ${w.start}-${w.end} ${w.timezone ?? shared.timezone} (service alarms muted)`,
+          `maintenance window ${w.name}: ${w.day} ${w.start}-${w.end}${crossesMidnight(w) ? " (ends the next day)" : ""} ${w.timezone ?? shared.timezone} (service alarms muted)`,
       ),
       dashboard: { alarmArns: monitoring.pagingAlarmArns },
     };
