@@ -95,6 +95,13 @@ export const STATEFUL: ReadonlySet<string> = new Set([
   "random:index/randomId:RandomId",
 ]);
 
+/**
+ * The inputs a reviewer reads on a resource that is new: when it runs, what it alarms on, how long it keeps data and
+ * what limits its deletions (the rest of a create is names and wiring).
+ */
+const MATTERS =
+  /(^|\.)(scheduleExpression|scheduleExpressionTimezone|threshold|comparisonOperator|period|evaluationPeriods|datapointsToAlarm|metricName|extendedStatistic|statistic|expression|pattern|retentionInDays|days|years|noncurrentDays|messageRetentionSeconds|deletionWindowInDays|(hot)?[rR]etentionDays(\.\w+)?|expirationDays|keepLast(Floor)?|keepWithin\w*|freshness\w*|maxDeletesPerRun|maxMarksPerRun|dryRun|rpoHours|warningDays|criticalDays|requestInterval|failureThreshold|timeout|memorySize)$/;
+
 const key = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
 
 /** Fields that name an array element, so `rules[dumps-daily]` stays the same rule when the array is reordered. */
@@ -202,6 +209,7 @@ export function diffPlans(before: PlanLike | undefined, after: PlanLike): StackD
         name: r.name,
         properties: [],
         replaceBecause: [],
+        values: changedLeaves({}, r.inputs).filter((l) => MATTERS.test(l.path)),
         after: r.inputs,
         dangers: [],
       });

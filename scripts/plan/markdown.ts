@@ -26,12 +26,19 @@ function shortValue(v: unknown, max = 120): string {
   return `${text.slice(0, max - 24)}… (${text.length} chars, sha256:${digest})`;
 }
 
-/** The changed leaves with their values (inside JSON-valued inputs too), at most `max`, then a count of the rest. */
+/**
+ * The changed leaves with their values (inside JSON-valued inputs too), at most `max`, then a count of the rest; for a
+ * create, the inputs that matter (schedules, thresholds, retention) with their values.
+ */
 function valueLines(c: ResourceChange, indent: string, width: number, max = 20): string[] {
   const values = c.values ?? [];
   const lines = values
     .slice(0, max)
-    .map((v) => `${indent}${v.path}: ${shortValue(v.before, width)} => ${shortValue(v.after, width)}`);
+    .map((v) =>
+      c.kind === "create"
+        ? `${indent}${v.path} = ${shortValue(v.after, width)}`
+        : `${indent}${v.path}: ${shortValue(v.before, width)} => ${shortValue(v.after, width)}`,
+    );
   if (values.length > max) lines.push(`${indent}… and ${values.length - max} more changed values`);
   return lines;
 }
@@ -43,15 +50,22 @@ function changeLine(c: ResourceChange): string {
   return `${sym} ${c.type} ${c.name}${props}${why}`;
 }
 
-/** Preview-like text for the terminal: summary first, then each stack's changes. */
+const changed = (diffs: readonly StackDiff[]) => diffs.filter((d) => visible(d).length > 0);
+const unchangedLine = (diffs: readonly StackDiff[]) => {
+  const same = diffs.filter((d) => visible(d).length === 0).map((d) => d.stack);
+  return same.length ? [`No changes: ${same.join(", ")}.`] : [];
+};
+
+/** Preview-like text for the terminal: summary first (one line for the unchanged stacks), then each stack's changes. */
 export function renderText(diffs: readonly StackDiff[]): string {
   const lines: string[] = ["Plan diff (offline):"];
-  for (const d of diffs) {
+  for (const d of changed(diffs)) {
     const n = counts(d);
     lines.push(
       `  ${d.stack}: ${n.create} to create, ${n.update} to update, ${n.replace} to replace, ${n.delete} to delete`,
     );
   }
+  lines.push(...unchangedLine(diffs).map((l) => `  ${l}`));
   for (const d of diffs) {
     const changes = visible(d);
     if (!changes.length) continue;
@@ -92,10 +106,11 @@ export function renderMarkdown(diffs: readonly StackDiff[], options: { limit?: n
     "",
     "| stack | create | update | replace | delete |",
     "|---|---:|---:|---:|---:|",
-    ...diffs.map((d) => {
+    ...changed(diffs).map((d) => {
       const n = counts(d);
       return `| ${d.stack} | ${n.create} | ${n.update} | ${n.replace} | ${n.delete} |`;
     }),
+    ...(unchangedLine(diffs).length ? ["", ...unchangedLine(diffs)] : []),
   ];
   const dangers = diffs.flatMap((d) =>
     visible(d).flatMap((c) => c.dangers.map((x) => `- **${d.stack}** \`${c.name}\`: ${x}`)),
@@ -120,7 +135,8 @@ export function renderMarkdown(diffs: readonly StackDiff[], options: { limit?: n
   }
   const head = summary.join("\n");
   for (const detail of [true, false]) {
-    const sections = diffs.map((d) => stackSection(d, detail));
+    const shown = changed(diffs);
+    const sections = shown.map((d) => stackSection(d, detail));
     const whole = [head, "", ...sections].join("\n\n");
     if (whole.length <= limit) return whole;
     if (!detail) {
@@ -129,7 +145,7 @@ export function renderMarkdown(diffs: readonly StackDiff[], options: { limit?: n
       const elided: string[] = [];
       while (kept.length && [head, ...kept, elidedNote(elided)].join("\n\n").length > limit) {
         kept.pop();
-        elided.unshift(diffs[kept.length]!.stack);
+        elided.unshift(shown[kept.length]!.stack);
       }
       return [head, ...kept, elidedNote(elided)].join("\n\n").slice(0, limit);
     }
