@@ -107,6 +107,9 @@ export const requestLog = z
   .strict();
 export type RequestLogConfig = z.infer<typeof requestLog>;
 
+/** Linux filesystem types the CloudWatch agent's disk plugin reports (`df -T`). */
+const LINUX_FSTYPES = ["ext2", "ext3", "ext4", "xfs", "btrfs", "zfs", "f2fs"] as const;
+
 export const monitoringSection = z
   .object({
     healthChecks: z.array(healthCheck).default([]),
@@ -165,10 +168,24 @@ export const monitoringSection = z
             instanceId: z
               .string()
               .regex(/^i-[0-9a-f]{8,17}$/, "must be an EC2 instance id such as i-0abc12345def67890"),
-            /** The agent's dimensions for the root filesystem. */
-            path: z.string().default("/"),
-            device: z.string().default("nvme0n1p1"),
-            fstype: z.string().default("ext4"),
+            /** The agent's dimensions for the watched filesystem (its `path`, `device` and `fstype`). */
+            path: z
+              .string()
+              .regex(/^\/[\w\-./]*$/, "must be an absolute mount point such as /")
+              .default("/"),
+            /**
+             * Required with disk thresholds, no default: the agent publishes the device as `df` shows it without /dev/
+             * (nvme0n1p1 on Nitro, xvda1 on Xen), and an alarm whose dimensions match no metric never fires.
+             */
+            device: z
+              .string()
+              .regex(
+                /^[a-z][a-z0-9_-]{0,63}$/,
+                "must be the device name as `df -T` shows it, without /dev/ (e.g. nvme0n1p1, xvda1)",
+              )
+              .optional(),
+            /** Required with disk thresholds: the filesystem type `df -T` shows (Amazon Linux: xfs, Ubuntu: ext4). */
+            fstype: z.enum(LINUX_FSTYPES).optional(),
             /** procstat patterns of processes that must be running (e.g. redis-server in Docker Compose). */
             processes: z.array(z.string().min(1)).default([]),
           })
@@ -264,6 +281,16 @@ export const monitoringSection = z
         path: ["hosts"],
         message: "disk and memory thresholds need hosts (CloudWatch agent) or an RDS database",
       });
+    }
+    if (t.diskUsedPercent.length) {
+      for (const [i, h] of m.hosts.entries())
+        for (const key of ["device", "fstype"] as const)
+          if (!h[key])
+            ctx.addIssue({
+              code: "custom",
+              path: ["hosts", i, key],
+              message: `required for the disk alarm (thresholds.diskUsedPercent): the CloudWatch agent's ${key} of ${h.path} on ${h.instanceId}, as \`df -T ${h.path}\` shows it (${key === "device" ? "nvme0n1p1 or xvda1, without /dev/" : "xfs on Amazon Linux, ext4 on Ubuntu"}); a value that matches no metric leaves the alarm silent forever`,
+            });
     }
     const names = new Set<string>();
     for (const [i, w] of m.maintenanceWindows.entries()) {
