@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ConfigError } from "../../infra/config";
+import { estimateCost } from "../cost/estimate";
 import { diffPlans, type StackDiff } from "../plan/diff";
 import { renderMarkdown, renderText } from "../plan/markdown";
 import { type Plan, planText, recordStack } from "./record-stack";
@@ -106,7 +107,11 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     if (options.check) {
       if (!existsSync(file) || readFileSync(file, "utf8") !== text) stale.push(stack);
     } else if (options.diff) {
-      diffs.push(diffPlans(committedPlan(planDir, stack, options.base), recorded.plan));
+      const before = committedPlan(planDir, stack, options.base);
+      diffs.push({
+        ...diffPlans(before, recorded.plan),
+        cost: { before: before ? estimateCost(before).usd : 0, after: estimateCost(recorded.plan).usd },
+      });
     } else {
       mkdirSync(planDir, { recursive: true });
       writeFileSync(file, text);

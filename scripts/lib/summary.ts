@@ -1,6 +1,8 @@
-// The short per-stack summary the plan prints: resources by type, schedules with their next local run, alarms by severity.
+// The short per-stack summary the plan prints: resources by type, schedules with their next local run, alarms by
+// severity, the estimated monthly cost and its assumptions.
 import { DateTime } from "luxon";
 import { nextRuns } from "../../infra/core/schedule";
+import { costSummary, estimateCost } from "../cost/estimate";
 import type { PlannedResource } from "./record-stack";
 
 export interface SummaryInput {
@@ -68,6 +70,7 @@ export function summarize(input: SummaryInput, now: Date = new Date()): string {
     );
   }
 
+  lines.push(...costSummary(estimateCost(input.plan)));
   for (const n of input.outputs.notes) lines.push(n);
   for (const w of input.outputs.warnings) lines.push(`WARNING: ${w}`);
   if (input.missingSecrets.length) {

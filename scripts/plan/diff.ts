@@ -39,6 +39,8 @@ export interface ResourceChange {
 export interface StackDiff {
   readonly stack: string;
   readonly changes: ResourceChange[];
+  /** Estimated monthly cost in USD before (0 for a new stack) and after (scripts/cost/estimate.ts). */
+  readonly cost?: { readonly before: number; readonly after: number };
 }
 
 /**

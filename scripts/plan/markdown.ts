@@ -1,5 +1,6 @@
 // Renders plan diffs for a terminal and for a PR comment that always fits GitHub's 65,536-character limit.
 import { createHash } from "node:crypto";
+import { usd } from "../cost/estimate";
 import type { ChangeKind, ResourceChange, StackDiff } from "./diff";
 
 const SYMBOL: Record<Exclude<ChangeKind, "same">, string> = {
@@ -50,6 +51,14 @@ function changeLine(c: ResourceChange): string {
   return `${sym} ${c.type} ${c.name}${props}${why}`;
 }
 
+/** `$20.10 -> $21.30 (+$1.20)` for a stack whose estimate moved, `$20.10` when it did not. */
+export function costChange(d: StackDiff): string {
+  if (!d.cost) return "";
+  const delta = d.cost.after - d.cost.before;
+  if (Math.abs(delta) < 0.005) return usd(d.cost.after);
+  return `${usd(d.cost.before)} -> ${usd(d.cost.after)} (${delta > 0 ? "+" : "-"}${usd(Math.abs(delta))})`;
+}
+
 const changed = (diffs: readonly StackDiff[]) => diffs.filter((d) => visible(d).length > 0);
 const unchangedLine = (diffs: readonly StackDiff[]) => {
   const same = diffs.filter((d) => visible(d).length === 0).map((d) => d.stack);
@@ -62,7 +71,7 @@ export function renderText(diffs: readonly StackDiff[]): string {
   for (const d of changed(diffs)) {
     const n = counts(d);
     lines.push(
-      `  ${d.stack}: ${n.create} to create, ${n.update} to update, ${n.replace} to replace, ${n.delete} to delete`,
+      `  ${d.stack}: ${n.create} to create, ${n.update} to update, ${n.replace} to replace, ${n.delete} to delete${d.cost ? `; estimated monthly cost ${costChange(d)}` : ""}`,
     );
   }
   lines.push(...unchangedLine(diffs).map((l) => `  ${l}`));
@@ -104,13 +113,19 @@ export function renderMarkdown(diffs: readonly StackDiff[], options: { limit?: n
     COMMENT_MARKER,
     "## Offline plan diff",
     "",
-    "| stack | create | update | replace | delete |",
-    "|---|---:|---:|---:|---:|",
+    "| stack | create | update | replace | delete | est. monthly cost |",
+    "|---|---:|---:|---:|---:|---:|",
     ...changed(diffs).map((d) => {
       const n = counts(d);
-      return `| ${d.stack} | ${n.create} | ${n.update} | ${n.replace} | ${n.delete} |`;
+      return `| ${d.stack} | ${n.create} | ${n.update} | ${n.replace} | ${n.delete} | ${costChange(d)} |`;
     }),
     ...(unchangedLine(diffs).length ? ["", ...unchangedLine(diffs)] : []),
+    ...(diffs.some((d) => d.cost)
+      ? [
+          "",
+          "_Monthly cost: estimated from the plan and the price table `scripts/cost/prices.json` (region, unit price, source, date read); the assumptions behind each quantity are printed by `npm run plan`._",
+        ]
+      : []),
   ];
   const dangers = diffs.flatMap((d) =>
     visible(d).flatMap((c) => c.dangers.map((x) => `- **${d.stack}** \`${c.name}\`: ${x}`)),
