@@ -108,8 +108,19 @@ interface PlanInput {
 
 const MONTH_DAYS = 365.25 / 12;
 
+const runsCache = new Map<string, number>();
+
 /** Runs per average month of a schedule expression in its timezone (a year of runs from 2030-01-01, over 12). */
 export function runsPerMonth(expression: string, timezone = "UTC"): number {
+  const key = `${expression} ${timezone}`;
+  const hit = runsCache.get(key);
+  if (hit !== undefined) return hit;
+  const runs = countRuns(expression, timezone);
+  runsCache.set(key, runs);
+  return runs;
+}
+
+function countRuns(expression: string, timezone: string): number {
   const parsed = parseScheduleExpression(expression);
   if (parsed.kind === "rate") return (MONTH_DAYS * 86_400) / parsed.seconds;
   if (parsed.kind === "at") return 0;
