@@ -136,6 +136,8 @@ export const dumpEntry = z
     tiers: z.partialRecord(z.enum(DUMP_TIERS), dumpTier),
     /** Lambda: timeout of one dump in seconds (max 900). Fargate: the task's size. */
     timeoutSeconds: z.int().min(60).max(900).default(900),
+    /** Compressed size of one dump, for the plan's monthly cost estimate only (1 GiB when not given). */
+    estimatedSizeGiB: z.number().positive().max(5120).optional(),
     memoryMb: z.int().min(512).max(10_240).default(1024),
     fargate: z
       .object({

@@ -72,6 +72,10 @@ export function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType): strin
     case "invalid_value":
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
     case "invalid_union": {
+      // A discriminated union (`database.kind`) names its allowed discriminator values.
+      const options = (issue as { options?: unknown[] }).options;
+      if (Array.isArray(options) && options.length)
+        return `must be one of ${options.map((v) => JSON.stringify(v)).join(", ")}`;
       // A union of literals (Route 53's 10 or 30 seconds) says which values it takes, not zod's "Invalid input".
       const values = issue.errors.flatMap((branch) =>
         branch.length === 1 && branch[0]!.code === "invalid_value" && branch[0]!.path.length === 0

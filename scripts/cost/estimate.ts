@@ -67,7 +67,7 @@ export const ASSUMPTIONS = {
 
 export function assumptionLines(a = ASSUMPTIONS): string[] {
   return [
-    `each dump is ${a.dumpSizeGiB} GiB compressed; dumps of tiers kept 365 days or more move to Glacier Instant Retrieval after 90 days`,
+    `each dump is ${a.dumpSizeGiB} GiB compressed unless its database's dump.estimatedSizeGiB says otherwise; dumps of tiers kept 365 days or more move to Glacier Instant Retrieval after 90 days`,
     `each job log group ingests ${a.jobLogGiBPerMonth} GiB a month; each exported or streamed log group ${a.exportedLogGiBPerDay} GiB a day, archived in S3 Standard until it expires`,
     `a Lambda run takes ${a.lambdaRunSeconds} s (capped at its timeout), a Fargate dump ${a.fargateRunMinutes} minutes; runs are the schedules' own, over an average month`,
     `${a.kmsRequestsPerRun} KMS requests and one Secrets Manager call per dump run; ${a.alarmNotificationsPerMonth} alarm notifications a month`,
@@ -130,8 +130,24 @@ function countRuns(expression: string, timezone: string): number {
   return runs / 12;
 }
 
+/** Sizes the stack's config gives (`dump.estimatedSizeGiB` per database), over the assumed defaults. */
+export interface CostSizes {
+  readonly dumpGiB?: Readonly<Record<string, number>>;
+}
+
+export function sizesFromConfig(cfg: {
+  readonly backups?: {
+    readonly databases: readonly { name: string; dump?: { estimatedSizeGiB?: number } }[];
+  };
+}): CostSizes {
+  const dumpGiB: Record<string, number> = {};
+  for (const d of cfg.backups?.databases ?? [])
+    if (d.dump?.estimatedSizeGiB !== undefined) dumpGiB[d.name] = d.dump.estimatedSizeGiB;
+  return { dumpGiB };
+}
+
 /** Pure: prices one plan. */
-export function estimateCost(plan: PlanInput, a = ASSUMPTIONS): CostEstimate {
+export function estimateCost(plan: PlanInput, sizes: CostSizes = {}, a = ASSUMPTIONS): CostEstimate {
   const lines: CostLine[] = [];
   const fallback = new Set<string>();
   const unpriced = new Set<string>();
@@ -247,7 +263,7 @@ export function estimateCost(plan: PlanInput, a = ASSUMPTIONS): CostEstimate {
         break;
       }
       case "aws:s3/bucket:Bucket":
-        bucketCost(plan, r, a, add);
+        bucketCost(plan, r, (db) => sizes.dumpGiB?.[db] ?? a.dumpSizeGiB, a, add);
         break;
       case "aws:ecr/repository:Repository":
         add(r, "ECR", "storage", a.imageGiB);
@@ -278,6 +294,7 @@ export function estimateCost(plan: PlanInput, a = ASSUMPTIONS): CostEstimate {
 function bucketCost(
   plan: PlanInput,
   bucket: PlanResource,
+  dumpGiB: (database: string) => number,
   a: typeof ASSUMPTIONS,
   add: (r: PlanResource, service: string, item: string, quantity: number) => void,
 ): void {
@@ -306,7 +323,7 @@ function bucketCost(
             String(sched.inputs.scheduleExpression),
             String(sched.inputs.scheduleExpressionTimezone ?? "UTC"),
           );
-          const kept = ((perMonth * days) / MONTH_DAYS) * a.dumpSizeGiB;
+          const kept = ((perMonth * days) / MONTH_DAYS) * dumpGiB(db.database);
           const hot = days >= 365 ? (kept * 90) / days : kept;
           add(bucket, "S3", "standard", hot);
           add(bucket, "S3", "glacier-instant-retrieval", kept - hot);

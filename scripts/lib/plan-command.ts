@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ConfigError } from "../../infra/config";
-import { estimateCost } from "../cost/estimate";
+import { estimateCost, sizesFromConfig } from "../cost/estimate";
 import { diffPlans, type StackDiff } from "../plan/diff";
 import { renderMarkdown, renderText } from "../plan/markdown";
 import { type Plan, planText, recordStack } from "./record-stack";
@@ -110,7 +110,11 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
       const before = committedPlan(planDir, stack, options.base);
       diffs.push({
         ...diffPlans(before, recorded.plan),
-        cost: { before: before ? estimateCost(before).usd : 0, after: estimateCost(recorded.plan).usd },
+        // Both sides priced with this branch's sizes, so the change shows what the plan changes.
+        cost: {
+          before: before ? estimateCost(before, sizesFromConfig(recorded.config)).usd : 0,
+          after: estimateCost(recorded.plan, sizesFromConfig(recorded.config)).usd,
+        },
       });
     } else {
       mkdirSync(planDir, { recursive: true });

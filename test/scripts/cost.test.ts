@@ -77,6 +77,48 @@ describe("monthly cost estimate", () => {
     ).toBe(true);
   });
 
+  it("stores a stack's dumps by class from the tiers' schedules and retention, at the size config gives", () => {
+    const plan = {
+      stack: "dumps",
+      resources: [
+        res("aws:s3/bucket:Bucket", "dumps", { bucket: "d-dumps" }),
+        res("aws:scheduler/schedule:Schedule", "x-dumps-shop-daily", {
+          scheduleExpression: "cron(0 3 * * ? *)",
+          target: { arn: "arn:x" },
+        }),
+        res("aws:scheduler/schedule:Schedule", "x-dumps-shop-yearly", {
+          scheduleExpression: "cron(0 4 1 1 ? *)",
+          target: { arn: "arn:x" },
+        }),
+        res("aws:lambda/function:Function", "verify", {
+          name: "x-dump-verify",
+          environment: {
+            variables: {
+              JOB_CONFIG: JSON.stringify({
+                buckets: ["d-dumps"],
+                databases: [{ database: "shop", retentionDays: { daily: 30, yearly: 2557 } }],
+              }),
+            },
+          },
+        }),
+      ],
+    };
+    const storage = (sizes = {}) =>
+      estimateCost(plan, sizes)
+        .lines.filter((l) => l.service === "S3")
+        .map((l) => [l.item, Number(l.quantity.toFixed(6))]);
+    const month = 365.25 / 12;
+    // daily: 365/12 runs a month kept 30 days; yearly: 1/12 a month kept 2557 days, 90 of them in Standard.
+    const daily = ((365 / 12) * 30) / month;
+    const yearly = ((1 / 12) * 2557) / month;
+    expect(storage()).toEqual([
+      ["standard", Number(daily.toFixed(6))],
+      ["standard", Number(((yearly * 90) / 2557).toFixed(6))],
+      ["glacier-instant-retrieval", Number((yearly - (yearly * 90) / 2557).toFixed(6))],
+    ]);
+    expect(storage({ dumpGiB: { shop: 20 } })[0]).toEqual(["standard", Number((daily * 20).toFixed(6))]);
+  });
+
   it("counts a cron's runs in its timezone over an average month", () => {
     // 02:00 does not exist on 2030-03-31 in Berlin (spring forward): Scheduler skips it, 364 runs that year.
     expect(runsPerMonth("cron(0 2 * * ? *)", "Europe/Berlin")).toBeCloseTo(364 / 12, 6);

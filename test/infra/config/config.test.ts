@@ -495,6 +495,14 @@ describe("errors that say why and what to do", () => {
       'maintenance:backups.databases[0].dump.connection: unknown key "password": never put a password in a stack file; store it in Secrets Manager and set passwordSecretArn to the secret\'s ARN',
     ],
     [
+      {
+        monitoring: {
+          database: { kind: "postgres", instanceId: "i-0123456789abcdef0", processPattern: "postgres" },
+        },
+      },
+      'maintenance:monitoring.database.kind: must be one of "rds-instance", "aurora-cluster", "self-hosted"',
+    ],
+    [
       { certificates: { endpoints: [{ host: "x.example", warningDays: 5 }] } },
       "maintenance:certificates.endpoints[0].warningDays: warningDays 5 is below criticalDays 7 for x.example: the warning must come before the critical alarm",
     ],
