@@ -46,6 +46,10 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
   "aws:ecr/repositoryPolicy:RepositoryPolicy": "policies are free",
   "aws:ecs/cluster:Cluster": "a Fargate cluster is free (tasks are priced on their task definition)",
   "aws:scheduler/scheduleGroup:ScheduleGroup": "schedule groups are free",
+  "aws:lambda/permission:Permission": "permissions are free",
+  "aws:secretsmanager/secretPolicy:SecretPolicy": "policies are free",
+  "aws:secretsmanager/secretRotation:SecretRotation":
+    "rotation is free (its function's runs are Lambda's, a few a quarter; its API calls negligible)",
   "aws:ssm/parameter:Parameter": "standard parameters are free",
   "docker:index/image:Image": "built on the deploying machine; its storage is priced on the ECR repository",
   "random:index/randomId:RandomId": "not an AWS resource",
@@ -71,7 +75,7 @@ export function assumptionLines(a = ASSUMPTIONS): string[] {
     `each job log group ingests ${a.jobLogGiBPerMonth} GiB a month; each exported or streamed log group ${a.exportedLogGiBPerDay} GiB a day, archived in S3 Standard until it expires`,
     `a Lambda run takes ${a.lambdaRunSeconds} s (capped at its timeout), a Fargate dump ${a.fargateRunMinutes} minutes; runs are the schedules' own, over an average month`,
     `${a.kmsRequestsPerRun} KMS requests and one Secrets Manager call per dump run; ${a.alarmNotificationsPerMonth} alarm notifications a month`,
-    `the dump image is ${a.imageGiB} GiB in ECR; queues stay empty (DLQs)`,
+    `the dump image is ${a.imageGiB} GiB in ECR; queues stay empty (DLQs); a replicated dumps bucket's DR copy stores the same dumps, each new dump crossing regions once`,
     "KMS keys are in their first year (each automatic rotation adds $1.00 a month per key)",
     "account-wide free tiers are not applied; health checks target non-AWS endpoints; a region without a price row is priced at us-east-1",
   ];
@@ -265,6 +269,17 @@ export function estimateCost(plan: PlanInput, sizes: CostSizes = {}, a = ASSUMPT
       case "aws:s3/bucket:Bucket":
         bucketCost(plan, r, (db) => sizes.dumpGiB?.[db] ?? a.dumpSizeGiB, a, add);
         break;
+      case "aws:s3/bucketReplicationConfig:BucketReplicationConfig": {
+        // The DR copy of the bucket's dumps: the same storage by class, and each new dump crosses regions once.
+        const d = dumpStorage(plan, String(i.bucket), (db) => sizes.dumpGiB?.[db] ?? a.dumpSizeGiB);
+        add(r, "S3", "standard", d.standard);
+        add(r, "S3", "glacier-instant-retrieval", d.glacier);
+        add(r, "S3", "replication-transfer", d.newPerMonth);
+        break;
+      }
+      case "aws:secretsmanager/secret:Secret":
+        add(r, "Secrets Manager", "secret", 1);
+        break;
       case "aws:ecr/repository:Repository":
         add(r, "ECR", "storage", a.imageGiB);
         break;
@@ -309,26 +324,11 @@ function bucketCost(
       bucket?: string;
       logGroups?: string[];
     };
-    // Dumps: the verification job names every dump bucket; the first holds the tiers without Object Lock.
+    // Dumps: the verification job names every dump bucket; all tiers are priced in the first (same price per GB).
     if (cfg.buckets?.[0] === name && cfg.databases) {
-      for (const db of cfg.databases) {
-        for (const [tier, days] of Object.entries(db.retentionDays ?? {})) {
-          const sched = plan.resources.find(
-            (s) =>
-              s.type === "aws:scheduler/schedule:Schedule" &&
-              s.name.endsWith(`-dumps-${db.database}-${tier}`),
-          );
-          if (!sched) continue;
-          const perMonth = runsPerMonth(
-            String(sched.inputs.scheduleExpression),
-            String(sched.inputs.scheduleExpressionTimezone ?? "UTC"),
-          );
-          const kept = ((perMonth * days) / MONTH_DAYS) * dumpGiB(db.database);
-          const hot = days >= 365 ? (kept * 90) / days : kept;
-          add(bucket, "S3", "standard", hot);
-          add(bucket, "S3", "glacier-instant-retrieval", kept - hot);
-        }
-      }
+      const d = dumpStorage(plan, name, dumpGiB);
+      add(bucket, "S3", "standard", d.standard);
+      add(bucket, "S3", "glacier-instant-retrieval", d.glacier);
     }
     // Log archive: each exported group's days until the archive's expiration (or a year when none).
     if (cfg.bucket === name && cfg.logGroups) {
@@ -344,6 +344,46 @@ function bucketCost(
       add(bucket, "S3", "standard", cfg.logGroups.length * a.exportedLogGiBPerDay * days);
     }
   }
+}
+
+/** Dumps kept in a dumps bucket, by class, and the GiB of new dumps a month: from the verify job's retention per tier
+ * and the tier schedules. */
+function dumpStorage(
+  plan: PlanInput,
+  name: string,
+  dumpGiB: (database: string) => number,
+): { standard: number; glacier: number; newPerMonth: number } {
+  const out = { standard: 0, glacier: 0, newPerMonth: 0 };
+  for (const fn of plan.resources.filter((r) => r.type === "aws:lambda/function:Function")) {
+    const raw = (fn.inputs.environment as { variables?: { JOB_CONFIG?: string } } | undefined)?.variables
+      ?.JOB_CONFIG;
+    const cfg = raw
+      ? (JSON.parse(raw) as {
+          buckets?: string[];
+          databases?: { database: string; retentionDays?: Record<string, number> }[];
+        })
+      : {};
+    if (cfg.buckets?.[0] !== name) continue;
+    for (const db of cfg.databases ?? []) {
+      for (const [tier, days] of Object.entries(db.retentionDays ?? {})) {
+        const sched = plan.resources.find(
+          (s) =>
+            s.type === "aws:scheduler/schedule:Schedule" && s.name.endsWith(`-dumps-${db.database}-${tier}`),
+        );
+        if (!sched) continue;
+        const perMonth = runsPerMonth(
+          String(sched.inputs.scheduleExpression),
+          String(sched.inputs.scheduleExpressionTimezone ?? "UTC"),
+        );
+        const kept = ((perMonth * days) / MONTH_DAYS) * dumpGiB(db.database);
+        const hot = days >= 365 ? (kept * 90) / days : kept;
+        out.standard += hot;
+        out.glacier += kept - hot;
+        out.newPerMonth += perMonth * dumpGiB(db.database);
+      }
+    }
+  }
+  return out;
 }
 
 /** `$12.34` */
