@@ -47,6 +47,11 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
   "aws:ecs/cluster:Cluster": "a Fargate cluster is free (tasks are priced on their task definition)",
   "aws:scheduler/scheduleGroup:ScheduleGroup": "schedule groups are free",
   "aws:lambda/permission:Permission": "permissions are free",
+  "aws:iam/instanceProfile:InstanceProfile": "IAM is free",
+  "aws:ssm/maintenanceWindow:MaintenanceWindow": "Systems Manager maintenance windows are free",
+  "aws:ssm/maintenanceWindowTarget:MaintenanceWindowTarget": "Systems Manager maintenance windows are free",
+  "aws:ssm/maintenanceWindowTask:MaintenanceWindowTask":
+    "Run Command on EC2 instances is free (the host does the work; its output logs are priced on the log group)",
   "aws:secretsmanager/secretPolicy:SecretPolicy": "policies are free",
   "aws:secretsmanager/secretRotation:SecretRotation":
     "rotation is free (its function's runs are Lambda's, a few a quarter; its API calls negligible)",
