@@ -3,7 +3,7 @@ import { z } from "zod";
 import { parseDuration } from "../../lambdas/backup/retention";
 import { arn, scheduleExpression, scheduleEntry, timezone } from "./rules";
 import { checkFargateSize, OBJECT_LOCK_MAX_DAYS } from "../core/aws-limits";
-import { maxIntervalSeconds } from "../core/schedule";
+import { dstGapWarnings, maxIntervalSeconds } from "../core/schedule";
 
 /**
  * Problems with a database's dump RPO: the alarm must not fire between two dumps that both ran on time, so the RPO
@@ -13,16 +13,32 @@ export function dumpRpoProblem(dump: DumpEntry, sectionRpoHours: number, appTime
   const tiers = Object.values(dump.tiers).filter((t) => t !== undefined);
   if (tiers.length === 0) return null;
   const from = new Date(Date.UTC(2030, 0, 1));
-  let gap = Number.POSITIVE_INFINITY;
-  for (const t of tiers)
-    gap = Math.min(gap, maxIntervalSeconds(t.expression, dump.timezone ?? appTimezone, from));
+  const gaps = tiers.map((t) => maxIntervalSeconds(t.expression, dump.timezone ?? appTimezone, from));
+  const gap = Math.min(...gaps);
   const rpo = dump.rpoHours ?? sectionRpoHours;
   // The age is reported by the hourly verification, so a dump is seen up to an hour after it lands.
   const run = (dump.runsOn === "fargate" ? dump.fargate.timeoutMinutes * 60 : dump.timeoutSeconds) + 3600;
   const needed = Math.ceil((gap + run) / 3600);
-  return rpo * 3600 < gap + run
-    ? `${rpo}h is shorter than the longest gap between this database's dumps plus a run and the hourly verification (${needed}h); dump more often or set dump.rpoHours to at least ${needed}`
-    : null;
+  if (rpo * 3600 >= gap + run) return null;
+  return `${rpo}h is shorter than the longest gap between this database's dumps plus a run and the hourly verification (${needed}h)${dstGapNote(
+    tiers.filter((_, i) => gaps[i] === gap),
+    dump.timezone ?? appTimezone,
+    from,
+  )}; dump more often or set dump.rpoHours to at least ${needed}`;
+}
+
+/**
+ * Why the gap is longer than the schedule reads, when it is: a tier time inside the spring-forward gap never runs
+ * that day (EventBridge Scheduler skips it), so the gap spans two days. Said in the first error, so nobody raises the
+ * RPO to 49 hours for a dump that only needs moving out of 02:00-03:00.
+ */
+function dstGapNote(tiers: readonly { expression: string }[], zone: string, from: Date): string {
+  for (const t of tiers) {
+    const lost = dstGapWarnings(t.expression, zone, from)[0];
+    if (lost)
+      return `, because ${lost.localTime} does not exist in ${zone} on ${lost.localDate} (the spring-forward DST gap): Scheduler skips that run, so that day has no dump; move ${t.expression} out of the gap (e.g. an hour later)`;
+  }
+  return "";
 }
 
 /** A retention window: restic's duration, and not zero (restic reads a zero window as no rule, never as "keep none"). */
@@ -126,6 +142,8 @@ export const dumpEntry = z
     tiers: z.partialRecord(z.enum(DUMP_TIERS), dumpTier),
     /** Lambda: timeout of one dump in seconds (max 900). Fargate: the task's size. */
     timeoutSeconds: z.int().min(60).max(900).default(900),
+    /** Compressed size of one dump, for the plan's monthly cost estimate only (1 GiB when not given). */
+    estimatedSizeGiB: z.number().positive().max(5120).optional(),
     memoryMb: z.int().min(512).max(10_240).default(1024),
     fargate: z
       .object({

@@ -33,6 +33,14 @@ export const certificatesSection = z
     }
     const seen = new Set<string>();
     for (const [i, e] of c.endpoints.entries()) {
+      const warning = e.warningDays ?? c.warningDays;
+      const critical = e.criticalDays ?? c.criticalDays;
+      if (warning < critical)
+        ctx.addIssue({
+          code: "custom",
+          path: ["endpoints", i, e.warningDays !== undefined ? "warningDays" : "criticalDays"],
+          message: `warningDays ${warning} is below criticalDays ${critical} for ${e.host}: the warning must come before the critical alarm`,
+        });
       const key = `${e.host}:${e.port}`;
       if (seen.has(key))
         ctx.addIssue({ code: "custom", path: ["endpoints", i], message: `duplicate endpoint ${key}` });

@@ -10,6 +10,7 @@ import { hostsSection } from "./hosts";
 import { databaseMaintenanceSection } from "./db-maintenance";
 import { maintenanceTaskProblems } from "./db-maintenance-rules";
 import { logsSection } from "./logs";
+import { describeIssue, nearestKey } from "./errors";
 import { monitoringSection } from "./monitoring";
 import { reminderWindowProblems, remindersSection } from "./reminders";
 import { region } from "./rules";
@@ -152,10 +153,12 @@ export function loadConfig(source: ConfigSource): StackConfig {
       continue;
     }
     if (!(key in SECTIONS)) {
+      const allowed = [...Object.keys(SECTIONS), ...Object.keys(SECRET_KEYS)];
+      const near = nearestKey(key, allowed);
       problems.push(
-        `${fullKey}: unknown key; allowed keys are ${[...Object.keys(SECTIONS), ...Object.keys(SECRET_KEYS)]
-          .map((k) => `${NAMESPACE}:${k}`)
-          .join(", ")}`,
+        near
+          ? `${fullKey}: unknown key; did you mean ${NAMESPACE}:${near}?`
+          : `${fullKey}: unknown key; allowed keys are ${allowed.map((k) => `${NAMESPACE}:${k}`).join(", ")}`,
       );
       continue;
     }
@@ -175,12 +178,13 @@ export function loadConfig(source: ConfigSource): StackConfig {
       const [section, ...path] = issue.path;
       const key = section === "region" ? "aws:region" : `${NAMESPACE}:${String(section ?? "")}`;
       const missing = issue.code === "invalid_type" && valueAt(raw, issue.path) === undefined;
-      const message = missing ? "required" : describeIssue(issue);
+      const message = missing ? "required" : describeIssue(issue, stackSchema);
       problems.push(`${keyPath(key, path)}: ${message}`);
     }
   }
 
-  if (result.success) problems.push(...crossSectionProblems(result.data, secretValues));
+  // Cross-section rules run on every section that is valid by itself, so one round reports every problem.
+  problems.push(...crossSectionProblems(result.success ? result.data : validSections(raw), secretValues));
 
   if (problems.length > 0) throw new ConfigError(stackFile, problems);
   const data = result.data as Sections;
@@ -189,29 +193,82 @@ export function loadConfig(source: ConfigSource): StackConfig {
   return { ...data, stack: source.stack, stackFile, isProd: data.app.environment === "prod", secrets };
 }
 
+/** The sections (and region) that are valid each on its own, for the cross-section rules when another is not. */
+function validSections(raw: Record<string, unknown>): Partial<Sections> {
+  const out: Record<string, unknown> = {};
+  for (const [k, schema] of Object.entries({ region, ...SECTIONS })) {
+    const r = (schema as z.ZodType).safeParse(raw[k]);
+    if (r.success) out[k] = r.data;
+  }
+  return out as Partial<Sections>;
+}
+
+/** Which secrets this stack's settings need (only those are asked for). */
+export function requiredSecrets(cfg: Partial<Pick<Sections, "paging">>): SecretKey[] {
+  const p = cfg.paging;
+  if (!p) return [];
+  return [
+    ...(p.actionsEnabled && p.pager !== "none" ? (["pagerUrl"] as const) : []),
+    ...(p.warning.chatWebhook || p.info.chatWebhook ? (["chatWebhookUrl"] as const) : []),
+  ];
+}
+
 /** Rules across keys and sections: secrets a setting needs, prod-only rules, DR, Fargate dumps' heartbeat window. */
-function crossSectionProblems(cfg: Sections, secretValues: Partial<Record<SecretKey, string>>): string[] {
+function crossSectionProblems(
+  cfg: Partial<Sections>,
+  secretValues: Partial<Record<SecretKey, string>>,
+): string[] {
   const problems: string[] = [];
-  if (cfg.paging.actionsEnabled && cfg.paging.pager !== "none" && !secretValues.pagerUrl) {
+  if (cfg.paging?.actionsEnabled && cfg.paging.pager !== "none" && !secretValues.pagerUrl) {
     problems.push(
       `${NAMESPACE}:pagerUrl: required when ${NAMESPACE}:paging.actionsEnabled is true and pager is ` +
         `${cfg.paging.pager}; set it with \`pulumi config set --secret ${NAMESPACE}:pagerUrl <integration URL>\``,
     );
   }
-  const wantsWebhook = cfg.paging.warning.chatWebhook || cfg.paging.info.chatWebhook;
+  const wantsWebhook = cfg.paging?.warning.chatWebhook || cfg.paging?.info.chatWebhook;
   if (wantsWebhook && !secretValues.chatWebhookUrl) {
     problems.push(
       `${NAMESPACE}:chatWebhookUrl: required because a paging channel sets chatWebhook: true; set it with ` +
         `\`pulumi config set --secret ${NAMESPACE}:chatWebhookUrl <url>\``,
     );
   }
-  if (cfg.app.environment === "prod" && !cfg.paging.actionsEnabled) {
+  if (cfg.app?.environment === "prod" && cfg.paging && !cfg.paging.actionsEnabled) {
     problems.push(
       `${NAMESPACE}:paging.actionsEnabled: must be true in a prod stack (app.environment is prod)`,
     );
   }
-  for (const [i, d] of (cfg.backups?.databases ?? []).entries()) {
-    const rpo = d.dump && dumpRpoProblem(d.dump, cfg.backups!.rpoHours, cfg.app.timezone);
+  problems.push(...dumpProblems(cfg));
+  problems.push(...hostWindowProblems(cfg));
+  problems.push(...rotationProblems(cfg));
+  if (cfg.app && cfg.databaseMaintenance)
+    problems.push(...maintenanceTaskProblems(cfg as Sections).map((p) => `${NAMESPACE}:${p}`));
+  if (cfg.reminders)
+    problems.push(
+      ...reminderWindowProblems(
+        cfg.reminders,
+        cfg.monitoring?.maintenanceWindows ?? [],
+        `${NAMESPACE}:reminders`,
+      ),
+    );
+  if (cfg.backups?.copyToDr && cfg.encryption && !cfg.encryption.drRegion) {
+    problems.push(
+      `${NAMESPACE}:backups.copyToDr: needs ${NAMESPACE}:encryption.drRegion (the region copies go to)`,
+    );
+  }
+  problems.push(...replicationProblems(cfg));
+  if (cfg.encryption?.drRegion !== undefined && cfg.encryption.drRegion === cfg.region) {
+    problems.push(`${NAMESPACE}:encryption.drRegion: must differ from aws:region (${cfg.region})`);
+  }
+  return problems;
+}
+
+/** Per dump database: the RPO against its schedules, a Fargate dump's heartbeat window, prod's locked yearly tier. */
+function dumpProblems(cfg: Partial<Sections>): string[] {
+  const problems: string[] = [];
+  const { app, jobs, backups } = cfg;
+  if (!app || !jobs || !backups) return problems;
+  for (const [i, d] of backups.databases.entries()) {
+    const rpo = d.dump && dumpRpoProblem(d.dump, backups.rpoHours, app.timezone);
     if (rpo) problems.push(`${NAMESPACE}:backups.databases[${i}].dump.rpoHours: ${rpo}`);
     if (d.dump?.runsOn === "fargate") {
       // The heartbeat alarm must see a success within CloudWatch's 7-day window (a Fargate job has no cheap
@@ -220,13 +277,13 @@ function crossSectionProblems(cfg: Sections, secretValues: Partial<Record<Secret
         Object.entries(d.dump.tiers).map(([name, t]) => ({
           name,
           expression: t!.expression,
-          timezone: d.dump!.timezone ?? cfg.app.timezone,
+          timezone: d.dump!.timezone ?? app.timezone,
         })),
         {
-          schedulerMaxAttempts: cfg.jobs.schedulerRetry.maximumRetryAttempts,
-          schedulerMaxEventAgeSeconds: cfg.jobs.schedulerRetry.maximumEventAgeSeconds,
-          lambdaMaxRetries: cfg.jobs.lambdaRetry.maximumRetryAttempts,
-          lambdaMaxEventAgeSeconds: cfg.jobs.lambdaRetry.maximumEventAgeSeconds,
+          schedulerMaxAttempts: jobs.schedulerRetry.maximumRetryAttempts,
+          schedulerMaxEventAgeSeconds: jobs.schedulerRetry.maximumEventAgeSeconds,
+          lambdaMaxRetries: jobs.lambdaRetry.maximumRetryAttempts,
+          lambdaMaxEventAgeSeconds: jobs.lambdaRetry.maximumEventAgeSeconds,
         },
         d.dump.fargate.timeoutMinutes * 60,
         new Date(Date.UTC(2030, 0, 1)),
@@ -237,41 +294,22 @@ function crossSectionProblems(cfg: Sections, secretValues: Partial<Record<Secret
         );
     }
     const yearly = d.dump?.tiers.yearly;
-    if (cfg.app.environment === "prod" && yearly && yearly.objectLock !== "COMPLIANCE")
+    if (app.environment === "prod" && yearly && yearly.objectLock !== "COMPLIANCE")
       problems.push(
         `${NAMESPACE}:backups.databases[${i}].dump.tiers.yearly.objectLock: must be COMPLIANCE in a prod stack (the yearly tier is the compliance archive)`,
       );
-  }
-  problems.push(...hostWindowProblems(cfg));
-  problems.push(...rotationProblems(cfg));
-  problems.push(...maintenanceTaskProblems(cfg).map((p) => `${NAMESPACE}:${p}`));
-  if (cfg.backups?.copyToDr && !cfg.encryption.drRegion) {
-    problems.push(
-      `${NAMESPACE}:backups.copyToDr: needs ${NAMESPACE}:encryption.drRegion (the region copies go to)`,
-    );
-  }
-  problems.push(...replicationProblems(cfg));
-  if (cfg.reminders)
-    problems.push(
-      ...reminderWindowProblems(
-        cfg.reminders,
-        cfg.monitoring?.maintenanceWindows ?? [],
-        `${NAMESPACE}:reminders`,
-      ),
-    );
-  if (cfg.encryption.drRegion !== undefined && cfg.encryption.drRegion === cfg.region) {
-    problems.push(`${NAMESPACE}:encryption.drRegion: must differ from aws:region (${cfg.region})`);
   }
   return problems;
 }
 
 /** Every window a host task or the WAL base backups name exists (and is long enough for SSM). */
-function hostWindowProblems(cfg: Sections): string[] {
+function hostWindowProblems(cfg: Partial<Sections>): string[] {
   const h = cfg.hosts;
-  if (!h) return [];
+  const app = cfg.app;
+  if (!h || !app) return [];
   const monitoring = cfg.monitoring?.maintenanceWindows ?? [];
   const problem = (name: string) => {
-    const r = resolveWindow(name, h.windows, monitoring, cfg.app.timezone);
+    const r = resolveWindow(name, h.windows, monitoring, app.timezone);
     return typeof r === "string" ? r : null;
   };
   const out: string[] = [];
@@ -288,9 +326,9 @@ function hostWindowProblems(cfg: Sections): string[] {
 }
 
 /** Dump replication needs a DR region and a dump to replicate; a bound without replication would do nothing. */
-function replicationProblems(cfg: Sections): string[] {
+function replicationProblems(cfg: Partial<Sections>): string[] {
   const r = cfg.backups?.dumpReplication;
-  if (!r) return [];
+  if (!r || !cfg.encryption) return [];
   const key = `${NAMESPACE}:backups.dumpReplication`;
   const dumps = cfg.backups!.databases.some((d) => d.dump);
   const problems: string[] = [];
@@ -308,11 +346,13 @@ function replicationProblems(cfg: Sections): string[] {
 }
 
 /** Rotation windows inside the stack's maintenance windows, when it has any. */
-function rotationProblems(cfg: Sections): string[] {
+function rotationProblems(cfg: Partial<Sections>): string[] {
   const windows = cfg.monitoring?.maintenanceWindows ?? [];
   const out: string[] = [];
+  const app = cfg.app;
+  if (!app) return out;
   const check = (path: string, schedule: Parameters<typeof rotationWindowProblem>[0]) => {
-    const problem = rotationWindowProblem(schedule, windows, cfg.app.timezone);
+    const problem = rotationWindowProblem(schedule, windows, app.timezone);
     if (problem) out.push(`${NAMESPACE}:rotation.${path}.schedule: ${problem}`);
   };
   for (const [i, d] of (cfg.rotation?.databases ?? []).entries()) check(`databases[${i}]`, d.schedule);
@@ -327,15 +367,4 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
     v = (v as Record<PropertyKey, unknown>)[p];
   }
   return v;
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case "unrecognized_keys":
-      return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
-    case "invalid_value":
-      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
-    default:
-      return issue.message;
-  }
 }

@@ -7,6 +7,13 @@ const severity = z.enum(["critical", "warning", "info"]);
 
 /** HH:MM, 24-hour clock, local to the window's timezone. */
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a 24-hour time HH:MM, e.g. 02:00");
+/** An end may also be 24:00, the end of the day. */
+const endClock = z
+  .string()
+  .regex(
+    /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/,
+    "must be a 24-hour time HH:MM (e.g. 04:00), or 24:00 for midnight",
+  );
 
 /** Day-of-week field as EventBridge cron writes it: SUN..SAT, `SUN#1` (first Sunday), `SUNL` (last Sunday). */
 const dayOfWeek = z
@@ -22,17 +29,25 @@ export const maintenanceWindow = z
     name: z.string().regex(/^[a-z][a-z0-9-]{0,20}$/, "must be a short lowercase id such as weekly"),
     day: dayOfWeek,
     start: clock,
-    end: clock,
+    /** At or before `start`, the window ends on the next day (SAT 23:00-01:00 closes Sunday 01:00). */
+    end: endClock,
     timezone: timezone.optional(),
   })
   .strict()
   .superRefine((w, ctx) => {
     const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3));
-    if (minutes(w.end) <= minutes(w.start)) {
+    const end = minutes(w.end);
+    if (end === minutes(w.start)) {
       ctx.addIssue({
         code: "custom",
         path: ["end"],
-        message: `must be after start (${w.start}); windows that cross midnight are not supported, split them`,
+        message: `must differ from start (${w.start}); an end before the start ends on the next day`,
+      });
+    } else if (end < minutes(w.start) && !/^(SUN|MON|TUE|WED|THU|FRI|SAT)$/.test(w.day)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["end"],
+        message: `${w.start}-${w.end} crosses midnight, which only a plain day (SUN..SAT) can: the day after ${w.day} is no EventBridge cron day; end it by 24:00`,
       });
     }
   });
@@ -73,6 +88,28 @@ const rule = (min: number, max: number, unit: string) =>
       if (problem) ctx.addIssue({ code: "custom", message: problem });
     });
 
+/** A JSON field name as a CloudWatch Logs JSON filter selects it (`$.<field>`). */
+const jsonField = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, "must be a top-level JSON field name such as request_time");
+
+/** nginx's access log in JSON (`log_format ... escape=json`), with the request time and status as JSON numbers. */
+export const requestLog = z
+  .object({
+    logGroupName: z
+      .string()
+      .regex(/^[\w\-./#]{1,512}$/, "must be a CloudWatch Logs group name such as /myapp/nginx/access"),
+    /** Field holding nginx's `$request_time` (seconds, a JSON number). */
+    requestTimeField: jsonField.default("request_time"),
+    /** Field holding nginx's `$status` (a JSON number). */
+    statusField: jsonField.default("status"),
+  })
+  .strict();
+export type RequestLogConfig = z.infer<typeof requestLog>;
+
+/** Linux filesystem types the CloudWatch agent's disk plugin reports (`df -T`). */
+const LINUX_FSTYPES = ["ext2", "ext3", "ext4", "xfs", "btrfs", "zfs", "f2fs"] as const;
+
 export const monitoringSection = z
   .object({
     healthChecks: z.array(healthCheck).default([]),
@@ -87,6 +124,11 @@ export const monitoringSection = z
       .object({ apiName: z.string().min(1), stage: z.string().min(1) })
       .strict()
       .optional(),
+    /**
+     * Or, for an app on one host with nginx in front and no ALB: nginx's JSON access log shipped to CloudWatch Logs by
+     * the CloudWatch agent; metric filters turn each request line into the request metrics (see docs/onboarding.md).
+     */
+    requestLog: requestLog.optional(),
     /** RDS (instance or cluster metrics) or a database process on a host running the CloudWatch agent (procstat). */
     database: z
       .discriminatedUnion("kind", [
@@ -126,10 +168,24 @@ export const monitoringSection = z
             instanceId: z
               .string()
               .regex(/^i-[0-9a-f]{8,17}$/, "must be an EC2 instance id such as i-0abc12345def67890"),
-            /** The agent's dimensions for the root filesystem. */
-            path: z.string().default("/"),
-            device: z.string().default("nvme0n1p1"),
-            fstype: z.string().default("ext4"),
+            /** The agent's dimensions for the watched filesystem (its `path`, `device` and `fstype`). */
+            path: z
+              .string()
+              .regex(/^\/[\w\-./]*$/, "must be an absolute mount point such as /")
+              .default("/"),
+            /**
+             * Required with disk thresholds, no default: the agent publishes the device as `df` shows it without /dev/
+             * (nvme0n1p1 on Nitro, xvda1 on Xen), and an alarm whose dimensions match no metric never fires.
+             */
+            device: z
+              .string()
+              .regex(
+                /^[a-z][a-z0-9_-]{0,63}$/,
+                "must be the device name as `df -T` shows it, without /dev/ (e.g. nvme0n1p1, xvda1)",
+              )
+              .optional(),
+            /** Required with disk thresholds: the filesystem type `df -T` shows (Amazon Linux: xfs, Ubuntu: ext4). */
+            fstype: z.enum(LINUX_FSTYPES).optional(),
             /** procstat patterns of processes that must be running (e.g. redis-server in Docker Compose). */
             processes: z.array(z.string().min(1)).default([]),
           })
@@ -183,19 +239,25 @@ export const monitoringSection = z
     const t = m.thresholds;
     const needsRequests =
       t.latencyP95Seconds.length + t.errorRatePercent.length + t.fiveXxPerSecond.length > 0;
-    if (needsRequests && !m.loadBalancer && !m.apiGateway) {
+    const sources = [
+      m.loadBalancer && "loadBalancer",
+      m.apiGateway && "apiGateway",
+      m.requestLog && "requestLog",
+    ];
+    const set = sources.filter((s): s is string => typeof s === "string");
+    if (needsRequests && set.length === 0) {
       ctx.addIssue({
         code: "custom",
         path: ["loadBalancer"],
         message:
-          "latency and error-rate thresholds need a request metric source: set loadBalancer or apiGateway",
+          "latency and error-rate thresholds need a request metric source: set loadBalancer (ALB), apiGateway, or requestLog (nginx's JSON access log in CloudWatch Logs, for an app on one host)",
       });
     }
-    if (m.loadBalancer && m.apiGateway) {
+    if (set.length > 1) {
       ctx.addIssue({
         code: "custom",
-        path: ["apiGateway"],
-        message: "set either loadBalancer or apiGateway, not both",
+        path: [set[1]!],
+        message: `set one request metric source, not ${set.join(" and ")}`,
       });
     }
     if ((t.redisMemoryPercent.length || t.redisEvictionsPerMinute.length) && !m.redis) {
@@ -219,6 +281,16 @@ export const monitoringSection = z
         path: ["hosts"],
         message: "disk and memory thresholds need hosts (CloudWatch agent) or an RDS database",
       });
+    }
+    if (t.diskUsedPercent.length) {
+      for (const [i, h] of m.hosts.entries())
+        for (const key of ["device", "fstype"] as const)
+          if (!h[key])
+            ctx.addIssue({
+              code: "custom",
+              path: ["hosts", i, key],
+              message: `required for the disk alarm (thresholds.diskUsedPercent): the CloudWatch agent's ${key} of ${h.path} on ${h.instanceId}, as \`df -T ${h.path}\` shows it (${key === "device" ? "nvme0n1p1 or xvda1, without /dev/" : "xfs on Amazon Linux, ext4 on Ubuntu"}); a value that matches no metric leaves the alarm silent forever`,
+            });
     }
     const names = new Set<string>();
     for (const [i, w] of m.maintenanceWindows.entries()) {

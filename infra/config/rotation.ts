@@ -221,12 +221,20 @@ export function rotationWindowProblem(
     const end = start.getTime() + hours * 3_600_000;
     const fits = windows.some((w) => {
       const local = DateTime.fromJSDate(start, { zone: w.timezone ?? appTimezone });
-      if (!matchesDay(w.day, local)) return false;
       const [sh, sm] = w.start.split(":").map(Number) as [number, number];
       const [eh, em] = w.end.split(":").map(Number) as [number, number];
-      const from = local.set({ hour: sh, minute: sm, second: 0, millisecond: 0 }).toMillis();
-      const to = local.set({ hour: eh, minute: em, second: 0, millisecond: 0 }).toMillis();
-      return start.getTime() >= from && end <= to;
+      // A window whose end is at or before its start ends the next day (SAT 23:00-01:00), and 24:00 is midnight, so
+      // the window that holds this start may have opened the day before.
+      const crosses = eh * 60 + em <= sh * 60 + sm;
+      return [local, local.minus({ days: 1 })].some((anchor) => {
+        if (!matchesDay(w.day, anchor)) return false;
+        const day = anchor.startOf("day");
+        const from = day.set({ hour: sh, minute: sm }).toMillis();
+        const to = (crosses || eh === 24 ? day.plus({ days: 1 }) : day)
+          .set({ hour: eh % 24, minute: em })
+          .toMillis();
+        return start.getTime() >= from && end <= to;
+      });
     });
     if (!fits)
       return `the window ${start.toISOString().slice(0, 16)}Z + ${schedule.duration} is outside every maintenance window (${windows

@@ -10,7 +10,7 @@ import { redisAlarms } from "./redis-alarms";
 /** The runbook alarms as specs (pure): each with its threshold, period, severity and page, in declaration order. */
 export function serviceAlarmSpecs(stack: string, m: MonitoringConfig): Member[] {
   return [
-    ...loadBalancerAlarms(m),
+    ...loadBalancerAlarms(stack, m),
     ...databaseAlarms(m),
     ...hostAlarms(m),
     ...redisAlarms(m),

@@ -3,6 +3,7 @@
 import { capability } from "../capability";
 import { windowRef, windowStartCron } from "../core/schedule-catalog";
 import { ROUTE53_REGION } from "./health-checks";
+import { crossesMidnight } from "./maintenance-windows";
 import { ServiceMonitoring } from "./service-monitoring";
 
 export const service = capability({
@@ -33,7 +34,7 @@ export const service = capability({
       warnings: [],
       notes: config.maintenanceWindows.map(
         (w) =>
-          `maintenance window ${w.name}: ${w.day} ${w.start}-${w.end} ${w.timezone ?? shared.timezone} (service alarms muted)`,
+          `maintenance window ${w.name}: ${w.day} ${w.start}-${w.end}${crossesMidnight(w) ? " (ends the next day)" : ""} ${w.timezone ?? shared.timezone} (service alarms muted)`,
       ),
       dashboard: { alarmArns: monitoring.pagingAlarmArns },
     };

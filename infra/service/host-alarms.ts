@@ -30,6 +30,9 @@ export function hostAlarms(m: MonitoringConfig): Member[] {
       });
     }
     for (const r of t.diskUsedPercent) {
+      // The schema requires both with disk thresholds; never alarm on a dimension set no agent publishes.
+      if (!h.device || !h.fstype)
+        throw new Error(`hosts ${h.instanceId}: disk alarm needs device and fstype`);
       out.push({
         id: `${h.instanceId}-disk-${r.severity}`,
         systemDown: false,

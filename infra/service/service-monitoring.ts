@@ -7,6 +7,7 @@ import { serviceAlarmSpecs } from "./alarm-specs";
 import { declarePages } from "./composites";
 import { declareHealthChecks, ROUTE53_REGION } from "./health-checks";
 import { declareLogMetricFilters } from "./log-alarms";
+import { declareRequestLogFilters } from "./request-log";
 import type { ServiceMonitoringArgs } from "./service-args";
 import { declareWindowMarkers } from "./window-markers";
 
@@ -27,6 +28,7 @@ export class ServiceMonitoring extends pulumi.ComponentResource {
     const healthAlarms = declareHealthChecks(this, name, args);
     const members = serviceAlarmSpecs(args.stack, m);
     declareLogMetricFilters(this, name, args);
+    declareRequestLogFilters(this, name, { ...args, requestLog: m.requestLog });
     const alarms = members.map((mem) => ({
       mem,
       alarm: metricAlarm(`${name}-${mem.id}`, mem.spec, args.routing, { parent: this }),

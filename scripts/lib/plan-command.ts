@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ConfigError } from "../../infra/config";
+import { estimateCost, sizesFromConfig } from "../cost/estimate";
 import { diffPlans, type StackDiff } from "../plan/diff";
 import { renderMarkdown, renderText } from "../plan/markdown";
 import { type Plan, planText, recordStack } from "./record-stack";
@@ -16,7 +17,10 @@ export interface PlanOptions {
   readonly stacks: readonly string[];
   readonly check?: boolean;
   readonly diff?: boolean;
-  /** With diff: compare against `git show <base>:plan/<stack>.json` instead of the work tree's plan/. */
+  /**
+   * With diff: compare against `git show <base>:plan/<stack>.json`; without it, against `planDir` on disk (the CLI
+   * always passes one: HEAD by default, see parsePlanArgs).
+   */
   readonly base?: string;
   readonly stacksDir?: string;
   readonly planDir?: string;
@@ -24,6 +28,29 @@ export interface PlanOptions {
   /** Where lines go (stdout in the CLI, an array in tests). */
   readonly log?: (line: string) => void;
   readonly progress?: (line: string) => void;
+}
+
+/**
+ * `npm run plan` arguments. `--diff` compares with the plans committed at `HEAD` unless `--base` names another ref,
+ * so right after `npm run plan` the diff still shows what the branch changes (plan/ on disk already holds it).
+ */
+export function parsePlanArgs(argv: readonly string[]): PlanOptions & { stacks: string[] } {
+  const args = { stacks: [] as string[], check: false, diff: false, base: undefined as string | undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--check") args.check = true;
+    else if (a === "--diff") args.diff = true;
+    else if (a === "--base") {
+      const ref = argv[++i];
+      if (!ref) throw new Error("--base needs a git ref, e.g. --base origin/main");
+      args.base = ref;
+    } else if (a.startsWith("--")) throw new Error(`unknown option ${a}; use --check, --diff, --base <ref>`);
+    else args.stacks.push(a);
+  }
+  if (args.check && args.diff) throw new Error("use either --check or --diff");
+  if (args.base && !args.diff) throw new Error("--base goes with --diff");
+  if (args.diff && !args.base) args.base = "HEAD";
+  return args;
 }
 
 export interface PlanResult {
@@ -81,7 +108,15 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
     if (options.check) {
       if (!existsSync(file) || readFileSync(file, "utf8") !== text) stale.push(stack);
     } else if (options.diff) {
-      diffs.push(diffPlans(committedPlan(planDir, stack, options.base), recorded.plan));
+      const before = committedPlan(planDir, stack, options.base);
+      diffs.push({
+        ...diffPlans(before, recorded.plan),
+        // Both sides priced with this branch's sizes, so the change shows what the plan changes.
+        cost: {
+          before: before ? estimateCost(before, sizesFromConfig(recorded.config)).usd : 0,
+          after: estimateCost(recorded.plan, sizesFromConfig(recorded.config)).usd,
+        },
+      });
     } else {
       mkdirSync(planDir, { recursive: true });
       writeFileSync(file, text);

@@ -1,5 +1,5 @@
 // Runs the real program for one stack under the recording mock engine and returns its plan: every resource, sorted.
-import { ConfigError, loadConfig, type StackConfig } from "../../infra/config";
+import { ConfigError, loadConfig, NAMESPACE, requiredSecrets, type StackConfig } from "../../infra/config";
 import { buildStack, type StackOutputs } from "../../infra/program";
 import { drain, installMocks, type RecordedResource } from "../../test/support/pulumi-mocks";
 import { readStackFile } from "./stack-files";
@@ -21,6 +21,7 @@ export interface RecordedStack {
   readonly plan: Plan;
   readonly config: StackConfig;
   readonly outputs: StackOutputs;
+  /** Secrets this stack needs that its file does not hold: set them with `pulumi config set --secret`. */
   readonly missingSecrets: string[];
   readonly resources: RecordedResource[];
 }
@@ -105,7 +106,10 @@ async function record(stack: string, stacksDir?: string): Promise<RecordedStack>
     plan: toPlan(stack, recorder.resources),
     config,
     outputs,
-    missingSecrets: source.missingSecrets,
+    // Only the secrets this stack's settings need (no chat webhook when no channel uses chat).
+    missingSecrets: source.missingSecrets.filter((k) =>
+      requiredSecrets(config).some((name) => k === `${NAMESPACE}:${name}`),
+    ),
     resources: recorder.resources,
   };
 }

@@ -26,7 +26,8 @@ export interface StackFileConfig extends ConfigSource {
 /**
  * Parses a stack file into the flat `namespace:key -> string` map Pulumi passes to programs: objects and arrays
  * become JSON text, scalars their string form, `secure:` values a stand-in marked secret. Secrets the file does not
- * hold get stand-ins too (a checked-in stack file never carries them), and are listed in `missingSecrets`.
+ * hold get stand-ins too (so the offline plan runs before they are set), and are listed in `missingSecrets`
+ * (`recordStack` keeps those the stack's settings need).
  */
 export function readStackFile(stack: string, dir = STACKS_DIR): StackFileConfig {
   const file = join(dir, `Pulumi.${stack}.yaml`);

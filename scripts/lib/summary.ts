@@ -1,13 +1,15 @@
-// The short per-stack summary the plan prints: resources by type, schedules with their next local run, alarms by severity.
+// The short per-stack summary the plan prints: resources by type, schedules with their next local run, alarms by
+// severity, the estimated monthly cost and its assumptions.
 import { DateTime } from "luxon";
 import { nextRuns } from "../../infra/core/schedule";
+import { costSummary, estimateCost, sizesFromConfig } from "../cost/estimate";
 import type { PlannedResource } from "./record-stack";
 
 export interface SummaryInput {
   readonly plan: { stack: string; resources: readonly PlannedResource[] };
   readonly outputs: { warnings: readonly string[]; notes: readonly string[] };
   readonly missingSecrets: readonly string[];
-  readonly config?: { readonly region: string };
+  readonly config?: { readonly region: string } & Parameters<typeof sizesFromConfig>[0];
 }
 
 const SCHEDULE = "aws:scheduler/schedule:Schedule";
@@ -68,6 +70,7 @@ export function summarize(input: SummaryInput, now: Date = new Date()): string {
     );
   }
 
+  lines.push(...costSummary(estimateCost(input.plan, input.config ? sizesFromConfig(input.config) : {})));
   for (const n of input.outputs.notes) lines.push(n);
   for (const w of input.outputs.warnings) lines.push(`WARNING: ${w}`);
   if (input.missingSecrets.length) {

@@ -1,4 +1,7 @@
 // Preview-like diff between two offline plans: create, update (with changed property paths), delete, replace.
+import { type LeafChange, reviewFlags } from "./review-rules";
+
+export type { LeafChange } from "./review-rules";
 export interface PlanResourceLike {
   readonly type: string;
   readonly name: string;
@@ -22,6 +25,8 @@ export interface ResourceChange {
   readonly properties: string[];
   /** Paths among `properties` that force replacement. */
   readonly replaceBecause: string[];
+  /** Every changed leaf with its old and new value, inside JSON-valued inputs too (update and replace). */
+  readonly values?: LeafChange[];
   readonly before?: Record<string, unknown>;
   readonly after?: Record<string, unknown>;
   /**
@@ -34,6 +39,8 @@ export interface ResourceChange {
 export interface StackDiff {
   readonly stack: string;
   readonly changes: ResourceChange[];
+  /** Estimated monthly cost in USD before (0 for a new stack) and after (scripts/cost/estimate.ts). */
+  readonly cost?: { readonly before: number; readonly after: number };
 }
 
 /**
@@ -90,22 +97,34 @@ export const STATEFUL: ReadonlySet<string> = new Set([
   "random:index/randomId:RandomId",
 ]);
 
-/** Inputs that hold retention: a smaller value after than before is a shortening a second reviewer must approve. */
-const RETENTION_PATHS = [
-  /(^|\.)retentionInDays$/,
-  /(^|\.)expiration\.days$/,
-  /(^|\.)noncurrentVersionExpiration\.noncurrentDays$/,
-  /(^|\.)defaultRetention\.(days|years)$/,
-  /(^|\.)messageRetentionSeconds$/,
-  /(^|\.)deletionWindowInDays$/,
-];
+/**
+ * The inputs a reviewer reads on a resource that is new: when it runs, what it alarms on, how long it keeps data and
+ * what limits its deletions (the rest of a create is names and wiring).
+ */
+const MATTERS =
+  /(^|\.)(scheduleExpression|scheduleExpressionTimezone|threshold|comparisonOperator|period|evaluationPeriods|datapointsToAlarm|metricName|extendedStatistic|statistic|expression|pattern|retentionInDays|days|years|noncurrentDays|messageRetentionSeconds|deletionWindowInDays|(hot)?[rR]etentionDays(\.\w+)?|expirationDays|keepLast(Floor)?|keepWithin\w*|freshness\w*|maxDeletesPerRun|maxMarksPerRun|dryRun|rpoHours|warningDays|criticalDays|requestInterval|failureThreshold|timeout|memorySize)$/;
 
 const key = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
+
+/** Fields that name an array element, so `rules[dumps-daily]` stays the same rule when the array is reordered. */
+const ELEMENT_KEYS = ["id", "name", "database", "Sid", "host"];
+
+function elementKeys(items: readonly unknown[]): string[] {
+  for (const field of ELEMENT_KEYS) {
+    const ids = items.map((v) =>
+      v !== null && typeof v === "object" ? (v as Record<string, unknown>)[field] : undefined,
+    );
+    if (ids.every((id) => typeof id === "string" && /^[^[\]]+$/.test(id)) && new Set(ids).size === ids.length)
+      return ids as string[];
+  }
+  return items.map((_, i) => String(i));
+}
 
 function flatten(value: unknown, prefix: string, out: Map<string, unknown>): void {
   if (Array.isArray(value)) {
     if (value.length === 0) out.set(prefix, "[]");
-    for (const [i, v] of value.entries()) flatten(v, `${prefix}[${i}]`, out);
+    const keys = elementKeys(value);
+    for (const [i, v] of value.entries()) flatten(v, `${prefix}[${keys[i]}]`, out);
   } else if (value !== null && typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>);
     if (entries.length === 0) out.set(prefix, "{}");
@@ -122,18 +141,18 @@ function flatten(value: unknown, prefix: string, out: Map<string, unknown>): voi
   }
 }
 
-/** Changed leaf paths between two input objects, collapsed to the shortest distinct prefixes under 3 levels. */
-export function changedPaths(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+/** Every changed leaf between two input objects, JSON strings looked inside, sorted by path. */
+export function changedLeaves(before: Record<string, unknown>, after: Record<string, unknown>): LeafChange[] {
   const a = new Map<string, unknown>();
   const b = new Map<string, unknown>();
   flatten(before, "", a);
   flatten(after, "", b);
-  const paths = new Set<string>();
-  for (const p of new Set([...a.keys(), ...b.keys()])) {
+  const out: LeafChange[] = [];
+  for (const p of [...new Set([...a.keys(), ...b.keys()])].sort()) {
     if (JSON.stringify(a.get(p)) !== JSON.stringify(b.get(p)))
-      paths.add(p.replace(/\[\d+\].*$/, "").replace(/^\./, "") || p);
+      out.push({ path: p.replace(/^\./, ""), before: a.get(p), after: b.get(p) });
   }
-  return [...paths].sort();
+  return out;
 }
 
 const REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig";
@@ -171,21 +190,13 @@ function replicationWeakened(
   return out;
 }
 
-function retentionShortened(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
-  const a = new Map<string, unknown>();
-  const b = new Map<string, unknown>();
-  flatten(before, "", a);
-  flatten(after, "", b);
-  const out: string[] = [];
-  for (const [p, v] of a) {
-    if (!RETENTION_PATHS.some((r) => r.test(p))) continue;
-    const w = b.get(p);
-    if (typeof v === "number" && (w === undefined || (typeof w === "number" && w < v))) {
-      out.push(`${p} shortened from ${v} to ${w ?? "unset"}`);
-    }
-  }
-  return out;
+/** The leaf paths, collapsed at the first array element: the changed properties a summary line names. */
+export function changedPaths(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+  return collapse(changedLeaves(before, after));
 }
+
+const collapse = (leaves: readonly LeafChange[]) =>
+  [...new Set(leaves.map((l) => l.path.replace(/\[[^\]]*\].*$/, "") || l.path))].sort();
 
 export function diffPlans(before: PlanLike | undefined, after: PlanLike): StackDiff {
   const old = new Map((before?.resources ?? []).map((r) => [key(r), r]));
@@ -200,23 +211,25 @@ export function diffPlans(before: PlanLike | undefined, after: PlanLike): StackD
         name: r.name,
         properties: [],
         replaceBecause: [],
+        values: changedLeaves({}, r.inputs).filter((l) => MATTERS.test(l.path)),
         after: r.inputs,
         dangers: [],
       });
       continue;
     }
-    const properties = changedPaths(prev.inputs, r.inputs);
-    if (prev.region !== r.region) properties.push("region");
+    const values = changedLeaves(prev.inputs, r.inputs);
+    const properties = collapse(values);
+    if (prev.region !== r.region) {
+      properties.push("region");
+      values.push({ path: "region", before: prev.region, after: r.region });
+    }
     if (properties.length === 0) {
       changes.push({ kind: "same", type: r.type, name: r.name, properties, replaceBecause: [], dangers: [] });
       continue;
     }
     const forcing = [...(REPLACE_ON[r.type] ?? ["name"]), "region"];
     const replaceBecause = properties.filter((p) => forcing.includes(p.split(".")[0]!));
-    const dangers = [
-      ...retentionShortened(prev.inputs, r.inputs),
-      ...replicationWeakened(r.type, prev.inputs, r.inputs),
-    ];
+    const dangers = [...reviewFlags(values), ...replicationWeakened(r.type, prev.inputs, r.inputs)];
     if (r.inputs.forceDestroy === true && prev.inputs.forceDestroy !== true)
       dangers.push("forceDestroy turned on");
     if (replaceBecause.length && STATEFUL.has(r.type))
@@ -227,6 +240,7 @@ export function diffPlans(before: PlanLike | undefined, after: PlanLike): StackD
       name: r.name,
       properties,
       replaceBecause,
+      values,
       before: prev.inputs,
       after: r.inputs,
       dangers,

@@ -1,5 +1,6 @@
 // Renders plan diffs for a terminal and for a PR comment that always fits GitHub's 65,536-character limit.
 import { createHash } from "node:crypto";
+import { usd } from "../cost/estimate";
 import type { ChangeKind, ResourceChange, StackDiff } from "./diff";
 
 const SYMBOL: Record<Exclude<ChangeKind, "same">, string> = {
@@ -26,13 +27,21 @@ function shortValue(v: unknown, max = 120): string {
   return `${text.slice(0, max - 24)}… (${text.length} chars, sha256:${digest})`;
 }
 
-function get(obj: Record<string, unknown> | undefined, path: string): unknown {
-  let v: unknown = obj;
-  for (const part of path.split(".")) {
-    if (v === null || typeof v !== "object") return undefined;
-    v = (v as Record<string, unknown>)[part];
-  }
-  return v;
+/**
+ * The changed leaves with their values (inside JSON-valued inputs too), at most `max`, then a count of the rest; for a
+ * create, the inputs that matter (schedules, thresholds, retention) with their values.
+ */
+function valueLines(c: ResourceChange, indent: string, width: number, max = 20): string[] {
+  const values = c.values ?? [];
+  const lines = values
+    .slice(0, max)
+    .map((v) =>
+      c.kind === "create"
+        ? `${indent}${v.path} = ${shortValue(v.after, width)}`
+        : `${indent}${v.path}: ${shortValue(v.before, width)} => ${shortValue(v.after, width)}`,
+    );
+  if (values.length > max) lines.push(`${indent}… and ${values.length - max} more changed values`);
+  return lines;
 }
 
 function changeLine(c: ResourceChange): string {
@@ -42,24 +51,37 @@ function changeLine(c: ResourceChange): string {
   return `${sym} ${c.type} ${c.name}${props}${why}`;
 }
 
-/** Preview-like text for the terminal: summary first, then each stack's changes. */
+/** `$20.10 -> $21.30 (+$1.20)` for a stack whose estimate moved, `$20.10` when it did not. */
+export function costChange(d: StackDiff): string {
+  if (!d.cost) return "";
+  const delta = d.cost.after - d.cost.before;
+  if (Math.abs(delta) < 0.005) return usd(d.cost.after);
+  return `${usd(d.cost.before)} -> ${usd(d.cost.after)} (${delta > 0 ? "+" : "-"}${usd(Math.abs(delta))})`;
+}
+
+const changed = (diffs: readonly StackDiff[]) => diffs.filter((d) => visible(d).length > 0);
+const unchangedLine = (diffs: readonly StackDiff[]) => {
+  const same = diffs.filter((d) => visible(d).length === 0).map((d) => d.stack);
+  return same.length ? [`No changes: ${same.join(", ")}.`] : [];
+};
+
+/** Preview-like text for the terminal: summary first (one line for the unchanged stacks), then each stack's changes. */
 export function renderText(diffs: readonly StackDiff[]): string {
   const lines: string[] = ["Plan diff (offline):"];
-  for (const d of diffs) {
+  for (const d of changed(diffs)) {
     const n = counts(d);
     lines.push(
-      `  ${d.stack}: ${n.create} to create, ${n.update} to update, ${n.replace} to replace, ${n.delete} to delete`,
+      `  ${d.stack}: ${n.create} to create, ${n.update} to update, ${n.replace} to replace, ${n.delete} to delete${d.cost ? `; estimated monthly cost ${costChange(d)}` : ""}`,
     );
   }
+  lines.push(...unchangedLine(diffs).map((l) => `  ${l}`));
   for (const d of diffs) {
     const changes = visible(d);
     if (!changes.length) continue;
     lines.push("", `== ${d.stack}`);
     for (const c of changes) {
       lines.push(`  ${changeLine(c)}`);
-      for (const p of c.properties.slice(0, 20)) {
-        lines.push(`      ${p}: ${shortValue(get(c.before, p))} => ${shortValue(get(c.after, p))}`);
-      }
+      lines.push(...valueLines(c, "      ", 120));
       for (const danger of c.dangers) lines.push(`      !! ${danger}`);
     }
   }
@@ -73,10 +95,7 @@ function stackSection(d: StackDiff, detail: boolean): string {
   if (!changes.length) return `${head}\n\nNo changes.`;
   const rows = changes.map((c) => {
     const lines = [`${changeLine(c)}`];
-    if (detail) {
-      for (const p of c.properties.slice(0, 20))
-        lines.push(`    ${p}: ${shortValue(get(c.before, p), 200)} => ${shortValue(get(c.after, p), 200)}`);
-    }
+    if (detail) lines.push(...valueLines(c, "    ", 200));
     for (const danger of c.dangers) lines.push(`    !! ${danger}`);
     return lines.join("\n");
   });
@@ -94,12 +113,19 @@ export function renderMarkdown(diffs: readonly StackDiff[], options: { limit?: n
     COMMENT_MARKER,
     "## Offline plan diff",
     "",
-    "| stack | create | update | replace | delete |",
-    "|---|---:|---:|---:|---:|",
-    ...diffs.map((d) => {
+    "| stack | create | update | replace | delete | est. monthly cost |",
+    "|---|---:|---:|---:|---:|---:|",
+    ...changed(diffs).map((d) => {
       const n = counts(d);
-      return `| ${d.stack} | ${n.create} | ${n.update} | ${n.replace} | ${n.delete} |`;
+      return `| ${d.stack} | ${n.create} | ${n.update} | ${n.replace} | ${n.delete} | ${costChange(d)} |`;
     }),
+    ...(unchangedLine(diffs).length ? ["", ...unchangedLine(diffs)] : []),
+    ...(diffs.some((d) => d.cost)
+      ? [
+          "",
+          "_Monthly cost: estimated from the plan and the price table `scripts/cost/prices.json` (region, unit price, source, date read); the assumptions behind each quantity are printed by `npm run plan`._",
+        ]
+      : []),
   ];
   const dangers = diffs.flatMap((d) =>
     visible(d).flatMap((c) => c.dangers.map((x) => `- **${d.stack}** \`${c.name}\`: ${x}`)),
@@ -107,7 +133,7 @@ export function renderMarkdown(diffs: readonly StackDiff[], options: { limit?: n
   if (dangers.length) {
     summary.push(
       "",
-      "**Needs a second reviewer** (deletes, replacements of stateful resources, shortened retention, replication removed or stopped):",
+      "**Needs a second reviewer** (deletes, replacements of stateful resources, shortened retention, lowered floors, raised deletion caps, dry run off, replication removed or stopped):",
       "",
     );
     let used = summary.join("\n").length;
@@ -124,7 +150,8 @@ export function renderMarkdown(diffs: readonly StackDiff[], options: { limit?: n
   }
   const head = summary.join("\n");
   for (const detail of [true, false]) {
-    const sections = diffs.map((d) => stackSection(d, detail));
+    const shown = changed(diffs);
+    const sections = shown.map((d) => stackSection(d, detail));
     const whole = [head, "", ...sections].join("\n\n");
     if (whole.length <= limit) return whole;
     if (!detail) {
@@ -133,7 +160,7 @@ export function renderMarkdown(diffs: readonly StackDiff[], options: { limit?: n
       const elided: string[] = [];
       while (kept.length && [head, ...kept, elidedNote(elided)].join("\n\n").length > limit) {
         kept.pop();
-        elided.unshift(diffs[kept.length]!.stack);
+        elided.unshift(shown[kept.length]!.stack);
       }
       return [head, ...kept, elidedNote(elided)].join("\n\n").slice(0, limit);
     }

@@ -1,6 +1,8 @@
 // The plan diff names exactly what changed, flags what needs a second reviewer, and its Markdown always fits a comment.
 import { diffPlans } from "../../scripts/plan/diff";
 import { COMMENT_MARKER, renderMarkdown, renderText } from "../../scripts/plan/markdown";
+import { reviewFlags } from "../../scripts/plan/review-rules";
+import { parsePlanArgs } from "../../scripts/lib/plan-command";
 
 const res = (type: string, name: string, inputs: Record<string, unknown>) => ({
   type,
@@ -74,6 +76,33 @@ describe("diffPlans", () => {
   });
 });
 
+describe("reviewFlags: what lets data go sooner, wherever it lives", () => {
+  const jc = "environment.variables.JOB_CONFIG";
+  it.each([
+    [`${jc}.keepLastFloor`, 3, 1, "lowered from 3 to 1"],
+    [`${jc}.expiry.maxMarksPerRun`, 20, 50, "raised from 20 to 50"],
+    [`${jc}.freshnessHours`, 48, 96, "raised from 48 to 96"],
+    [`${jc}.retention.keepWithinDaily`, "1m", "7d", "shortened from 1m to 7d"],
+    [`${jc}.retention.keepLast`, 7, undefined, "lowered from 7 to unset"],
+    ["rules[dumps-daily].expiration.days", 30, 7, "shortened from 30 to 7"],
+  ])("flags %s %j => %j", (path, before, after, text) => {
+    expect(reviewFlags([{ path, before, after }])).toEqual([`${path} ${text}`]);
+  });
+  it.each([
+    [`${jc}.keepLastFloor`, 3, 5],
+    [`${jc}.expiry.maxMarksPerRun`, 20, 10],
+    [`${jc}.retention.keepWithinDaily`, "7d", "1m"],
+    [`${jc}.retentionDays`, 14, 30],
+  ])("does not flag %s %j => %j (keeps more)", (path, before, after) => {
+    expect(reviewFlags([{ path, before, after }])).toEqual([]);
+  });
+  it("flags dry run turned off", () => {
+    expect(reviewFlags([{ path: `${jc}.expiry.dryRun`, before: true, after: false }])).toEqual([
+      `${jc}.expiry.dryRun: dry run turned off (true => false)`,
+    ]);
+  });
+});
+
 describe("renderMarkdown", () => {
   it("flags replication that is removed, stopped or made to replicate deletes for a second reviewer", () => {
     const rule = (id: string, status: string, deletes = "Disabled") => ({
@@ -132,5 +161,66 @@ describe("renderMarkdown", () => {
     expect(md.length).toBeLessThanOrEqual(60_000);
     expect(md.startsWith(COMMENT_MARKER)).toBe(true);
     for (const s of stacks) expect(md).toContain(`| ${s} | 0 | 300 | 0 | 0 |`);
+  });
+});
+
+describe("--diff for a reviewer", () => {
+  it("compares with the plans committed at HEAD unless --base names another ref", () => {
+    expect(parsePlanArgs(["--diff"])).toMatchObject({ diff: true, base: "HEAD" });
+    expect(parsePlanArgs(["--diff", "--base", "origin/main", "dev"])).toMatchObject({
+      base: "origin/main",
+      stacks: ["dev"],
+    });
+    expect(parsePlanArgs([])).toMatchObject({ diff: false, base: undefined });
+  });
+
+  it("shows a new stack's schedules, thresholds and retention, and one line for the stacks that did not change", () => {
+    const created = diffPlans(undefined, {
+      stack: "shop-prod",
+      resources: [
+        res("aws:scheduler/schedule:Schedule", "daily", {
+          name: "shop-daily",
+          scheduleExpression: "cron(0 3 * * ? *)",
+          scheduleExpressionTimezone: "Europe/Berlin",
+          target: { arn: "arn:x", roleArn: "arn:r" },
+        }),
+        res("aws:cloudwatch/metricAlarm:MetricAlarm", "latency", {
+          name: "shop-latency",
+          threshold: 2,
+          comparisonOperator: "GreaterThanThreshold",
+          alarmDescription: "long text",
+        }),
+        res("aws:lambda/function:Function", "verify", {
+          name: "shop-verify",
+          environment: {
+            variables: {
+              JOB_CONFIG: JSON.stringify({ databases: [{ database: "shop", retentionDays: { daily: 30 } }] }),
+            },
+          },
+        }),
+      ],
+    });
+    const same = (stack: string) =>
+      diffPlans(
+        { stack, resources: [res("aws:sns/topic:Topic", "t", { name: "t" })] },
+        {
+          stack,
+          resources: [res("aws:sns/topic:Topic", "t", { name: "t" })],
+        },
+      );
+    const text = renderText([created, same("a-prod"), same("b-prod")]);
+    expect(text).toContain("  shop-prod: 3 to create, 0 to update, 0 to replace, 0 to delete");
+    expect(text).toContain("  No changes: a-prod, b-prod.");
+    expect(text).not.toContain("a-prod: 0 to create");
+    expect(text).toContain(
+      "      scheduleExpression = cron(0 3 * * ? *)\n      scheduleExpressionTimezone = Europe/Berlin",
+    );
+    expect(text).toContain("      comparisonOperator = GreaterThanThreshold\n      threshold = 2");
+    expect(text).toContain("      environment.variables.JOB_CONFIG.databases[shop].retentionDays.daily = 30");
+    expect(text).not.toContain("alarmDescription");
+    const md = renderMarkdown([created, same("a-prod"), same("b-prod")]);
+    expect(md).toContain("No changes: a-prod, b-prod.");
+    expect(md).not.toContain("### a-prod");
+    expect(md).not.toContain("| a-prod |");
   });
 });

@@ -79,4 +79,39 @@ describe("offline plan", () => {
     // An error made outside still says where it came from.
     expect(new Error("y").stack).toMatch(/plan\.test\.ts/);
   });
+
+  it("--diff shows a shortened retention inside a job's JOB_CONFIG with both values, flagged for a second reviewer", async () => {
+    const ws = workspace();
+    await runPlan({ stacks: ["dev"], ...ws, ...quiet });
+    const file = join(ws.stacksDir, "Pulumi.dev.yaml");
+    const before = readFileSync(file, "utf8");
+    const after = before
+      .replace(
+        "daily: { expression: cron(30 2 * * ? *), retention: 7d }",
+        "daily: { expression: cron(30 2 * * ? *), retention: 3d }",
+      )
+      .replace("hotRetentionDays: 14", "hotRetentionDays: 7");
+    expect(after).not.toBe(before);
+    writeFileSync(file, after);
+    const result = await runPlan({ stacks: ["dev"], diff: true, ...ws, ...quiet });
+    const changes = result.diffs[0]!.changes;
+    const verify = changes.find((c) => c.name === "dev-dumps-verify-fn")!;
+    expect(verify.values).toEqual([
+      { path: "environment.variables.JOB_CONFIG.databases[app].retentionDays.daily", before: 7, after: 3 },
+    ]);
+    expect(verify.dangers).toEqual([
+      "environment.variables.JOB_CONFIG.databases[app].retentionDays.daily shortened from 7 to 3",
+    ]);
+    const archive = changes.find((c) => c.name === "dev-logs-export-fn")!;
+    expect(archive.dangers).toEqual([
+      "environment.variables.JOB_CONFIG.retentionDays shortened from 14 to 7",
+    ]);
+    const md = readFileSync(ws.markdownFile, "utf8");
+    const flagged = md.slice(md.indexOf("**Needs a second reviewer**"), md.indexOf("### dev"));
+    expect(flagged).toContain(
+      "- **dev** `dev-dumps-verify-fn`: environment.variables.JOB_CONFIG.databases[app].retentionDays.daily shortened from 7 to 3",
+    );
+    expect(flagged).toContain("environment.variables.JOB_CONFIG.retentionDays shortened from 14 to 7");
+    expect(md).toContain("environment.variables.JOB_CONFIG.databases[app].retentionDays.daily: 7 => 3");
+  });
 });

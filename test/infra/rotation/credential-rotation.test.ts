@@ -299,4 +299,15 @@ describe("rotation config", () => {
       "maintenance:rotation.databases[0].schedule: the window 2030-01-06T03:00Z + 2h is outside every maintenance window (weekly: SUN 02:00-04:00 UTC); move the schedule or shorten the window",
     ]);
   });
+
+  it("fits rotation windows into a maintenance window that crosses midnight (Saturday 23:00 to Sunday 01:00)", () => {
+    const late = { maintenanceWindows: [{ name: "weekly", day: "SAT", start: "23:00", end: "01:00" }] };
+    for (const expression of ["cron(0 23 ? * SAT *)", "cron(0 0 ? * SUN *)"])
+      expect(problems({ rotation: db({ expression, duration: "1h" }), monitoring: late })).toEqual([]);
+    expect(
+      problems({ rotation: db({ expression: "cron(0 1 ? * SUN *)", duration: "1h" }), monitoring: late }),
+    ).toEqual([
+      "maintenance:rotation.databases[0].schedule: the window 2030-01-06T01:00Z + 1h is outside every maintenance window (weekly: SAT 23:00-01:00 UTC); move the schedule or shorten the window",
+    ]);
+  });
 });

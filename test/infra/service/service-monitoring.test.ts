@@ -3,7 +3,8 @@ import { loadConfig } from "../../../infra/config";
 import { demoSource } from "../../support/config-source";
 import { nextRuns } from "../../../infra/core/schedule";
 import { type RecordedStack, recordStack } from "../../../scripts/lib/record-stack";
-import type { RecordedResource } from "../../support/pulumi-mocks";
+import { buildStack } from "../../../infra/program";
+import { type RecordedResource, recordProgram } from "../../support/pulumi-mocks";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm";
@@ -87,7 +88,7 @@ describe("runbook alert tables become alarms with the runbook's thresholds", () 
     });
   });
 
-  it("Boardroom: 5xx > 0.1/s for 5 minutes and database down for 1 minute", () => {
+  it("Boardroom: 5xx > 0.1/s for 5 minutes from nginx's access log, and database down for 1 minute", () => {
     const fiveXx = alarm("boardroom-prod", "boardroom-service-5xx-rate-warning-alarm");
     expect(fiveXx).toMatchObject({
       threshold: 0.1,
@@ -95,7 +96,13 @@ describe("runbook alert tables become alarms with the runbook's thresholds", () 
       comparisonOperator: "GreaterThanThreshold",
     });
     expect((fiveXx.metricQueries as { expression?: string }[])[0]!.expression).toBe("e / PERIOD(e)");
-    expect((fiveXx.metricQueries as { metric?: { period: number } }[])[1]!.metric!.period).toBe(60);
+    expect((fiveXx.metricQueries as { metric?: { period: number } }[])[1]!.metric).toEqual({
+      namespace: "Maintenance/boardroom-prod",
+      metricName: "Responses5xx",
+      dimensions: {},
+      period: 60,
+      stat: "Sum",
+    });
     expect(alarm("boardroom-prod", "boardroom-service-database-down-alarm")).toMatchObject({
       period: 60,
       evaluationPeriods: 1,
@@ -276,8 +283,16 @@ describe("invalid thresholds and windows", () => {
   const source = (monitoring: unknown) => demoSource({ monitoring: monitoring });
   it.each([
     [
-      { maintenanceWindows: [{ name: "w", day: "SUN", start: "04:00", end: "02:00" }] },
-      /maintenanceWindows\[0\]\.end: must be after start \(04:00\)/,
+      { maintenanceWindows: [{ name: "w", day: "SUN#1", start: "23:00", end: "01:00" }] },
+      /maintenanceWindows\[0\]\.end: 23:00-01:00 crosses midnight, which only a plain day \(SUN..SAT\) can/,
+    ],
+    [
+      { maintenanceWindows: [{ name: "w", day: "SUN", start: "02:00", end: "02:00" }] },
+      /maintenanceWindows\[0\]\.end: must differ from start \(02:00\)/,
+    ],
+    [
+      { maintenanceWindows: [{ name: "w", day: "SUN", start: "02:00", end: "24:30" }] },
+      /maintenanceWindows\[0\]\.end: must be a 24-hour time HH:MM \(e.g. 04:00\), or 24:00 for midnight/,
     ],
     [
       { maintenanceWindows: [{ name: "w", day: "SUNDAY", start: "02:00", end: "04:00" }] },
@@ -330,5 +345,36 @@ describe("invalid thresholds and windows", () => {
     ],
   ])("rejects %j", (monitoring, message) => {
     expect(() => loadConfig(source(monitoring))).toThrow(message);
+  });
+});
+
+describe("a window across midnight (Saturday 23:00-01:00 Europe/Berlin)", () => {
+  it("marks Saturday 23:xx and Sunday 00:xx open in the window's zone, and the composites wait on that marker", async () => {
+    const resources = await recordProgram(
+      () =>
+        buildStack(
+          loadConfig(
+            demoSource({
+              monitoring: {
+                healthChecks: [{ name: "api", url: "https://x.example/health" }],
+                maintenanceWindows: [
+                  { name: "weekly", day: "SAT", start: "23:00", end: "01:00", timezone: "Europe/Berlin" },
+                  { name: "late", day: "SUN", start: "22:00", end: "24:00" },
+                ],
+              },
+            }),
+          ),
+        ),
+      { stack: "demo", region: "eu-west-2" },
+    );
+    const schedules = resources
+      .filter((r) => r.type === "aws:scheduler/schedule:Schedule" && r.name.includes("-window-"))
+      .filter((r) => !r.inputs.region)
+      .map((r) => [r.name, r.inputs.scheduleExpression, r.inputs.scheduleExpressionTimezone]);
+    expect(schedules).toEqual([
+      ["demo-service-window-weekly-0", "cron(* 23 ? * SAT *)", "Europe/Berlin"],
+      ["demo-service-window-weekly-1", "cron(* 0 ? * SUN *)", "Europe/Berlin"],
+      ["demo-service-window-late-0", "cron(* 22-23 ? * SUN *)", "UTC"],
+    ]);
   });
 });
