@@ -70,7 +70,10 @@ export const drillAgeConfigSchema = z
   .strict();
 export type DrillAgeConfig = z.infer<typeof drillAgeConfigSchema>;
 
-/** The object the drill rewrites after every passing drill; the age report reads it. */
-export const lastPassKey = (database: string) => `${database}/last-pass.json`;
+/** A drill's report, without its `.json` / `.md` suffix (under `reports/`, which lifecycle expires). */
+export const reportKey = (database: string, at: Date) =>
+  `reports/${database}/${at.toISOString().slice(0, 19).replace(/[-:]/g, "")}Z`;
+/** The object the drill rewrites after every passing drill; the age report reads it (under `state/`, kept). */
+export const lastPassKey = (database: string) => `state/${database}/last-pass.json`;
 /** When the age report first looked at a database that had no passing drill yet: its age counts from there. */
-export const watchStartedKey = (database: string) => `${database}/watch-started.json`;
+export const watchStartedKey = (database: string) => `state/${database}/watch-started.json`;

@@ -14,7 +14,7 @@ import {
 } from "@aws-sdk/client-s3";
 import type { Log } from "../shared/log";
 import type { DrillCheck, DrillConfig } from "./drill-config";
-import { lastPassKey } from "./drill-config";
+import { lastPassKey, reportKey } from "./drill-config";
 import { ChecksumMismatchError, fetchDumpToFile } from "./drill-fetch";
 import { drillMarkdown } from "./drill-report";
 import { countStatement, countsByIndex, type DumpManifest, manifestKey } from "./manifest";
@@ -101,8 +101,9 @@ export async function newestVerifiedDump(
   config: Pick<DrillConfig, "buckets" | "database" | "tier" | "maxCandidates">,
   now: Date,
 ): Promise<StoredDump | null> {
-  const candidates = (await dumpsOf(s3, config.buckets, config.database))
-    .filter((d) => d.tier === config.tier && !isFromTheFuture(d, now))
+  // Only the drill's tier is listed: its role may list nothing else.
+  const candidates = (await dumpsOf(s3, config.buckets, config.database, [config.tier]))
+    .filter((d) => !isFromTheFuture(d, now))
     .slice(0, config.maxCandidates);
   for (const d of candidates) {
     const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: d.bucket, Key: d.key }));
@@ -498,7 +499,7 @@ export async function storeReport(
   report: DrillReport,
   at: Date,
 ): Promise<string> {
-  const key = `${config.database}/${stamp(at)}Z`;
+  const key = reportKey(config.database, at);
   const put = (Key: string, Body: string, ContentType: string) =>
     s3.send(
       new PutObjectCommand({

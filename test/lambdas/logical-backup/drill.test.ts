@@ -154,7 +154,7 @@ async function storedReport(database: string): Promise<DrillReport> {
   const list = await s3.send(
     new (await import("@aws-sdk/client-s3")).ListObjectsV2Command({
       Bucket: REPORTS,
-      Prefix: `${database}/`,
+      Prefix: `reports/${database}/`,
     }),
   );
   const key = (list.Contents ?? [])
@@ -289,7 +289,9 @@ describe("restore drills on real databases", () => {
       new GetObjectCommand({ Bucket: REPORTS, Key: `${await storedKey(database)}.md` }),
     );
     expect(await md.Body!.transformToString()).toContain("| public.patients | 3000 | 3000 | yes |");
-    const pass = await s3.send(new GetObjectCommand({ Bucket: REPORTS, Key: `${database}/last-pass.json` }));
+    const pass = await s3.send(
+      new GetObjectCommand({ Bucket: REPORTS, Key: `state/${database}/last-pass.json` }),
+    );
     expect(JSON.parse(await pass.Body!.transformToString())).toMatchObject({
       dumpSlot: "2026-03-09T02:00:00.000Z",
     });
@@ -418,7 +420,7 @@ describe("restore drills on real databases", () => {
 
 async function storedKey(database: string): Promise<string> {
   const { ListObjectsV2Command } = await import("@aws-sdk/client-s3");
-  const list = await s3.send(new ListObjectsV2Command({ Bucket: REPORTS, Prefix: `${database}/` }));
+  const list = await s3.send(new ListObjectsV2Command({ Bucket: REPORTS, Prefix: `reports/${database}/` }));
   return (list.Contents ?? [])
     .map((o) => o.Key!)
     .filter((k) => k.endsWith("Z.json"))
