@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { anyInAnHour, backupHealthAlarms, metricAlarm } from "../core/alarm";
-import type { BackupsConfig, DumpEntry, DumpTier } from "../config/backups";
+import type { BackupsConfig, DrillDesign, DumpEntry, DumpTier } from "../config/backups";
 import { DUMP_COMMANDS, DumpImage } from "./dump-image";
 import { DumpReplication } from "./dump-replication";
 import {
@@ -16,6 +16,7 @@ import {
 } from "../core/job/maintenance-job";
 import type { LifecycleRule } from "../core/policies/lifecycle";
 import { RetainedBucket } from "../core/retained-bucket";
+import { RestoreDrills } from "./restore-drills";
 import type { z } from "zod";
 import { dumpConfigSchema, EXPIRE_TAG, verifyConfigSchema } from "../../lambdas/logical-backup/config";
 
@@ -53,6 +54,8 @@ const tiersOf = (d: DumpDatabase) =>
 
 /** Days before long-lived tiers move to Glacier Instant Retrieval (still readable at once by verification and restores). */
 export const GLACIER_IR_AFTER_DAYS = 90;
+/** Manifests outlive their tier's retention by this much (they expire by age, not by the verification's tag). */
+export const MANIFEST_GRACE_DAYS = 30;
 /** Expired dumps stay recoverable as noncurrent versions this long (a mistaken lifecycle change can be undone). */
 export const NONCURRENT_DAYS = 7;
 
@@ -101,6 +104,14 @@ export function dumpLifecycleRules(databases: readonly DumpDatabase[]): {
           expirationDays: 1,
           // In the vault the version is locked until its retention ends; it goes the day after.
           noncurrentVersionExpirationDays: inVault ? 1 : NONCURRENT_DAYS,
+        });
+        // Manifests (row counts beside each dump) are not tagged for expiry: they go by age, a month after their
+        // tier's retention, so a dump kept longer by the floor may have lost its manifest (its drill then fails).
+        rules.push({
+          id: `${d.name}-${tier}-manifests`,
+          prefix: `${tier}/${d.name}/manifests/`,
+          expirationDays: t.retention + MANIFEST_GRACE_DAYS,
+          noncurrentVersionExpirationDays: 1,
         });
         if (t.retention >= 365) {
           rules.push({
@@ -259,6 +270,8 @@ export class LogicalBackups extends pulumi.ComponentResource {
     readonly bucketName: pulumi.Output<string>;
     readonly vaultName?: pulumi.Output<string>;
   };
+  /** What each drilled database's backup design can reach (restore-drills.ts), for the plan's notes. */
+  drillDesigns: Readonly<Record<string, DrillDesign>> = {};
 
   constructor(name: string, args: LogicalBackupsArgs, opts?: pulumi.ComponentResourceOptions) {
     const databases = dumpDatabases(args.config);
@@ -339,7 +352,7 @@ export class LogicalBackups extends pulumi.ComponentResource {
       ...(dr ? { drArns: dr.drArns } : {}),
     };
 
-    const cluster = databases.some((d) => d.dump.runsOn === "fargate")
+    const cluster = databases.some((d) => d.dump.runsOn === "fargate" || d.dump.drill)
       ? new aws.ecs.Cluster(
           `${name}-cluster`,
           {
@@ -355,6 +368,7 @@ export class LogicalBackups extends pulumi.ComponentResource {
     const parts = { name, args, databases, image, bucket, vault, dr, buckets, cluster, common };
     this.dumpJobs(parts);
     this.verificationAlarms(parts, this.verifyJob(parts));
+    this.restoreDrills(parts);
     this.registerOutputs({ bucketName: this.bucketName, dr: this.dr });
   }
 
@@ -449,6 +463,38 @@ export class LogicalBackups extends pulumi.ComponentResource {
         parent,
       );
     }
+  }
+
+  /** Restore drills of the databases that have a drill block (infra/backups/restore-drills.ts). */
+  private restoreDrills(parts: DumpParts): void {
+    const { name, args, databases, image, bucket, vault, buckets, cluster } = parts;
+    const drilled = databases.flatMap((d) =>
+      d.dump.drill ? [{ name: d.name, engine: d.engine, dump: { ...d.dump, drill: d.dump.drill } }] : [],
+    );
+    if (drilled.length === 0) return;
+    const drills = new RestoreDrills(
+      `${name}-drills`,
+      {
+        ...parts.common,
+        timezone: args.timezone,
+        databases: drilled,
+        sectionRpoHours: args.config.rpoHours,
+        kmsKeyArn: args.kmsKeyArn,
+        protect: args.protect,
+        image: { uri: image.uri, repositoryArn: image.repositoryArn },
+        entryPoint: DUMP_COMMANDS.fargateDrill,
+        clusterArn: cluster!.arn,
+        buckets: {
+          ...buckets,
+          bucketName: bucket.bucketName,
+          ...(vault ? { vaultName: vault.bucketName } : {}),
+        },
+      },
+      { parent: this },
+    );
+    this.warnings.push(...drills.warnings);
+    this.lambdaJobs.push(...drills.lambdaJobs);
+    this.drillDesigns = drills.designs;
   }
 
   /** The hourly verification job of all dump databases (it also marks expired dumps); returns its job name. */
