@@ -26,6 +26,7 @@ export const backups = capability({
     const warnings = [...snapshots.warnings, ...snapshots.jobWarnings()];
     const dumps = dumpDatabases(config);
     const dumpJobs: string[] = [];
+    const zipJobs: string[] = [];
     const drillLines: string[] = [];
     if (dumps.length > 0) {
       const replication = dumpReplicationOf(config, shared);
@@ -36,6 +37,7 @@ export const backups = capability({
       });
       warnings.push(...logical.warnings);
       dumpJobs.push(...logical.lambdaJobs);
+      zipJobs.push(...logical.zipJobs);
       const design = drillNotes(config, logical.drillDesigns, shared.timezone);
       drillLines.push(...design.notes);
       warnings.push(...design.warnings);
@@ -46,7 +48,7 @@ export const backups = capability({
       notes: [...backupNotes(config, snapshots, shared), ...drillLines],
       dashboard: {
         jobs: [
-          ...(hasRds ? ["backup", "backup-verify"] : []).map((job) => ({ job })),
+          ...[...(hasRds ? ["backup", "backup-verify"] : []), ...zipJobs].map((job) => ({ job })),
           ...dumpJobs.map((job) => ({ job, image: true })),
         ],
         databases: hasRds

@@ -270,6 +270,8 @@ export class LogicalBackups extends pulumi.ComponentResource {
     readonly bucketName: pulumi.Output<string>;
     readonly vaultName?: pulumi.Output<string>;
   };
+  /** Zip Lambda jobs (the drills' age report), for the dashboard. */
+  readonly zipJobs: string[] = [];
   /** What each drilled database's backup design can reach (restore-drills.ts), for the plan's notes. */
   drillDesigns: Readonly<Record<string, DrillDesign>> = {};
 
@@ -493,7 +495,7 @@ export class LogicalBackups extends pulumi.ComponentResource {
       { parent: this },
     );
     this.warnings.push(...drills.warnings);
-    this.lambdaJobs.push(...drills.lambdaJobs);
+    this.zipJobs.push(...drills.lambdaJobs);
     this.drillDesigns = drills.designs;
   }
 
