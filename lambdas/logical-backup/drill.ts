@@ -283,7 +283,25 @@ export async function runDrill(
   config: DrillConfig,
   deps: DrillDeps,
 ): Promise<DrillReport> {
-  const report = await drill(event, config, deps);
+  // Whatever breaks (S3, a full disk, the sidecar), the run still leaves a report that says what did.
+  const report = await drill(event, config, deps).catch(
+    (e: Error): DrillReport => ({
+      format: 1,
+      database: config.database,
+      engine: config.engine,
+      tier: config.tier,
+      scheduledTime: event.scheduledTime,
+      dump: null,
+      manifest: null,
+      targetVersion: null,
+      restore: null,
+      dataAgeSeconds: null,
+      tables: [],
+      checks: [],
+      problems: [`the drill stopped: ${e.message.slice(0, 500)}`],
+      verdict: "fail",
+    }),
+  );
   await storeReport(deps.s3, config, report, deps.now());
   const failedChecks = report.tables.filter((t) => !t.ok).length + report.checks.filter((c) => !c.ok).length;
   if (report.restore?.secondsToFirstQuery != null || report.restore?.timedOut) {

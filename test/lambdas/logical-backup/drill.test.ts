@@ -2,7 +2,7 @@
 // real verification tags it, and the drill restores it into a fresh scratch database as a role that cannot reach the
 // source. A corrupted dump fails its checksum, a dump whose table lost rows fails the counts, a slow restore times out.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -481,5 +481,42 @@ describe("restore drills on MariaDB", () => {
       "0",
     );
     expect(mysql(`CHECKSUM TABLE ${src}.appointments, ${src}.users`)).toBe(checksum);
+  });
+});
+
+describe("a drill that cannot get as far as a verdict", () => {
+  it("still stores a failed report saying why (here: the target server refuses the connection)", async () => {
+    const database = "drill-pg-unreachable";
+    await dumpAndVerify("postgres", database, "postgres", "2026-03-09T02:00:00Z");
+    const config = drillConfig(database, "postgres", {
+      target: { host: "127.0.0.1", port: 1, user: "postgres", maintenanceDatabase: "postgres" },
+      readyTimeoutSeconds: 1,
+    });
+    const { run, metrics } = await drill(config, "2026-03-09T09:00:00Z", PG.password);
+    await expect(run).rejects.toThrow(DrillFailedError);
+    const report = await storedReport(database);
+    expect(report).toMatchObject({
+      verdict: "fail",
+      restore: null,
+      dump: { slot: "2026-03-09T02:00:00.000Z" },
+    });
+    expect(report.problems).toEqual(["the target database did not answer within 1s"]);
+    expect(metrics.at(-1)).toEqual(["DrillFailed", 1]);
+  });
+
+  it("an error it did not foresee (no room for the dump) ends in a failed report too, not a silent crash", async () => {
+    const database = "drill-pg-unreachable";
+    // The scratch directory's parent is a file: nowhere to put the dump.
+    const blocked = join(mkdtempSync(join(tmpdir(), "drill-")), "file");
+    writeFileSync(blocked, "");
+    const { run } = await drill(
+      drillConfig(database, "postgres", { workDir: join(blocked, "scratch") }),
+      "2026-03-09T09:00:00Z",
+      PG.password,
+    );
+    await expect(run).rejects.toThrow(/the drill stopped: ENOTDIR/);
+    expect((await storedReport(database)).problems).toEqual([
+      expect.stringMatching(/^the drill stopped: ENOTDIR/),
+    ]);
   });
 });
