@@ -54,8 +54,6 @@ const tiersOf = (d: DumpDatabase) =>
 
 /** Days before long-lived tiers move to Glacier Instant Retrieval (still readable at once by verification and restores). */
 export const GLACIER_IR_AFTER_DAYS = 90;
-/** Manifests outlive their tier's retention by this much (they expire by age, not by the verification's tag). */
-export const MANIFEST_GRACE_DAYS = 30;
 /** Expired dumps stay recoverable as noncurrent versions this long (a mistaken lifecycle change can be undone). */
 export const NONCURRENT_DAYS = 7;
 
@@ -104,14 +102,6 @@ export function dumpLifecycleRules(databases: readonly DumpDatabase[]): {
           expirationDays: 1,
           // In the vault the version is locked until its retention ends; it goes the day after.
           noncurrentVersionExpirationDays: inVault ? 1 : NONCURRENT_DAYS,
-        });
-        // Manifests (row counts beside each dump) are not tagged for expiry: they go by age, a month after their
-        // tier's retention, so a dump kept longer by the floor may have lost its manifest (its drill then fails).
-        rules.push({
-          id: `${d.name}-${tier}-manifests`,
-          prefix: `${tier}/${d.name}/manifests/`,
-          expirationDays: t.retention + MANIFEST_GRACE_DAYS,
-          noncurrentVersionExpirationDays: 1,
         });
         if (t.retention >= 365) {
           rules.push({

@@ -1,6 +1,7 @@
 // Restore drills of the logical dumps: per database a Fargate task that restores the newest verified dump into a
 // sidecar database of the source's engine and major version (nothing outside the task is touched), a reports bucket,
 // an hourly report of each database's last passing drill, and the RTO, data-age, failure and overdue alarms.
+import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { type AlarmSpec, metricAlarm } from "../core/alarm";
 import { type DrillDesign, type DrillEntry, type DumpEntry, drillDesign } from "../config/backups";
@@ -235,6 +236,14 @@ export interface RestoreDrillsArgs extends JobDefaults {
   };
 }
 
+/** `<image>@sha256:<digest>`: as given when it carries a digest, else the tag's digest from its registry. */
+export function pinned(image: string, parent: pulumi.Resource): pulumi.Output<string> {
+  if (image.includes("@sha256:")) return pulumi.output(image);
+  return docker
+    .getRegistryImageOutput({ name: image }, { parent })
+    .apply((r) => `${image}@${r.sha256Digest}`);
+}
+
 function checked<T>(what: string, schema: z.ZodType, value: T): T {
   const result = schema.safeParse(value);
   if (!result.success)
@@ -293,7 +302,10 @@ export class RestoreDrills extends pulumi.ComponentResource {
     const drill = d.dump.drill;
     const design = drillDesign(d.engine, d.dump, drill, args.sectionRpoHours, args.timezone);
     this.designs[d.name] = design;
-    const { sidecar, target } = sidecarFor(d.engine, drill);
+    const { sidecar: unpinned, target } = sidecarFor(d.engine, drill);
+    // Tasks run images pinned by digest (tags may move): the tag's current digest, resolved at deploy time, so a
+    // moved tag shows in the preview as a changed task definition.
+    const sidecar = { ...unpinned, image: pinned(String(unpinned.image), this) };
     const job = drillJob(d.name);
     const jobConfig = pulumi
       .all([args.buckets.bucketName, args.buckets.vaultName, reports.bucketName, args.kmsKeyArn])

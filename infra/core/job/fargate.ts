@@ -38,7 +38,7 @@ export function fargateContainerDefinitions(c: {
   readonly logGroupName: string;
   readonly region: string;
   readonly streamPrefix: string;
-  readonly sidecar?: FargateSidecar;
+  readonly sidecar?: FargateSidecar & { readonly image: string };
   readonly scratchPath?: string;
 }): object[] {
   const logs = (prefix: string) => ({
@@ -154,20 +154,22 @@ function declareTask(p: JobParts): JobCompute {
       runtimePlatform: { cpuArchitecture: "ARM64", operatingSystemFamily: "LINUX" },
       executionRoleArn: executionRole.arn,
       taskRoleArn: role.arn,
-      containerDefinitions: pulumi.all([image.uri, p.environment, region]).apply(([uri, env, r]) =>
-        JSON.stringify(
-          fargateContainerDefinitions({
-            image: uri,
-            entryPoint: image.commands,
-            environment: env,
-            logGroupName: p.logGroupName,
-            region: r,
-            streamPrefix: args.job,
-            ...(fargate.sidecar ? { sidecar: fargate.sidecar } : {}),
-            ...(fargate.scratchPath ? { scratchPath: fargate.scratchPath } : {}),
-          }),
+      containerDefinitions: pulumi
+        .all([image.uri, p.environment, region, fargate.sidecar?.image ?? ""])
+        .apply(([uri, env, r, sidecarImage]) =>
+          JSON.stringify(
+            fargateContainerDefinitions({
+              image: uri,
+              entryPoint: image.commands,
+              environment: env,
+              logGroupName: p.logGroupName,
+              region: r,
+              streamPrefix: args.job,
+              ...(fargate.sidecar ? { sidecar: { ...fargate.sidecar, image: sidecarImage } } : {}),
+              ...(fargate.scratchPath ? { scratchPath: fargate.scratchPath } : {}),
+            }),
+          ),
         ),
-      ),
       ...(fargate.ephemeralStorageGiB
         ? { ephemeralStorage: { sizeInGib: fargate.ephemeralStorageGiB } }
         : {}),

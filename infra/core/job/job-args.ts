@@ -87,7 +87,8 @@ export interface FargateRun {
 /** A non-essential container beside the job's, on the task's loopback. */
 export interface FargateSidecar {
   readonly name: string;
-  readonly image: string;
+  /** Pinned by digest (`<image>@sha256:...`), like the job's own image. */
+  readonly image: pulumi.Input<string>;
   readonly command: readonly string[];
   readonly environment: Record<string, string>;
   /** ECS container health check command (`CMD-SHELL ...`); the job container waits for HEALTHY. */

@@ -413,15 +413,6 @@ describe("dump storage and verification", () => {
       filter: { and: { prefix: `${tier}/${db}/`, tags: { tier } } },
       transitions: [{ days: 90, storageClass: "GLACIER_IR" }],
     });
-    // Manifests (row counts beside each dump) go by age: a month after their tier's retention.
-    const manifestRule = (db: string, tier: string, days: number) => ({
-      id: `${db}-${tier}-manifests`,
-      status: "Enabled",
-      filter: { prefix: `${tier}/${db}/manifests/` },
-      expiration: { days },
-      noncurrentVersionExpiration: { noncurrentDays: 1 },
-      abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-    });
     // S3 refuses an upload abort on a tag-filtered rule: one prefix-only rule per bucket aborts unfinished uploads.
     const abortUploads = {
       id: "abort-uploads",
@@ -440,13 +431,10 @@ describe("dump storage and verification", () => {
       },
       abortUploads,
       expireRule("pg", "daily", 7),
-      manifestRule("pg", "daily", 60),
       // The yearly tier is locked, so its new dumps land in the vault; its older ones here still expire.
       expireRule("pg", "yearly", 7),
-      manifestRule("pg", "yearly", 2587),
       archiveRule("pg", "yearly"),
       expireRule("my", "daily", 7),
-      manifestRule("my", "daily", 60),
     ]);
     for (const rule of [...(dumps.inputs.rules as object[])]) {
       const r = rule as {
@@ -455,11 +443,8 @@ describe("dump storage and verification", () => {
         filter: unknown;
         abortIncompleteMultipartUpload?: unknown;
       };
-      // No rule expires a dump by age alone (only staging objects and manifests go by age), and none mixes tags
-      // with an upload abort.
-      if (r.id !== "incoming" && !r.id.endsWith("-manifests") && r.expiration)
-        expect(JSON.stringify(r.filter)).toContain('"expire":"true"');
-      if (r.id.endsWith("-manifests")) expect(JSON.stringify(r.filter)).toMatch(/\/manifests\/"/);
+      // No rule expires anything by age alone, and none mixes tags with an upload abort.
+      if (r.id !== "incoming" && r.expiration) expect(JSON.stringify(r.filter)).toContain('"expire":"true"');
       if (JSON.stringify(r.filter).includes("tags")) expect(r.abortIncompleteMultipartUpload).toBeUndefined();
     }
     const vault = buckets.find((b) => b.name === "demo-dumps-vault-lifecycle")!;
@@ -467,12 +452,9 @@ describe("dump storage and verification", () => {
     expect(vault.inputs.rules).toEqual([
       abortUploads,
       expireRule("pg", "daily", 1),
-      manifestRule("pg", "daily", 60),
       expireRule("pg", "yearly", 1),
-      manifestRule("pg", "yearly", 2587),
       archiveRule("pg", "yearly"),
       expireRule("my", "daily", 1),
-      manifestRule("my", "daily", 60),
     ]);
     expect(
       findResource(
@@ -491,15 +473,7 @@ describe("dump storage and verification", () => {
     const lifecycle = ofType(resources, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
     const ids = (name: string) =>
       (lifecycle.find((b) => b.name === name)!.inputs.rules as { id: string }[]).map((r) => r.id);
-    const everyTier = [
-      "pg-daily",
-      "pg-daily-manifests",
-      "pg-yearly",
-      "pg-yearly-manifests",
-      "pg-yearly-archive",
-      "my-daily",
-      "my-daily-manifests",
-    ];
+    const everyTier = ["pg-daily", "pg-yearly", "pg-yearly-archive", "my-daily"];
     // pg's yearly tier is locked: its new dumps land in the vault, and the yearly dumps from before it was locked
     // are still in the dumps bucket, marked by verification, and must still be deleted there.
     expect(ids("demo-dumps-bucket-lifecycle")).toEqual(["incoming", "abort-uploads", ...everyTier]);

@@ -135,7 +135,8 @@ describe("restore drill task", () => {
     });
     expect(db).toEqual({
       name: "database",
-      image: "public.ecr.aws/docker/library/postgres:16",
+      // The tag's digest, resolved when `pulumi up` runs (the offline engine answers a stable stand-in).
+      image: expect.stringMatching(/^public\.ecr\.aws\/docker\/library\/postgres:16@sha256:[0-9a-f]{64}$/),
       essential: false,
       command: ["postgres", "-c", "listen_addresses=127.0.0.1"],
       environment: [{ name: "POSTGRES_HOST_AUTH_METHOD", value: "trust" }],
@@ -187,7 +188,7 @@ describe("restore drill task", () => {
     expect(task.inputs.ephemeralStorage).toEqual({ sizeInGib: 28 });
     const db = json(task, "containerDefinitions")[1];
     expect(db).toMatchObject({
-      image: "public.ecr.aws/docker/library/mysql:8.0",
+      image: expect.stringMatching(/^public\.ecr\.aws\/docker\/library\/mysql:8\.0@sha256:[0-9a-f]{64}$/),
       command: ["--bind-address=127.0.0.1"],
       environment: [{ name: "MYSQL_ALLOW_EMPTY_PASSWORD", value: "yes" }],
       healthCheck: { command: ["CMD-SHELL", "mysqladmin ping -h 127.0.0.1 --silent"], startPeriod: 180 },
