@@ -2,7 +2,7 @@
 // line per database (or NO AUTOMATED BACKUP), and their jobs, ages and dump sizes on the dashboard.
 import type * as pulumi from "@pulumi/pulumi";
 import { capability, type DumpStore, jobComponentArgs, type SharedPieces } from "../capability";
-import type { BackupsConfig } from "../config/backups";
+import type { BackupsConfig, DrillDesign } from "../config/backups";
 import { DatabaseBackups } from "./database-backups";
 import { dumpDatabases, LogicalBackups } from "./logical-backups";
 
@@ -27,6 +27,8 @@ export const backups = capability({
     const dumps = dumpDatabases(config);
     const dumpJobs: string[] = [];
     let dumpStore: DumpStore | undefined;
+    const zipJobs: string[] = [];
+    const drillLines: string[] = [];
     if (dumps.length > 0) {
       const replication = dumpReplicationOf(config, shared);
       const logical = new LogicalBackups(`${shared.namePrefix}-dumps`, {
@@ -37,14 +39,18 @@ export const backups = capability({
       warnings.push(...logical.warnings);
       dumpJobs.push(...logical.lambdaJobs);
       dumpStore = { bucketNames: logical.bucketNames, bucketArns: logical.bucketArns };
+      zipJobs.push(...logical.zipJobs);
+      const design = drillNotes(config, logical.drillDesigns, shared.timezone);
+      drillLines.push(...design.notes);
+      warnings.push(...design.warnings);
     }
     const hasRds = config.databases.some((d) => d.kind === "rds-instance" || d.kind === "aurora-cluster");
     return {
       warnings,
-      notes: backupNotes(config, snapshots, shared),
+      notes: [...backupNotes(config, snapshots, shared), ...drillLines],
       dashboard: {
         jobs: [
-          ...(hasRds ? ["backup", "backup-verify"] : []).map((job) => ({ job })),
+          ...[...(hasRds ? ["backup", "backup-verify"] : []), ...zipJobs].map((job) => ({ job })),
           ...dumpJobs.map((job) => ({ job, image: true })),
         ],
         databases: hasRds
@@ -108,4 +114,40 @@ function backupNotes(config: BackupsConfig, snapshots: DatabaseBackups, shared: 
     }
   }
   return notes;
+}
+
+const hours = (seconds: number) => `${(seconds / 3600).toFixed(1)}h`;
+
+/**
+ * Per drilled database: what its backup design can reach beside the runbook's targets (the worst RPO, the expected
+ * RTO), and a warning wherever the dumps cannot meet a target, naming what covers the RPO instead.
+ */
+export function drillNotes(
+  config: BackupsConfig,
+  designs: Readonly<Record<string, DrillDesign>>,
+  appTimezone: string,
+): { notes: string[]; warnings: string[] } {
+  const notes: string[] = [];
+  const warnings: string[] = [];
+  for (const d of config.databases) {
+    const drill = d.dump?.drill;
+    const design = designs[d.name];
+    if (!drill || !design) continue;
+    const rpo = design.rpoMet
+      ? `worst RPO ${hours(design.worstRpoSeconds)} meets the runbook's ${drill.rpoHours}h`
+      : `worst RPO ${hours(design.worstRpoSeconds)} does NOT meet the runbook's ${drill.rpoHours}h (covered by: ${drill.pointInTimeRecovery}; the drill's data-age alarm is at the dumps' ${design.dataAgeAlarmHours}h)`;
+    const rto = `expected RTO ~${hours(design.expectedRtoSeconds)} for ${drill.dumpGiB} GiB (runbook ${drill.rtoHours}h)`;
+    notes.push(
+      `database ${d.name}: restore drill ${drill.expression} ${d.dump!.timezone ?? appTimezone} of the newest verified ${drill.tier} dump into ${d.engine} ${drill.majorVersion} (${design.ephemeralStorageGiB} GiB disk); ${rpo}; ${rto}`,
+    );
+    if (!design.rpoMet)
+      warnings.push(
+        `database ${d.name}: its dumps cannot give RPO < ${drill.rpoHours}h (at worst ${hours(design.worstRpoSeconds)}); the stack relies on ${drill.pointInTimeRecovery} for that, and the drill does not claim it`,
+      );
+    if (!design.rtoMet)
+      warnings.push(
+        `database ${d.name}: a restore of a ${drill.dumpGiB} GiB dump is estimated at ${hours(design.expectedRtoSeconds)}, over the runbook's RTO of ${drill.rtoHours}h; the drill will measure it`,
+      );
+  }
+  return { notes, warnings };
 }

@@ -13,6 +13,7 @@ export const DUMP_IMAGE_ENTRIES = {
   index: "handler.ts",
   verify: "verify-handler.ts",
   main: "main.ts",
+  drill: "drill-main.ts",
 } as const;
 
 /** Lambda image config commands and the Fargate entry point, one code path in one image. */
@@ -21,6 +22,8 @@ export const DUMP_COMMANDS = {
   lambdaVerify: ["verify.handler"],
   // The Lambda base image's node; /var/task is LAMBDA_TASK_ROOT, where the Dockerfile copies the bundles.
   fargate: ["/var/lang/bin/node", "/var/task/main.js"],
+  // The restore drill (Fargate, beside its database sidecar).
+  fargateDrill: ["/var/lang/bin/node", "/var/task/drill.js"],
 } as const;
 
 export interface DumpImageArgs {

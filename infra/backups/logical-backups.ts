@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { anyInAnHour, backupHealthAlarms, metricAlarm } from "../core/alarm";
-import type { BackupsConfig, DumpEntry, DumpTier } from "../config/backups";
+import type { BackupsConfig, DrillDesign, DumpEntry, DumpTier } from "../config/backups";
 import { DUMP_COMMANDS, DumpImage } from "./dump-image";
 import { DumpReplication } from "./dump-replication";
 import {
@@ -16,6 +16,7 @@ import {
 } from "../core/job/maintenance-job";
 import type { LifecycleRule } from "../core/policies/lifecycle";
 import { RetainedBucket } from "../core/retained-bucket";
+import { RestoreDrills } from "./restore-drills";
 import type { z } from "zod";
 import { dumpConfigSchema, EXPIRE_TAG, verifyConfigSchema } from "../../lambdas/logical-backup/config";
 
@@ -262,6 +263,10 @@ export class LogicalBackups extends pulumi.ComponentResource {
     readonly bucketName: pulumi.Output<string>;
     readonly vaultName?: pulumi.Output<string>;
   };
+  /** Zip Lambda jobs (the drills' age report), for the dashboard. */
+  readonly zipJobs: string[] = [];
+  /** What each drilled database's backup design can reach (restore-drills.ts), for the plan's notes. */
+  drillDesigns: Readonly<Record<string, DrillDesign>> = {};
 
   constructor(name: string, args: LogicalBackupsArgs, opts?: pulumi.ComponentResourceOptions) {
     const databases = dumpDatabases(args.config);
@@ -344,7 +349,7 @@ export class LogicalBackups extends pulumi.ComponentResource {
       ...(dr ? { drArns: dr.drArns } : {}),
     };
 
-    const cluster = databases.some((d) => d.dump.runsOn === "fargate")
+    const cluster = databases.some((d) => d.dump.runsOn === "fargate" || d.dump.drill)
       ? new aws.ecs.Cluster(
           `${name}-cluster`,
           {
@@ -360,6 +365,7 @@ export class LogicalBackups extends pulumi.ComponentResource {
     const parts = { name, args, databases, image, bucket, vault, dr, buckets, cluster, common };
     this.dumpJobs(parts);
     this.verificationAlarms(parts, this.verifyJob(parts));
+    this.restoreDrills(parts);
     this.registerOutputs({ bucketName: this.bucketName, dr: this.dr });
   }
 
@@ -454,6 +460,38 @@ export class LogicalBackups extends pulumi.ComponentResource {
         parent,
       );
     }
+  }
+
+  /** Restore drills of the databases that have a drill block (infra/backups/restore-drills.ts). */
+  private restoreDrills(parts: DumpParts): void {
+    const { name, args, databases, image, bucket, vault, buckets, cluster } = parts;
+    const drilled = databases.flatMap((d) =>
+      d.dump.drill ? [{ name: d.name, engine: d.engine, dump: { ...d.dump, drill: d.dump.drill } }] : [],
+    );
+    if (drilled.length === 0) return;
+    const drills = new RestoreDrills(
+      `${name}-drills`,
+      {
+        ...parts.common,
+        timezone: args.timezone,
+        databases: drilled,
+        sectionRpoHours: args.config.rpoHours,
+        kmsKeyArn: args.kmsKeyArn,
+        protect: args.protect,
+        image: { uri: image.uri, repositoryArn: image.repositoryArn },
+        entryPoint: DUMP_COMMANDS.fargateDrill,
+        clusterArn: cluster!.arn,
+        buckets: {
+          ...buckets,
+          bucketName: bucket.bucketName,
+          ...(vault ? { vaultName: vault.bucketName } : {}),
+        },
+      },
+      { parent: this },
+    );
+    this.warnings.push(...drills.warnings);
+    this.zipJobs.push(...drills.lambdaJobs);
+    this.drillDesigns = drills.designs;
   }
 
   /** The hourly verification job of all dump databases (it also marks expired dumps); returns its job name. */

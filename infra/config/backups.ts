@@ -4,6 +4,7 @@ import { parseDuration } from "../../lambdas/backup/retention";
 import { arn, scheduleExpression, scheduleEntry, timezone } from "./rules";
 import { checkFargateSize, OBJECT_LOCK_MAX_DAYS } from "../core/aws-limits";
 import { dstGapWarnings, maxIntervalSeconds } from "../core/schedule";
+import { drillCheckSchema } from "../../lambdas/logical-backup/drill-config";
 
 /**
  * Problems with a database's dump RPO: the alarm must not fire between two dumps that both ran on time, so the RPO
@@ -39,6 +40,104 @@ function dstGapNote(tiers: readonly { expression: string }[], zone: string, from
       return `, because ${lost.localTime} does not exist in ${zone} on ${lost.localDate} (the spring-forward DST gap): Scheduler skips that run, so that day has no dump; move ${t.expression} out of the gap (e.g. an hour later)`;
   }
   return "";
+}
+
+/**
+ * What the estimate of a restore's duration assumes, until a drill measures it: task start and image pulls, the
+ * download from S3, and pg_restore / mysql at a conservative rate of compressed dump (a bench measured far faster on
+ * a small database, docs/benchmarks.md; real RTO is the drill's RestoreSeconds).
+ */
+export const RESTORE_ESTIMATE = {
+  startupSeconds: 600,
+  downloadMiBPerSecond: 50,
+  restoreMiBPerSecond: { postgres: 10, mysql: 4 },
+  /** Disk per GiB of compressed dump: the stored copy, the decoded file and the restored data with its indexes. */
+  diskPerDumpGiB: { postgres: 10, mysql: 18 },
+  /** The two images' layers and the database's own files. */
+  diskBaseGiB: 10,
+} as const;
+
+/** Fargate's ephemeral storage range. https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-task-storage.html */
+export const FARGATE_STORAGE_GIB = { min: 21, max: 200 } as const;
+
+/** What a database's backup design can reach beside its runbook's targets, and the drill's sizes derived from them. */
+export interface DrillDesign {
+  /** The oldest the newest verified dump can be: the longest gap between dumps, a run and the hourly verification. */
+  readonly worstRpoSeconds: number;
+  readonly expectedRtoSeconds: number;
+  readonly rpoMet: boolean;
+  readonly rtoMet: boolean;
+  /** The drill's data-age alarm: the runbook's RPO when the dumps reach it, else the dumps' own RPO. */
+  readonly dataAgeAlarmHours: number;
+  readonly ephemeralStorageGiB: number;
+  /** A restore still running at twice the RTO is stopped (the drill failed the target long before). */
+  readonly restoreTimeoutSeconds: number;
+  /** The task's own deadline: the restore's, the download's and half an hour for the rest. */
+  readonly deadlineSeconds: number;
+  /** The longest gap between two drills, in the dump's timezone. */
+  readonly drillGapSeconds: number;
+}
+
+export function drillDesign(
+  engine: "postgres" | "mysql",
+  dump: DumpEntry,
+  drill: DrillEntry,
+  sectionRpoHours: number,
+  appTimezone: string,
+): DrillDesign {
+  const from = new Date(Date.UTC(2030, 0, 1));
+  const tz = dump.timezone ?? appTimezone;
+  let gap = Number.POSITIVE_INFINITY;
+  for (const t of Object.values(dump.tiers))
+    if (t) gap = Math.min(gap, maxIntervalSeconds(t.expression, tz, from));
+  const run = dump.runsOn === "fargate" ? dump.fargate.timeoutMinutes * 60 : dump.timeoutSeconds;
+  const worstRpoSeconds = gap + run + 3600;
+  const mib = drill.dumpGiB * 1024;
+  const download = Math.ceil(mib / RESTORE_ESTIMATE.downloadMiBPerSecond);
+  const expectedRtoSeconds =
+    RESTORE_ESTIMATE.startupSeconds +
+    download +
+    Math.ceil(mib / RESTORE_ESTIMATE.restoreMiBPerSecond[engine]);
+  const rpoMet = drill.rpoHours * 3600 >= worstRpoSeconds;
+  const restoreTimeoutSeconds = Math.ceil(2 * drill.rtoHours * 3600);
+  return {
+    worstRpoSeconds,
+    expectedRtoSeconds,
+    rpoMet,
+    rtoMet: drill.rtoHours * 3600 >= expectedRtoSeconds,
+    dataAgeAlarmHours: rpoMet ? drill.rpoHours : (dump.rpoHours ?? sectionRpoHours),
+    ephemeralStorageGiB: Math.max(
+      FARGATE_STORAGE_GIB.min,
+      Math.ceil(drill.dumpGiB * RESTORE_ESTIMATE.diskPerDumpGiB[engine] + RESTORE_ESTIMATE.diskBaseGiB),
+    ),
+    restoreTimeoutSeconds,
+    deadlineSeconds: restoreTimeoutSeconds + 2 * download + 1800,
+    drillGapSeconds: maxIntervalSeconds(drill.expression, tz, from),
+  };
+}
+
+/** Config problems of a drill: a disk Fargate cannot give, or an RPO the dumps cannot reach with nothing named to. */
+export function drillProblems(
+  engine: "postgres" | "mysql",
+  dump: DumpEntry,
+  sectionRpoHours: number,
+  appTimezone: string,
+): { key: string; message: string }[] {
+  const drill = dump.drill;
+  if (!drill) return [];
+  const design = drillDesign(engine, dump, drill, sectionRpoHours, appTimezone);
+  const problems: { key: string; message: string }[] = [];
+  if (design.ephemeralStorageGiB > FARGATE_STORAGE_GIB.max)
+    problems.push({
+      key: "dumpGiB",
+      message: `a ${drill.dumpGiB} GiB dump needs about ${design.ephemeralStorageGiB} GiB of disk to restore; Fargate gives a task at most ${FARGATE_STORAGE_GIB.max} GiB`,
+    });
+  if (!design.rpoMet && !drill.pointInTimeRecovery)
+    problems.push({
+      key: "rpoHours",
+      message: `the dumps reach at worst ${(design.worstRpoSeconds / 3600).toFixed(1)}h (the longest gap between dumps, a run and the hourly verification), not ${drill.rpoHours}h; dump more often, or name what covers the RPO in drill.pointInTimeRecovery (such as the provider's point-in-time recovery)`,
+    });
+  return problems;
 }
 
 /** A retention window: restic's duration, and not zero (restic reads a zero window as no rule, never as "keep none"). */
@@ -101,6 +200,85 @@ const securityGroupId = z
   .string()
   .regex(/^sg-[0-9a-f]{8,17}$/, "must be a security group id (sg-0123456789abcdef0)");
 
+/**
+ * A restore drill of the database's dumps (the runbooks' DR drills): a Fargate task restores the newest verified dump
+ * of `tier` into a sidecar database of the source's engine and major version, times it and checks it.
+ */
+export const drillEntry = z
+  .object({
+    /** When the drill runs (EventBridge Scheduler cron), in the dump's timezone. Its schedule is named `drill`. */
+    expression: scheduleExpression,
+    /** The tier whose newest verified dump is restored. @default "daily" */
+    tier: z.enum(DUMP_TIERS).default("daily"),
+    /** The source server's major version ("17", "8.0"): the sidecar runs the same, and a dump from another fails. */
+    majorVersion: z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, 'must be the source\'s major version, such as "17" or "8.0"'),
+    /**
+     * The sidecar's image. @default public.ecr.aws/docker/library/postgres:<majorVersion> (mysql:<majorVersion>), the
+     * Docker official images on ECR Public (no Docker Hub rate limit).
+     */
+    sidecarImage: z
+      .string()
+      .regex(
+        /^[a-z0-9.-]+(\/[a-z0-9._-]+)+(:[A-Za-z0-9._-]+|@sha256:[0-9a-f]{64})$/,
+        "must be an image reference with a tag or digest",
+      )
+      .optional(),
+    /** The runbook's recovery time objective: a drill whose restore takes longer pages. */
+    rtoHours: z.number().positive().max(72),
+    /** The runbook's recovery point objective, compared with what the dump schedule can reach. */
+    rpoHours: z
+      .number()
+      .positive()
+      .max(24 * 400),
+    /**
+     * Required when the dumps cannot reach rpoHours: what does (e.g. the provider's point-in-time recovery). The
+     * plan then says the dumps do not cover the RPO, and the drill's data-age alarm uses the dumps' own RPO.
+     */
+    pointInTimeRecovery: z.string().min(10).max(300).optional(),
+    /** The largest compressed dump to restore, in GiB: sizes the task's ephemeral storage. */
+    dumpGiB: z.number().positive().max(50),
+    /** Parallel pg_restore jobs (postgres). @default 2 */
+    restoreJobs: z.int().min(1).max(16).default(2),
+    fargate: z
+      .object({ cpu: z.int(), memoryMb: z.int() })
+      .strict()
+      .default({ cpu: 1024, memoryMb: 4096 })
+      .superRefine((f, ctx) => {
+        const problem = checkFargateSize(f.cpu, f.memoryMb);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
+    /** @default dump.network */
+    network: z
+      .object({
+        subnetIds: z
+          .array(
+            z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "must be a subnet id (subnet-0123456789abcdef0)"),
+          )
+          .min(1)
+          .max(16),
+        securityGroupIds: z
+          .array(
+            z.string().regex(/^sg-[0-9a-f]{8,17}$/, "must be a security group id (sg-0123456789abcdef0)"),
+          )
+          .min(1)
+          .max(5),
+      })
+      .strict()
+      .optional(),
+    /** The overdue alarm pages when no drill has passed for the longest gap between drills plus this. @default 48 */
+    marginHours: z
+      .number()
+      .min(1)
+      .max(24 * 14)
+      .default(48),
+    /** Read-only checks against the restored database (one number each, within min/max). */
+    checks: z.array(drillCheckSchema).max(20).default([]),
+  })
+  .strict();
+export type DrillEntry = z.infer<typeof drillEntry>;
+
 /** A logical dump (pg_dump / mysqldump) of one database, as the runbooks back up. */
 export const dumpEntry = z
   .object({
@@ -145,6 +323,8 @@ export const dumpEntry = z
     /** Compressed size of one dump, for the plan's monthly cost estimate only (1 GiB when not given). */
     estimatedSizeGiB: z.number().positive().max(5120).optional(),
     memoryMb: z.int().min(512).max(10_240).default(1024),
+    /** A scheduled restore drill of these dumps. */
+    drill: drillEntry.optional(),
     fargate: z
       .object({
         cpu: z.int(),
@@ -170,6 +350,18 @@ export const dumpEntry = z
           "required with runsOn: fargate (a Fargate task runs in your subnets, with your security groups)",
       });
     const tiers = Object.keys(d.tiers);
+    if (d.drill && !tiers.includes(d.drill.tier))
+      ctx.addIssue({
+        code: "custom",
+        path: ["drill", "tier"],
+        message: `restores a tier this database is dumped in; it has ${tiers.join(", ") || "none"}`,
+      });
+    if (d.drill && !d.drill.network && !d.network)
+      ctx.addIssue({
+        code: "custom",
+        path: ["drill", "network"],
+        message: "required (a drill is a Fargate task in your subnets) when the dump has no network to share",
+      });
     if (tiers.length === 0)
       ctx.addIssue({
         code: "custom",

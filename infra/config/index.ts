@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
 import { appSection, encryptionSection, jobsSection, pagingSection } from "./base";
-import { backupsSection, dumpRpoProblem } from "./backups";
+import { backupsSection, drillProblems, dumpRpoProblem } from "./backups";
 import { certificatesSection } from "./certificates";
 import { resolveWindow } from "./host-windows";
 import { hostsSection } from "./hosts";
@@ -270,6 +270,9 @@ function dumpProblems(cfg: Partial<Sections>): string[] {
   for (const [i, d] of backups.databases.entries()) {
     const rpo = d.dump && dumpRpoProblem(d.dump, backups.rpoHours, app.timezone);
     if (rpo) problems.push(`${NAMESPACE}:backups.databases[${i}].dump.rpoHours: ${rpo}`);
+    if (d.dump)
+      for (const p of drillProblems(d.engine, d.dump, backups.rpoHours, app.timezone))
+        problems.push(`${NAMESPACE}:backups.databases[${i}].dump.drill.${p.key}: ${p.message}`);
     if (d.dump?.runsOn === "fargate") {
       // The heartbeat alarm must see a success within CloudWatch's 7-day window (a Fargate job has no cheap
       // hourly age report like the Lambda jobs' heartbeat run).

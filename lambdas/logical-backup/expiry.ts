@@ -6,6 +6,7 @@ import { GetObjectTaggingCommand, PutObjectTaggingCommand, type S3Client } from 
 import type { Log } from "../shared/log";
 import { aheadBy, isSlotAhead, MAX_SLOT_AHEAD_MS } from "../shared/slot";
 import { EXPIRE_TAG, KEEP_TAG } from "./config";
+import { manifestKey } from "./manifest";
 import { isFromTheFuture, type StoredDump } from "./verify";
 
 export interface ExpiryPolicy {
@@ -67,6 +68,26 @@ export interface VerificationState {
  * freshnessSeconds (or its slot lies in the future, so its age proves nothing). A dump tagged keep=true is never marked, and loses an expire tag it got before it was pinned.
  * In dry-run only the log says what would go.
  */
+/**
+ * Gives a dump's manifest the dump's tags. A dump from before manifests (or whose manifest failed) has none: nothing
+ * to tag, and no failure of the marking.
+ */
+async function tagManifest(
+  s3: Pick<S3Client, "send">,
+  d: StoredDump,
+  tagSet: { Key?: string; Value?: string }[],
+): Promise<void> {
+  let key: string;
+  try {
+    key = manifestKey(d.key);
+  } catch {
+    return;
+  }
+  await s3
+    .send(new PutObjectTaggingCommand({ Bucket: d.bucket, Key: key, Tagging: { TagSet: tagSet as never } }))
+    .catch(() => undefined);
+}
+
 export async function markExpired(
   s3: Pick<S3Client, "send">,
   dumps: readonly StoredDump[],
@@ -97,8 +118,13 @@ export async function markExpired(
   for (const d of expiryCandidates(dumps, policy, now)) {
     const tagging = await s3.send(new GetObjectTaggingCommand({ Bucket: d.bucket, Key: d.key }));
     const tags = tagging.TagSet ?? [];
-    const put = (tagSet: typeof tags) =>
-      s3.send(new PutObjectTaggingCommand({ Bucket: d.bucket, Key: d.key, Tagging: { TagSet: tagSet } }));
+    // The dump's manifest (row counts, beside it) carries the same tags, so the same lifecycle rule takes both.
+    const put = async (tagSet: typeof tags) => {
+      await s3.send(
+        new PutObjectTaggingCommand({ Bucket: d.bucket, Key: d.key, Tagging: { TagSet: tagSet } }),
+      );
+      await tagManifest(s3, d, tagSet);
+    };
     if (isTrue(tags, KEEP_TAG)) {
       if (isTrue(tags, EXPIRE_TAG) && !policy.dryRun) {
         await put(tags.filter((t) => t.Key !== EXPIRE_TAG));

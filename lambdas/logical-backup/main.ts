@@ -25,7 +25,7 @@ export function fargateEvent(raw: string | undefined, now: Date): unknown {
  * A BackupFailed=1 datapoint in CloudWatch embedded metric format, for failures the handler never reported (a
  * deadline, bad config, a crash before the dump): on Fargate no Lambda Errors metric exists to page instead.
  */
-export function failureMetricLine(env: NodeJS.ProcessEnv, now: Date): string {
+export function failureMetricLine(env: NodeJS.ProcessEnv, now: Date, metric = "BackupFailed"): string {
   let database = "unknown";
   try {
     const config = JSON.parse(env.JOB_CONFIG ?? "{}") as { database?: unknown };
@@ -40,13 +40,13 @@ export function failureMetricLine(env: NodeJS.ProcessEnv, now: Date): string {
         {
           Namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? "Maintenance",
           Dimensions: [["service", "Database"]],
-          Metrics: [{ Name: "BackupFailed", Unit: "Count" }],
+          Metrics: [{ Name: metric, Unit: "Count" }],
         },
       ],
     },
     service: env.POWERTOOLS_SERVICE_NAME ?? "logical-backup",
     Database: database,
-    BackupFailed: 1,
+    [metric]: 1,
   });
 }
 

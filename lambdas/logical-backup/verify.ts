@@ -52,10 +52,11 @@ export async function dumpsOf(
   s3: S3Client,
   buckets: readonly string[],
   database: string,
+  tiers: readonly string[] = ["daily", "weekly", "monthly", "yearly"],
 ): Promise<StoredDump[]> {
   const out: StoredDump[] = [];
   for (const bucket of buckets)
-    for (const tier of ["daily", "weekly", "monthly", "yearly"]) {
+    for (const tier of tiers) {
       for await (const page of paginateListObjectsV2(
         { client: s3 },
         { Bucket: bucket, Prefix: `${tier}/${database}/` },

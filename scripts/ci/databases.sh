@@ -35,7 +35,7 @@ if ! mysqladmin ping --silent >/dev/null 2>&1; then
   (service mariadb start || /etc/init.d/mariadb start) >/dev/null 2>&1 || true
 fi
 for _ in $(seq 1 30); do mysqladmin ping --silent >/dev/null 2>&1 && break; sleep 1; done
-mysql -uroot -e "CREATE USER IF NOT EXISTS 'backup'@'127.0.0.1' IDENTIFIED BY 'backup'; GRANT ALL ON *.* TO 'backup'@'127.0.0.1'; FLUSH PRIVILEGES;"
+mysql -uroot -e "CREATE USER IF NOT EXISTS 'backup'@'127.0.0.1' IDENTIFIED BY 'backup'; GRANT ALL ON *.* TO 'backup'@'127.0.0.1' WITH GRANT OPTION; FLUSH PRIVILEGES;"
 
 # The contract runs (test/contracts) dump one small database of each engine; made once here, before jest's parallel
 # workers start, so they never race to create it.

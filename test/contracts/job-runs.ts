@@ -4,6 +4,9 @@
 import { execFileSync } from "node:child_process";
 import * as dns from "node:dns";
 import { dumpKey } from "../../lambdas/logical-backup/dump";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { RecordedStack } from "../../scripts/lib/record-stack";
 import type { RecordedResource } from "../support/pulumi-mocks";
 import { type EmfRecord, parseEmf } from "../support/emf";
@@ -125,7 +128,15 @@ function lambdaModule(fn: RecordedResource): string {
   if (service?.startsWith("rotate-")) return "../../lambdas/secret-rotation/handler";
   // Every database's maintenance job runs the one db-maintenance bundle.
   if (service?.startsWith("dbmaint-")) return "../../lambdas/db-maintenance/handler";
-  const known = ["backup", "backup-verify", "cert-check", "log-archive", "rotation-check", "wal-check"];
+  const known = [
+    "backup",
+    "backup-verify",
+    "cert-check",
+    "log-archive",
+    "rotation-check",
+    "wal-check",
+    "drill-age",
+  ];
   if (!service || !known.includes(service))
     throw new Error(
       `${fn.name}: no contract scenario for job "${service}"; add it to test/contracts/job-runs.ts`,
@@ -160,9 +171,11 @@ export function plannedJobs(rec: RecordedStack): PlannedJob[] {
     const family = String(td.inputs.family);
     const container = (
       JSON.parse(String(td.inputs.containerDefinitions)) as {
+        name: string;
+        entryPoint: string[];
         environment: { name: string; value: string }[];
       }[]
-    )[0]!;
+    ).find((c) => c.name === "job")!;
     const env = Object.fromEntries(container.environment.map((e) => [e.name, e.value]));
     const events = schedules
       .filter((s) =>
@@ -183,7 +196,9 @@ export function plannedJobs(rec: RecordedStack): PlannedJob[] {
       region: td.region,
       roleArn: String(td.inputs.taskRoleArn),
       env,
-      module: "../../lambdas/logical-backup/main",
+      module: container.entryPoint.includes("/var/task/drill.js")
+        ? "../../lambdas/logical-backup/drill-main"
+        : "../../lambdas/logical-backup/main",
       timeoutSeconds: Number(env.JOB_DEADLINE_SECONDS ?? 3600),
       events,
     });
@@ -193,15 +208,18 @@ export function plannedJobs(rec: RecordedStack): PlannedJob[] {
 
 /**
  * Dumps first (verification reads what they wrote), snapshots before their verification; rotations after the dumps
- * (they change the dump user's password), the rotation check after the rotations (it reads their stages); database
- * maintenance last (its rewriting tasks read the verification's verdicts).
+ * (they change the dump user's password), the rotation check after the rotations (it reads their stages); then the
+ * drills' age report (no drill has passed yet, so it marks when it started watching), then the drills (they restore
+ * verified dumps); database maintenance last (its rewriting tasks read the verification's verdicts).
  */
 function order(job: PlannedJob): number {
+  if (job.module.endsWith("drill-main")) return 6;
+  if (job.module.endsWith("drill-age/handler")) return 5;
   if (job.runsOn === "fargate" || job.module.endsWith("logical-backup/handler")) return 0;
   if (job.module.endsWith("/backup/handler")) return 1;
   if (job.module.endsWith("secret-rotation/handler")) return 3;
   if (job.module.endsWith("rotation-check/handler")) return 4;
-  if (job.module.endsWith("db-maintenance/handler")) return 5;
+  if (job.module.endsWith("db-maintenance/handler")) return 7;
   return 2;
 }
 
@@ -287,6 +305,38 @@ function localConnection(config: Record<string, unknown>): Record<string, unknow
   const db = LOCAL_DB[engine];
   const { sslMode: _ignored, ...rest } = config;
   return { ...rest, host: db.host, port: db.port, user: db.user, databaseName: db.database };
+}
+
+/**
+ * Points a drill's throwaway target at the local server of its engine (the task's sidecar stands in for it), with that
+ * server's major version, and its scratch directory at a temporary one; buckets, tier and checks stay.
+ */
+function localDrillTarget(config: Record<string, unknown>): Record<string, unknown> {
+  const engine = config.engine as "postgres" | "mysql";
+  const db = LOCAL_DB[engine];
+  const version = execFileSync(
+    engine === "postgres" ? "psql" : "mysql",
+    engine === "postgres"
+      ? ["-h", db.host, "-U", db.user, "-d", "postgres", "-tAc", "SHOW server_version"]
+      : ["-h", db.host, "-P", String(db.port), "-u", db.user, "-N", "-B", "-e", "SELECT VERSION()"],
+    { env: { ...process.env, PGPASSWORD: db.password, MYSQL_PWD: db.password } },
+  )
+    .toString()
+    .trim();
+  const [major, minor] = version.split(/[.\s-]/);
+  return {
+    ...config,
+    target: {
+      host: db.host,
+      port: db.port,
+      user: db.user,
+      maintenanceDatabase: engine === "postgres" ? "postgres" : "information_schema",
+    },
+    majorVersion: engine === "postgres" ? major : `${major}.${minor}`,
+    // The stacks' checks query their own applications' tables, which the contract database has not got.
+    checks: [],
+    workDir: mkdtempSync(join(tmpdir(), "contract-drill-")),
+  };
 }
 
 /** Seeds what a long-running stack would have: its log groups, and dumps of every tier past their retention. */
@@ -404,11 +454,14 @@ async function runJob(stack: string, job: PlannedJob, world: AwsWorld): Promise<
   let config = JSON.parse(job.env.JOB_CONFIG ?? "{}") as Record<string, any>;
   if (config.passwordSecretArn) config = localConnection(config);
   if (job.module.endsWith("db-maintenance/handler")) config = maintenanceDatabase(stack, config);
+  const drill = job.module.endsWith("drill-main");
+  if (drill) config = localDrillTarget(config);
   seedBefore(job, world, config);
   if (job.module.endsWith("verify-handler")) seedOldDumps(world, config);
   const env = {
     ...job.env,
     JOB_CONFIG: JSON.stringify(config),
+    ...(drill ? { DRILL_TARGET_PASSWORD: LOCAL_DB[config.engine as "postgres" | "mysql"].password } : {}),
     AWS_REGION: job.region,
     AWS_DEFAULT_REGION: job.region,
   };
@@ -435,8 +488,8 @@ async function runJob(stack: string, job: PlannedJob, world: AwsWorld): Promise<
       main?: (env: NodeJS.ProcessEnv, now: Date) => Promise<number>;
     }>(job.module, world, sent);
     const context = { getRemainingTimeInMillis: () => job.timeoutSeconds * 1000 };
-    // The archive runs hourly: a second run reads the checkpoint the first one wrote.
-    const events = job.module.endsWith("log-archive/handler")
+    // The archive and the drills' age report run hourly: a second run reads what the first one wrote.
+    const events = /(log-archive|drill-age)\/handler$/.test(job.module)
       ? [...job.events, ...job.events]
       : job.module.endsWith("secret-rotation/handler")
         ? rotationEvents(world, config)

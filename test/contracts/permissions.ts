@@ -442,37 +442,44 @@ function fargatePlatformRequests(rec: RecordedStack, run: JobRun): IamRequest[] 
   );
   if (!td) return [];
   const principal = String(td.inputs.executionRoleArn);
-  const container = (
-    JSON.parse(String(td.inputs.containerDefinitions)) as {
-      image: string;
-      logConfiguration?: { options?: Record<string, string> };
-    }[]
-  )[0]!;
-  const repo = repositoryArnOf(container.image);
-  const group = container.logConfiguration?.options?.["awslogs-group"];
+  const containers = JSON.parse(String(td.inputs.containerDefinitions)) as {
+    name: string;
+    image: string;
+    logConfiguration?: { options?: Record<string, string> };
+  }[];
   const because = "ECS starts the task with its execution role";
   const ctx = { "aws:SecureTransport": "true", "aws:RequestedRegion": run.region };
-  return [
-    { principal, action: "ecr:GetAuthorizationToken", resource: "*", context: ctx, because },
-    ...["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"].map(
-      (action) => ({
-        principal,
-        action,
-        resource: repo,
-        context: ctx,
-        because,
-      }),
-    ),
-    ...(group
-      ? ["logs:CreateLogStream", "logs:PutLogEvents"].map((action) => ({
-          principal,
-          action,
-          resource: `arn:aws:logs:${run.region}:${ACCOUNT}:log-group:${group}:log-stream:${run.job}/job/0123abcd`,
-          context: ctx,
-          because: "the awslogs driver writes the task's logs",
-        }))
-      : []),
-  ];
+  // Every container's image from this account's ECR (a sidecar from ECR Public needs no IAM) and every container's logs.
+  return containers.flatMap((container) => {
+    const group = container.logConfiguration?.options?.["awslogs-group"];
+    const prefix = container.logConfiguration?.options?.["awslogs-stream-prefix"];
+    const privateImage = /\.dkr\.ecr\./.test(container.image);
+    return [
+      ...(privateImage
+        ? [
+            { principal, action: "ecr:GetAuthorizationToken", resource: "*", context: ctx, because },
+            ...["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"].map(
+              (action) => ({
+                principal,
+                action,
+                resource: repositoryArnOf(container.image),
+                context: ctx,
+                because,
+              }),
+            ),
+          ]
+        : []),
+      ...(group
+        ? ["logs:CreateLogStream", "logs:PutLogEvents"].map((action) => ({
+            principal,
+            action,
+            resource: `arn:aws:logs:${run.region}:${ACCOUNT}:log-group:${group}:log-stream:${prefix ?? run.job}/${container.name}/0123abcd`,
+            context: ctx,
+            because: "the awslogs driver writes the task's logs",
+          }))
+        : []),
+    ];
+  });
 }
 
 /**

@@ -172,6 +172,14 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
           proxyEndpoint: `https://${account}.dkr.ecr.${region}.amazonaws.com`,
           expiresAt: "2030-01-01T00:00:00Z",
         };
+      // A public image's current digest (the registry's answer at deploy time), stable per name offline.
+      case "docker:index/getRegistryImage:getRegistryImage":
+        return {
+          id: String(args.inputs.name),
+          name: args.inputs.name,
+          insecureSkipVerify: false,
+          sha256Digest: `sha256:${createHash("sha256").update(String(args.inputs.name)).digest("hex")}`,
+        };
       case "aws:index/getPartition:getPartition":
         return { partition, id: partition, dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
       default:

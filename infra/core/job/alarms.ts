@@ -56,7 +56,9 @@ export function declareJobAlarms(
       failure,
     );
   });
-  if (!heartbeat) return alarms;
+  // No heartbeat: a job nothing schedules, or one watched from outside (args.heartbeatWatchedBy: that job's age
+  // alarm is the heartbeat).
+  if (!heartbeat || args.heartbeatWatchedBy) return alarms;
   const { suffix, spec } = heartbeatAlarm(
     args,
     args.heartbeatSeverity ?? "warning",

@@ -6,7 +6,7 @@ import { physicalName } from "../naming";
 import { fargateSchedulerPolicyDocument, taskExecutionPolicyDocument } from "../policies/job-role";
 import { eventsToQueuePolicy } from "../policies/service-access";
 import { heartbeatWindowSeconds, MAX_WINDOW, runSecondsOf } from "./heartbeat";
-import type { MaintenanceJobArgs } from "./job-args";
+import type { FargateSidecar, MaintenanceJobArgs } from "./job-args";
 import { declareJobRole, serviceRole } from "./role";
 import type { JobCompute, JobParts, JobRunner } from "./runner";
 
@@ -28,6 +28,9 @@ export function taskFailedEventPattern(clusterArn: string, taskDefinitionArnPref
 }
 
 /** The task definition's one container: the job image, its entry point, env, and logs to the job's log group. */
+/** The task volume a job with `scratchPath` writes to (on the task's ephemeral storage). */
+export const SCRATCH_VOLUME = "scratch";
+
 export function fargateContainerDefinitions(c: {
   readonly image: string;
   readonly entryPoint: readonly string[];
@@ -35,7 +38,18 @@ export function fargateContainerDefinitions(c: {
   readonly logGroupName: string;
   readonly region: string;
   readonly streamPrefix: string;
+  readonly sidecar?: FargateSidecar & { readonly image: string };
+  readonly scratchPath?: string;
 }): object[] {
+  const logs = (prefix: string) => ({
+    logDriver: "awslogs",
+    options: {
+      "awslogs-group": c.logGroupName,
+      "awslogs-region": c.region,
+      "awslogs-stream-prefix": prefix,
+    },
+  });
+  const sidecar = c.sidecar;
   return [
     {
       name: FARGATE_CONTAINER,
@@ -45,17 +59,38 @@ export function fargateContainerDefinitions(c: {
       environment: Object.entries(c.environment)
         .sort(([a], [b]) => (a < b ? -1 : 1))
         .map(([name, value]) => ({ name, value })),
-      // The dump streams from the tool to S3; nothing is written to disk.
+      // The dump streams from the tool to S3; nothing is written to disk (a drill writes to its scratch volume only).
       readonlyRootFilesystem: true,
-      logConfiguration: {
-        logDriver: "awslogs",
-        options: {
-          "awslogs-group": c.logGroupName,
-          "awslogs-region": c.region,
-          "awslogs-stream-prefix": c.streamPrefix,
-        },
-      },
+      ...(c.scratchPath
+        ? { mountPoints: [{ sourceVolume: SCRATCH_VOLUME, containerPath: c.scratchPath, readOnly: false }] }
+        : {}),
+      ...(sidecar ? { dependsOn: [{ containerName: sidecar.name, condition: "HEALTHY" }] } : {}),
+      logConfiguration: logs(c.streamPrefix),
     },
+    ...(sidecar
+      ? [
+          {
+            name: sidecar.name,
+            image: sidecar.image,
+            // The task ends when the job's container does; the sidecar goes with it.
+            essential: false,
+            command: [...sidecar.command],
+            environment: Object.entries(sidecar.environment)
+              .sort(([a], [b]) => (a < b ? -1 : 1))
+              .map(([name, value]) => ({ name, value })),
+            healthCheck: {
+              command: [...sidecar.healthCheck],
+              interval: 10,
+              timeout: 5,
+              retries: 6,
+              startPeriod: sidecar.startPeriodSeconds,
+            },
+            // A database writes its data directory: on the task's ephemeral storage, gone with the task.
+            readonlyRootFilesystem: false,
+            logConfiguration: logs(`${c.streamPrefix}-${sidecar.name}`),
+          },
+        ]
+      : []),
   ];
 }
 
@@ -64,7 +99,20 @@ function validateFargate(args: MaintenanceJobArgs, where: string): void {
     throw new Error(`${where}: invokedBy needs a Lambda job (a service invokes a function)`);
   if (!args.image) throw new Error(`${where}: a Fargate job runs a container image; set image`);
   if (!args.network) throw new Error(`${where}: a Fargate task needs subnets and security groups (network)`);
-  if (heartbeatWindowSeconds(args.schedules, args.retry, runSecondsOf(args), new Date()) > MAX_WINDOW) {
+  const storage = args.fargate?.ephemeralStorageGiB;
+  // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-task-storage.html: 21-200 GiB when set.
+  if (storage !== undefined && (!Number.isInteger(storage) || storage < 21 || storage > 200))
+    throw new Error(
+      `${where}: ephemeral storage ${storage} GiB must be a whole number 21-200 (Fargate's range)`,
+    );
+  const start = args.fargate?.sidecar?.startPeriodSeconds;
+  // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_HealthCheck.html: startPeriod 0-300 seconds.
+  if (start !== undefined && (start < 0 || start > 300))
+    throw new Error(`${where}: the sidecar's health check start period ${start}s must be 0-300`);
+  if (
+    !args.heartbeatWatchedBy &&
+    heartbeatWindowSeconds(args.schedules, args.retry, runSecondsOf(args), new Date()) > MAX_WINDOW
+  ) {
     // The age-of-last-success heartbeat is an hourly run of the job itself: too costly as a Fargate task.
     throw new Error(
       `${where}: a Fargate job needs a schedule that runs at least every ${Math.floor(MAX_WINDOW / 86_400) - 1} days, so its heartbeat alarm can watch it`,
@@ -106,18 +154,26 @@ function declareTask(p: JobParts): JobCompute {
       runtimePlatform: { cpuArchitecture: "ARM64", operatingSystemFamily: "LINUX" },
       executionRoleArn: executionRole.arn,
       taskRoleArn: role.arn,
-      containerDefinitions: pulumi.all([image.uri, p.environment, region]).apply(([uri, env, r]) =>
-        JSON.stringify(
-          fargateContainerDefinitions({
-            image: uri,
-            entryPoint: image.commands,
-            environment: env,
-            logGroupName: p.logGroupName,
-            region: r,
-            streamPrefix: args.job,
-          }),
+      containerDefinitions: pulumi
+        .all([image.uri, p.environment, region, fargate.sidecar?.image ?? ""])
+        .apply(([uri, env, r, sidecarImage]) =>
+          JSON.stringify(
+            fargateContainerDefinitions({
+              image: uri,
+              entryPoint: image.commands,
+              environment: env,
+              logGroupName: p.logGroupName,
+              region: r,
+              streamPrefix: args.job,
+              ...(fargate.sidecar ? { sidecar: { ...fargate.sidecar, image: sidecarImage } } : {}),
+              ...(fargate.scratchPath ? { scratchPath: fargate.scratchPath } : {}),
+            }),
+          ),
         ),
-      ),
+      ...(fargate.ephemeralStorageGiB
+        ? { ephemeralStorage: { sizeInGib: fargate.ephemeralStorageGiB } }
+        : {}),
+      ...(fargate.scratchPath ? { volumes: [{ name: SCRATCH_VOLUME }] } : {}),
       tags: args.tags,
     },
     { parent: p.parent, dependsOn: [p.logGroup, rolePolicy, executionPolicy] },

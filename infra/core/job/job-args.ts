@@ -81,6 +81,25 @@ export interface FargateRun {
   readonly eventVariable: string;
   /** The task ends itself (as a failure) after this long; passed as JOB_DEADLINE_SECONDS. */
   readonly deadlineSeconds: number;
+  /** A second container the job needs (a throwaway database): the job starts once its health check passes. */
+  readonly sidecar?: FargateSidecar;
+  /** The task's ephemeral storage (Fargate: 21-200 GiB). @default Fargate's 20 GiB */
+  readonly ephemeralStorageGiB?: number;
+  /** A writable task volume mounted here in the job's container (its root filesystem stays read-only). */
+  readonly scratchPath?: string;
+}
+
+/** A non-essential container beside the job's, on the task's loopback. */
+export interface FargateSidecar {
+  readonly name: string;
+  /** Pinned by digest (`<image>@sha256:...`), like the job's own image. */
+  readonly image: pulumi.Input<string>;
+  readonly command: readonly string[];
+  readonly environment: Record<string, string>;
+  /** ECS container health check command (`CMD-SHELL ...`); the job container waits for HEALTHY. */
+  readonly healthCheck: readonly string[];
+  /** Seconds the sidecar may take to start before failed checks count (ECS allows 0-300). */
+  readonly startPeriodSeconds: number;
 }
 
 export interface MaintenanceJobArgs extends JobDefaults {
@@ -117,4 +136,10 @@ export interface MaintenanceJobArgs extends JobDefaults {
   readonly network?: JobNetwork;
   /** Run as a Fargate task (needs `image`) instead of a Lambda function. */
   readonly fargate?: FargateRun;
+  /**
+   * Another job reports how long ago this one last succeeded, and alarms on it (a quarterly Fargate drill, far
+   * beyond CloudWatch's 7-day window, whose hourly age report is a small Lambda): this job then gets no heartbeat
+   * schedule, parameter or alarm of its own. The value names that job, for reviewers.
+   */
+  readonly heartbeatWatchedBy?: string;
 }

@@ -17,6 +17,7 @@ import { validateJobArgs } from "./validate";
 
 export type {
   FargateRun,
+  FargateSidecar,
   JobDefaults,
   JobImage,
   JobNetwork,
@@ -78,7 +79,7 @@ export class MaintenanceJob extends pulumi.ComponentResource {
     const window = scheduled
       ? heartbeatWindowSeconds(args.schedules, args.retry, runSecondsOf(args), now)
       : 0;
-    const ageWatched = window > MAX_WINDOW;
+    const ageWatched = window > MAX_WINDOW && !args.heartbeatWatchedBy;
     const lastSuccess = ageWatched ? this.lastSuccessParameter(name, args) : undefined;
     const parts = {
       name,

@@ -42,7 +42,7 @@ describe("dump image", () => {
     expect(lines.find((l) => l.startsWith("RUN"))).toBe(
       "RUN dnf install -y postgresql17 mariadb105 zstd && dnf clean all && rm -rf /var/cache/dnf",
     );
-    expect(lines).toContain("COPY index.js verify.js main.js ${LAMBDA_TASK_ROOT}/");
+    expect(lines).toContain("COPY index.js verify.js main.js drill.js ${LAMBDA_TASK_ROOT}/");
     expect(lines.at(-1)).toBe('CMD ["index.handler"]');
   });
 
@@ -53,7 +53,13 @@ describe("dump image", () => {
       require("../../../infra/backups/dump-image") as typeof import("../../../infra/backups/dump-image");
     const ctx = imageContext("logical-backup", DUMP_IMAGE_ENTRIES);
     const { readdirSync } = require("node:fs") as typeof import("node:fs");
-    expect(readdirSync(ctx.dir).sort()).toEqual(["Dockerfile", "index.js", "main.js", "verify.js"]);
+    expect(readdirSync(ctx.dir).sort()).toEqual([
+      "Dockerfile",
+      "drill.js",
+      "index.js",
+      "main.js",
+      "verify.js",
+    ]);
     const copy = readFileSync(ctx.dockerfile, "utf8")
       .split("\n")
       .find((l) => l.startsWith("COPY"))!;

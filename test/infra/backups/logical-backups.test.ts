@@ -94,7 +94,7 @@ describe("dump image", () => {
 
   it("builds the Dockerfile for arm64 from a context of only the bundles, tagged by content hash, pushed with an ECR token", () => {
     const context = imageContext("logical-backup", DUMP_IMAGE_ENTRIES);
-    expect(context.files).toEqual(["index.js", "main.js", "verify.js"]);
+    expect(context.files).toEqual(["drill.js", "index.js", "main.js", "verify.js"]);
     expect(findResource(resources, "docker:index/image:Image", "demo-dumps-image-image").inputs).toEqual({
       imageName: `${REPO}:${context.hash.slice(0, 16)}`,
       build: {

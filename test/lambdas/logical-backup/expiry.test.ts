@@ -363,3 +363,84 @@ describe("marking for expiry", () => {
     });
   });
 });
+
+describe("a dump's manifest", () => {
+  const { mockClient } = require("aws-sdk-client-mock") as typeof import("aws-sdk-client-mock");
+  const s3m = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+  const { markExpired } =
+    require("../../../lambdas/logical-backup/expiry") as typeof import("../../../lambdas/logical-backup/expiry");
+  it("is marked with its dump, so the dump's lifecycle rule takes it too; a dump without one is marked all the same", async () => {
+    const now = new Date("2026-06-01T03:00:00Z");
+    const at = (days: number) => now.getTime() - days * 86_400_000;
+    const stored = (days: number) => {
+      const key = `daily/db/${new Date(at(days)).toISOString().slice(0, 19).replace(/[-:]/g, "")}Z.dump.gz`;
+      return { bucket: "b", key, tier: "daily", at: at(days) };
+    };
+    const dumps = [stored(0), stored(40), stored(41), stored(42), stored(43)];
+    const c = new s3m.S3Client({ region: "eu-west-2" });
+    const mock = mockClient(c);
+    mock.on(s3m.GetObjectTaggingCommand).resolves({ TagSet: [{ Key: "tier", Value: "daily" }] });
+    mock.on(s3m.PutObjectTaggingCommand).resolves({});
+    // The oldest dump was taken before manifests existed: tagging its manifest fails, and nothing else does.
+    mock
+      .on(s3m.PutObjectTaggingCommand, { Key: "daily/db/manifests/20260419T030000Z.json" })
+      .rejects(Object.assign(new Error("The specified key does not exist."), { name: "NoSuchKey" }));
+    const result = await markExpired(
+      c,
+      dumps,
+      { ok: true, newestGoodAgeSeconds: 3600 },
+      {
+        retentionDays: { daily: 30 },
+        keepLastFloor: 3,
+        freshnessSeconds: 48 * 3600,
+        maxMarksPerRun: 5,
+        dryRun: false,
+      },
+      now,
+      { info: () => {}, warn: () => {}, error: () => {} },
+    );
+    expect(result.marked).toEqual(["daily/db/20260419T030000Z.dump.gz", "daily/db/20260420T030000Z.dump.gz"]);
+    expect(
+      mock
+        .commandCalls(s3m.PutObjectTaggingCommand)
+        .map((x) => [x.args[0].input.Key, x.args[0].input.Tagging]),
+    ).toEqual([
+      [
+        "daily/db/20260419T030000Z.dump.gz",
+        {
+          TagSet: [
+            { Key: "tier", Value: "daily" },
+            { Key: "expire", Value: "true" },
+          ],
+        },
+      ],
+      [
+        "daily/db/manifests/20260419T030000Z.json",
+        {
+          TagSet: [
+            { Key: "tier", Value: "daily" },
+            { Key: "expire", Value: "true" },
+          ],
+        },
+      ],
+      [
+        "daily/db/20260420T030000Z.dump.gz",
+        {
+          TagSet: [
+            { Key: "tier", Value: "daily" },
+            { Key: "expire", Value: "true" },
+          ],
+        },
+      ],
+      [
+        "daily/db/manifests/20260420T030000Z.json",
+        {
+          TagSet: [
+            { Key: "tier", Value: "daily" },
+            { Key: "expire", Value: "true" },
+          ],
+        },
+      ],
+    ]);
+  });
+});

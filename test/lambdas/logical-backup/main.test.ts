@@ -160,3 +160,36 @@ describe("Fargate entry", () => {
     });
   });
 });
+
+describe("restore drill entry", () => {
+  it("the bundled drill.js exits 1 with a DrillFailed datapoint for its database when its config is bad", () => {
+    const ctx = imageContext("logical-backup", DUMP_IMAGE_ENTRIES);
+    const run = spawnSync(process.execPath, [join(ctx.dir, "drill.js")], {
+      env: {
+        PATH: process.env.PATH,
+        POWERTOOLS_SERVICE_NAME: "drill-pg",
+        POWERTOOLS_METRICS_NAMESPACE: "Maintenance/demo",
+        JOB_CONFIG: JSON.stringify({ database: "pg", engine: "postgres" }),
+        JOB_EVENT: JSON.stringify({ scheduledTime: "<aws.scheduler.scheduled-time>" }),
+      },
+      encoding: "utf8",
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/JOB_CONFIG is invalid/);
+    const emf = JSON.parse(run.stdout.trim().split("\n").at(-1)!);
+    expect(emf).toMatchObject({
+      _aws: {
+        CloudWatchMetrics: [
+          {
+            Namespace: "Maintenance/demo",
+            Dimensions: [["service", "Database"]],
+            Metrics: [{ Name: "DrillFailed" }],
+          },
+        ],
+      },
+      service: "drill-pg",
+      Database: "pg",
+      DrillFailed: 1,
+    });
+  });
+});

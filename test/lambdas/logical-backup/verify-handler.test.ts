@@ -210,7 +210,12 @@ describe("verification run", () => {
     });
     mock.on(PutObjectTaggingCommand).resolves({});
     await runVerify({ database: "pg" }, config, deps);
-    const marked = mock.commandCalls(PutObjectTaggingCommand).map((c) => c.args[0].input);
+    const tagged = mock.commandCalls(PutObjectTaggingCommand).map((c) => c.args[0].input);
+    // Each dump's manifest gets the same tags right after it (the same lifecycle rule takes both).
+    const marked = tagged.filter((m) => m.Key!.endsWith(".dump.gz"));
+    expect(tagged.filter((m) => m.Key!.includes("/manifests/")).map((m) => m.Key)).toEqual(
+      marked.map((m) => m.Key!.replace(/^(daily\/pg\/)(.*)\.dump\.gz$/, "$1manifests/$2.json")),
+    );
     // Older than 30 days at 2027-03-09 02:20: the dumps of 2027-02-07 02:00 (30 days 20 minutes) and before.
     expect(marked.map((m) => m.Key)).toEqual(keys.slice(30).reverse());
     expect(marked[0]!.Tagging).toEqual({
@@ -258,7 +263,10 @@ describe("verification run", () => {
     });
     mock.on(PutObjectTaggingCommand).resolves({});
     await runVerify({ database: "pg" }, config, deps);
-    const marked = mock.commandCalls(PutObjectTaggingCommand).map((c) => c.args[0].input.Key);
+    const marked = mock
+      .commandCalls(PutObjectTaggingCommand)
+      .map((c) => c.args[0].input.Key)
+      .filter((k) => k!.endsWith(".dump.gz"));
     // Nine dumps, floor three (03-09, 01-17, 01-16): the six older ones are past 30 days; the pinned 01-10 stays.
     expect(marked).toEqual(keys.slice(1, 6));
     expect(marked).not.toContain(keys[0]);
@@ -283,11 +291,12 @@ describe("verification run", () => {
     await runVerify({ database: "pg" }, monthly, deps);
     // The newest is 8 days old: over the stack's 48 h, within the database's 800 h. Beyond the floor of three
     // (March, February, January), December (98 days), November and October are past 90 days.
-    expect(mock.commandCalls(PutObjectTaggingCommand).map((c) => c.args[0].input.Key)).toEqual([
-      keys[5],
-      keys[4],
-      keys[3],
-    ]);
+    expect(
+      mock
+        .commandCalls(PutObjectTaggingCommand)
+        .map((c) => c.args[0].input.Key)
+        .filter((k) => k!.endsWith(".dump.gz")),
+    ).toEqual([keys[5], keys[4], keys[3]]);
     expect(lastMarked(put)).toEqual([VERIFY_METRICS.marked, "pg", 3]);
   });
 
@@ -310,8 +319,13 @@ describe("verification run", () => {
     const [verdict] = await runVerify({ database: "pg" }, config, deps);
     expect(verdict).toEqual({ database: "pg", key: zst[0], ok: true, newestGoodAgeSeconds: 20 * 60 });
     // Floor three: both zstd dumps and the newest gzip one (01-17); the seven older gzip dumps are past 30 days.
-    const marked = mock.commandCalls(PutObjectTaggingCommand).map((c) => c.args[0].input.Key);
+    const tagged = mock.commandCalls(PutObjectTaggingCommand).map((c) => c.args[0].input.Key!);
+    const marked = tagged.filter((k) => !k.includes("/manifests/"));
     expect(marked).toEqual(gz.slice(1).reverse());
+    // Each marked dump's manifest is tagged right after it (it expires with its dump).
+    expect(tagged.filter((k) => k.includes("/manifests/"))).toEqual(
+      marked.map((k) => k.replace("daily/pg/", "daily/pg/manifests/").replace(/\.dump\.gz$/, ".json")),
+    );
     expect(lastMarked(put)).toEqual([VERIFY_METRICS.marked, "pg", 7]);
   });
 });
