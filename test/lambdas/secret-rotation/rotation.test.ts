@@ -315,16 +315,58 @@ describe("MariaDB", () => {
     expect(grants(clone.username)).toEqual(grants(base));
     expect(grants(clone.username)).toContain(`GRANT SELECT, INSERT ON \`${tag}_db\`.* TO ?`);
 
-    // The original gains a grant and the clone one the original lacks: the switch back to the original brings
-    // the clone (left as AWSPREVIOUS) back to exactly the original's grants, and testSecret checks they are equal.
+    // The original gains a grant and the clone one the original lacks: the switch back to the original gives the
+    // clone (in service until finishSecret, then AWSPREVIOUS) what it lacked and revokes nothing from it.
     root(
       `GRANT UPDATE ON ${tag}_db.* TO '${base}'@'127.0.0.1'; GRANT DELETE ON ${tag}_db.* TO '${clone.username}'@'127.0.0.1'`,
     );
     await sm.rotate(secret.arn, driver(sm, secret));
     expect(current(sm, secret.arn).username).toBe(base);
+    expect(grants(clone.username)).toContain(`GRANT SELECT, INSERT, UPDATE, DELETE ON \`${tag}_db\`.* TO ?`);
+    expect(myAs(clone.username, clone.password, "SELECT 1")).toBe("1");
+    // The next rotation makes the clone the pending user: every grant first, then its extra DELETE goes.
+    await sm.rotate(secret.arn, driver(sm, secret));
+    expect(current(sm, secret.arn).username).toBe(clone.username);
     expect(grants(clone.username)).toEqual(grants(base));
     expect(grants(clone.username)).toContain(`GRANT SELECT, INSERT, UPDATE ON \`${tag}_db\`.* TO ?`);
-    expect(myAs(clone.username, clone.password, "SELECT 1")).toBe("1");
+  });
+
+  it("alternating-users: a re-grant that fails mid-way never strips the AWSCURRENT user (it can still SELECT)", async () => {
+    const base = `${tag}_mycut`;
+    root(
+      `CREATE TABLE IF NOT EXISTS ${tag}_db.t (id int); INSERT INTO ${tag}_db.t VALUES (1); CREATE USER '${base}'@'127.0.0.1' IDENTIFIED BY 'cut-password'; GRANT SELECT ON ${tag}_db.* TO '${base}'@'127.0.0.1'`,
+    );
+    const sm = new FakeSecretsManager();
+    const admin = sm.create(ARN("my-admin3"), dbSecret("mysql", adminUser, "admin-password"));
+    const secret: DatabaseSecretConfig = {
+      kind: "database",
+      name: "mycut",
+      arn: ARN("mycut"),
+      engine: "mysql",
+      strategy: "alternating-users",
+      adminSecretArn: admin,
+      passwordLength: 32,
+    };
+    sm.create(secret.arn, dbSecret("mysql", base, "cut-password"));
+    await sm.rotate(secret.arn, driver(sm, secret));
+    const clone = current(sm, secret.arn);
+    expect(clone.username).toBe(`${base}_clone`);
+    // The switch back to the original: every GRANT the admin sends fails (a timeout, a crash mid-way).
+    const failingGrants: Connect = async (engine, login) => {
+      const c = await connectDatabase(engine, login);
+      return {
+        close: c.close,
+        query: async (sql, params) => {
+          if (/^GRANT /.test(sql)) throw new Error("simulated failure mid-way through the grants");
+          return c.query(sql, params);
+        },
+      };
+    };
+    await expect(sm.rotate(secret.arn, driver(sm, secret, failingGrants))).rejects.toThrow(
+      "simulated failure mid-way through the grants",
+    );
+    expect(current(sm, secret.arn).username).toBe(clone.username);
+    expect(myAs(clone.username, clone.password, `SELECT count(*) FROM ${tag}_db.t`)).toBe("1");
   });
 });
 
