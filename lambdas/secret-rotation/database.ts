@@ -341,13 +341,22 @@ export function databaseStrategy(
       );
     },
 
-    async test({ pending: pendingRaw }) {
+    async test({ pending: pendingRaw, current: currentRaw }) {
       const pending = parse(pendingRaw, "AWSPENDING");
       if (!(await logsIn(connect, engine, pending)))
         throw new RotationRefused(
           `the pending password of ${secret.name} does not log in as ${pending.username}`,
         );
       if (!alternating) return;
+      // RotateImmediately=false: Secrets Manager probes testSecret on an AWSPENDING copy of the current value
+      // (API_RotateSecret: "The test creates an AWSPENDING version of the secret and then removes it"), before any
+      // clone exists. A real rotation's pending value always has a new password (createSecret), so only the probe
+      // gets here; it proves the user and the admin log in (what setSecret needs), and checks no clone.
+      const current = currentRaw === undefined ? undefined : lenient(() => parse(currentRaw, "AWSCURRENT"));
+      if (current?.username === pending.username && current.password === pending.password) {
+        await withConnection(connect, engine, await admin(pending), (a) => a.query("SELECT 1"));
+        return;
+      }
       const base = baseUser(pending.username);
       const clone = `${base}${CLONE_SUFFIX}`;
       const problems = await withConnection(connect, engine, await admin(pending), async (a) => {

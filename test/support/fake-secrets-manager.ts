@@ -75,6 +75,26 @@ export class FakeSecretsManager {
     return token;
   }
 
+  /**
+   * What RotateSecret with RotateImmediately=false does: "tests the rotation configuration by running the testSecret
+   * step ... The test creates an AWSPENDING version of the secret and then removes it" (API_RotateSecret). The
+   * version holds the current value (no createSecret ran); it is removed whether the step passes or not.
+   */
+  async probeRotation(
+    arn: string,
+    invoke: (event: Record<string, string>) => Promise<unknown>,
+  ): Promise<void> {
+    const token = this.startRotation(arn);
+    const s = this.secret(arn);
+    const version = s.versions.find((v) => v.id === token)!;
+    version.value = this.valueAt(arn, "AWSCURRENT");
+    try {
+      await invoke({ Step: "testSecret", SecretId: arn, ClientRequestToken: token });
+    } finally {
+      s.versions = s.versions.filter((v) => v !== version);
+    }
+  }
+
   async send(command: { constructor: { name: string }; input: unknown }): Promise<unknown> {
     return this.answer(
       command.constructor.name.replace(/Command$/, ""),

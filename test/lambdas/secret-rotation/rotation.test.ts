@@ -370,6 +370,47 @@ describe("MariaDB", () => {
   });
 });
 
+describe("the deploy-time probe (RotateImmediately=false runs testSecret on a copy of the current value)", () => {
+  const adminUser = `${tag}_padm`;
+  it("passes for never-rotated alternating users (no clone yet) on MariaDB and PostgreSQL, and fails on a wrong password", async () => {
+    root(
+      `CREATE USER '${adminUser}'@'127.0.0.1' IDENTIFIED BY 'admin-password'; GRANT ALL ON *.* TO '${adminUser}'@'127.0.0.1' WITH GRANT OPTION`,
+    );
+    root(
+      `CREATE USER '${tag}_pmy'@'127.0.0.1' IDENTIFIED BY 'pmy-password'; GRANT SELECT ON ${tag}_db.* TO '${tag}_pmy'@'127.0.0.1'`,
+    );
+    pg(
+      `CREATE ROLE ${tag}_ppg LOGIN PASSWORD 'ppg-password'; CREATE ROLE ${tag}_ppgadm LOGIN CREATEROLE PASSWORD 'adm-password'`,
+    );
+    for (const [engine, user, password, adminLogin] of [
+      ["mysql", `${tag}_pmy`, "pmy-password", [adminUser, "admin-password"]],
+      ["postgres", `${tag}_ppg`, "ppg-password", [`${tag}_ppgadm`, "adm-password"]],
+    ] as const) {
+      const sm = new FakeSecretsManager();
+      const admin = sm.create(ARN(`${engine}-padm`), dbSecret(engine, adminLogin[0], adminLogin[1]));
+      const secret: DatabaseSecretConfig = {
+        kind: "database",
+        name: `probe-${engine}`,
+        arn: ARN(`probe-${engine}`),
+        engine,
+        strategy: "alternating-users",
+        adminSecretArn: admin,
+        passwordLength: 32,
+      };
+      sm.create(secret.arn, dbSecret(engine, user, password));
+      await sm.probeRotation(secret.arn, driver(sm, secret));
+      expect(Object.values(sm.stagesOf(secret.arn))).toEqual([["AWSCURRENT"]]);
+      // The probe still proves the login: a current value that does not log in fails it.
+      const wrong = new FakeSecretsManager();
+      wrong.create(admin, dbSecret(engine, adminLogin[0], adminLogin[1]));
+      wrong.create(secret.arn, dbSecret(engine, user, "not-the-password"));
+      await expect(wrong.probeRotation(secret.arn, driver(wrong, secret))).rejects.toThrow(
+        `the pending password of probe-${engine} does not log in as ${user}`,
+      );
+    }
+  });
+});
+
 describe("generated secrets", () => {
   it("rotates a JWT secret to 128 fresh hex characters and keeps the old one as AWSPREVIOUS", async () => {
     const sm = new FakeSecretsManager();
