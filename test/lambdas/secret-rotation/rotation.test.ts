@@ -565,8 +565,62 @@ describe("a dump while a rotation finishes", () => {
       },
     );
     expect(result.status).toBe("uploaded");
-    expect(reads).toBe(2);
+    // The stale AWSCURRENT, AWSPENDING (gone: the rotation finished), AWSCURRENT again.
+    expect(reads).toBe(3);
     expect(warnings).toEqual(["the database refused the password; reading the secret again"]);
     await s3.send(new HeadObjectCommand({ Bucket: "rotation-dumps", Key: result.key }));
+  });
+
+  it("a dump that starts with the old password while a rotation finishes still succeeds (between setSecret and finishSecret it logs in with AWSPENDING)", async () => {
+    const user = `${tag}_dump2`;
+    pg(`CREATE ROLE ${user} LOGIN PASSWORD 'dump2-password'; GRANT pg_read_all_data TO ${user}`);
+    const sm = new FakeSecretsManager();
+    const secret: DatabaseSecretConfig = {
+      kind: "database",
+      name: "dump2",
+      arn: ARN("dump2"),
+      engine: "postgres",
+      strategy: "single-user",
+      passwordLength: 32,
+    };
+    sm.create(secret.arn, dbSecret("postgres", user, "dump2-password"));
+    const token = sm.startRotation(secret.arn);
+    for (const Step of ["createSecret", "setSecret"])
+      await driver(sm, secret)({ Step, SecretId: secret.arn, ClientRequestToken: token });
+    // The database has the new password; AWSCURRENT still holds the old one until finishSecret.
+    expect(JSON.parse(sm.valueAt(secret.arn, "AWSCURRENT")!).password).toBe("dump2-password");
+    const stages: (string | undefined)[] = [];
+    const secrets = {
+      send: (c: { input: { VersionStage?: string } }) => {
+        stages.push(c.input.VersionStage);
+        return sm.send(c as never);
+      },
+    } as never;
+    const warnings: string[] = [];
+    const result = await runDump(
+      { tier: "daily", scheduledTime: "2026-01-01T02:00:00Z" },
+      {
+        database: "dump2",
+        engine: "postgres",
+        host: "127.0.0.1",
+        port: 5432,
+        databaseName: `${tag}_db`,
+        user,
+        passwordSecretArn: secret.arn,
+        bucket: "rotation-dumps",
+        kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k",
+      },
+      {
+        s3,
+        secrets,
+        now: () => new Date("2026-01-01T02:01:00Z"),
+        metrics: { put: () => {} },
+        log: { ...silent, warn: (m: string) => warnings.push(m) },
+      },
+    );
+    expect(result).toMatchObject({ status: "uploaded" });
+    expect(stages).toEqual([undefined, "AWSPENDING"]);
+    expect(warnings).toEqual(["the database refused the password; reading the secret again"]);
+    await s3.send(new HeadObjectCommand({ Bucket: "rotation-dumps", Key: (result as { key: string }).key }));
   });
 });
