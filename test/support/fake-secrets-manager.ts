@@ -14,6 +14,8 @@ interface SecretState {
   readonly created: Date;
   rotationEnabled: boolean;
   lastRotated?: Date;
+  /** DescribeSecret's NextRotationDate: set by the schedule; "if rotation is unsuccessful, this date may be in the past". */
+  nextRotation?: Date;
   versions: Version[];
 }
 
@@ -25,12 +27,17 @@ export class FakeSecretsManager {
   constructor(readonly now: () => Date = () => new Date()) {}
 
   /** A secret with rotation on and, when given, a first value staged AWSCURRENT. */
-  create(arn: string, value?: string, opts: { createdAt?: Date; rotationEnabled?: boolean } = {}): string {
+  create(
+    arn: string,
+    value?: string,
+    opts: { createdAt?: Date; rotationEnabled?: boolean; nextRotation?: Date } = {},
+  ): string {
     this.store.set(arn, {
       arn,
       created: opts.createdAt ?? this.now(),
       rotationEnabled: opts.rotationEnabled ?? true,
       versions: [],
+      ...(opts.nextRotation ? { nextRotation: opts.nextRotation } : {}),
     });
     if (value !== undefined) this.put(arn, randomUUID(), value, ["AWSCURRENT"]);
     return arn;
@@ -121,6 +128,7 @@ export class FakeSecretsManager {
           RotationEnabled: s.rotationEnabled,
           CreatedDate: s.created,
           ...(s.lastRotated ? { LastRotatedDate: s.lastRotated } : {}),
+          ...(s.nextRotation ? { NextRotationDate: s.nextRotation } : {}),
           VersionIdsToStages: this.stagesOf(s.arn),
         };
       }

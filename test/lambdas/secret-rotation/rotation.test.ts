@@ -465,13 +465,13 @@ describe("the daily check", () => {
       "11111111-1111-4111-8111-111111111111",
       new Date("2027-02-27T03:00:00Z"),
     );
-    const report = await checkSecret(sm, { name: "stuck", arn, maxAgeDays: 95 }, 6, now);
+    const report = await checkSecret(sm, { name: "stuck", arn, maxAgeDays: 95, intervalDays: 91 }, 6, now);
     expect(report).toEqual({
       name: "stuck",
       status: "stuck",
       daysSinceLastRotation: 59.3,
       stuckPending: [stale],
-      lastRotated: "2027-01-01T00:00:00.000Z",
+      lastRotated: null,
     });
     expect(() => sm.startRotation(arn)).toThrow("A previous rotation isn't complete");
     // The alarm page's fix: remove the label from the stale version; the next rotation then starts.
@@ -480,7 +480,9 @@ describe("the daily check", () => {
       VersionStage: "AWSPENDING",
       RemoveFromVersionId: stale,
     });
-    expect((await checkSecret(sm, { name: "stuck", arn, maxAgeDays: 95 }, 6, now)).status).toBe("ok");
+    expect(
+      (await checkSecret(sm, { name: "stuck", arn, maxAgeDays: 95, intervalDays: 91 }, 6, now)).status,
+    ).toBe("ok");
     expect(() => sm.startRotation(arn)).not.toThrow();
   });
 
@@ -489,10 +491,37 @@ describe("the daily check", () => {
     const sm = new FakeSecretsManager(() => now);
     const arn = ARN("old");
     sm.create(arn, "x".repeat(64), { createdAt: new Date("2026-10-01T06:00:00Z") });
-    expect(await checkSecret(sm, { name: "old", arn, maxAgeDays: 95 }, 6, now)).toMatchObject({
+    expect(
+      await checkSecret(sm, { name: "old", arn, maxAgeDays: 95, intervalDays: 91 }, 6, now),
+    ).toMatchObject({
       status: "overdue",
       daysSinceLastRotation: 151,
       stuckPending: [],
+    });
+  });
+
+  it("a secret that existed long before rotation was configured is overdue only once its first scheduled rotation is missed", async () => {
+    // rate(90 days) with a 4h window: maxAgeDays 91.2. Created a year earlier; rotation configured 2027-02-20, so
+    // Secrets Manager reports its first rotation due by 2027-05-21 (NextRotationDate), never rotated yet.
+    const firstDue = new Date("2027-05-21T00:00:00Z");
+    const at = (iso: string) => new Date(iso);
+    const sm = new FakeSecretsManager();
+    const arn = ARN("preexisting");
+    sm.create(arn, "x".repeat(64), { createdAt: at("2026-02-01T00:00:00Z"), nextRotation: firstDue });
+    const s = { name: "pre", arn, maxAgeDays: 91.2, intervalDays: 90 };
+    expect(await checkSecret(sm, s, 6, at("2027-02-21T06:00:00Z"))).toEqual({
+      name: "pre",
+      status: "ok",
+      daysSinceLastRotation: 1.3,
+      stuckPending: [],
+      lastRotated: null,
+      firstRotationDue: "2027-05-21T00:00:00.000Z",
+    });
+    // Within the first window and the check's day: not yet; past them, the missed first rotation is overdue.
+    expect(await checkSecret(sm, s, 6, at("2027-05-22T04:00:00Z"))).toMatchObject({ status: "ok" });
+    expect(await checkSecret(sm, s, 6, at("2027-05-22T06:00:00Z"))).toMatchObject({
+      status: "overdue",
+      daysSinceLastRotation: 91.3,
     });
   });
 });
