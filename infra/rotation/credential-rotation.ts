@@ -46,6 +46,7 @@ interface Watched {
   readonly arn: pulumi.Input<string>;
   readonly job: string;
   readonly maxAgeDays: number;
+  readonly intervalDays: number;
 }
 
 export class CredentialRotation extends pulumi.ComponentResource {
@@ -148,7 +149,13 @@ export class CredentialRotation extends pulumi.ComponentResource {
         { parent: this, dependsOn: [fn] },
       );
       this.failureAlarm(name, u.key, job);
-      this.watched.push({ key: u.key, arn: u.secretArn, job, maxAgeDays: maxAgeDays(d.schedule) });
+      this.watched.push({
+        key: u.key,
+        arn: u.secretArn,
+        job,
+        maxAgeDays: maxAgeDays(d.schedule),
+        intervalDays: rotationIntervalDays(d.schedule.expression),
+      });
       this.notes.push(
         `rotation ${u.key}: ${u.strategy} ${d.engine}, ${d.schedule.expression} UTC, window ${d.schedule.duration}`,
       );
@@ -218,7 +225,13 @@ export class CredentialRotation extends pulumi.ComponentResource {
         { parent: this, dependsOn: [fn, policy] },
       );
       this.failureAlarm(name, s.name, job);
-      this.watched.push({ key: s.name, arn: s.secret.arn, job, maxAgeDays: maxAgeDays(g.schedule) });
+      this.watched.push({
+        key: s.name,
+        arn: s.secret.arn,
+        job,
+        maxAgeDays: maxAgeDays(g.schedule),
+        intervalDays: rotationIntervalDays(g.schedule.expression),
+      });
       this.notes.push(
         `rotation ${this.args.namePrefix}/${s.name}: ${s.length} ${s.alphabet} characters, ${g.schedule.expression} UTC, window ${g.schedule.duration}; the app restart that loads it is a human step`,
       );
@@ -254,7 +267,12 @@ export class CredentialRotation extends pulumi.ComponentResource {
         timeoutSeconds: 120,
         reservedConcurrency: 1,
         jobConfig: pulumi.all(this.watched.map((w) => w.arn)).apply((arns) => ({
-          secrets: this.watched.map((w, i) => ({ name: w.key, arn: arns[i]!, maxAgeDays: w.maxAgeDays })),
+          secrets: this.watched.map((w, i) => ({
+            name: w.key,
+            arn: arns[i]!,
+            maxAgeDays: w.maxAgeDays,
+            intervalDays: w.intervalDays,
+          })),
           stuckAfterHours: cfg.stuckAfterHours,
         })),
         statements: rotationCheckStatements(this.watched.map((w) => w.arn)),

@@ -17,6 +17,8 @@ export const checkConfigSchema = z
             arn: z.string().startsWith("arn:"),
             /** The longest a healthy schedule goes between rotations (plus its window); older is overdue. */
             maxAgeDays: z.number().positive(),
+            /** The schedule's longest interval: a never-rotated secret counts from one before its first due date. */
+            intervalDays: z.number().positive(),
           })
           .strict(),
       )
@@ -37,6 +39,8 @@ export type SecretReport =
       /** Version ids staged AWSPENDING (not AWSCURRENT) for longer than stuckAfterHours. */
       readonly stuckPending: readonly string[];
       readonly lastRotated: string | null;
+      /** Never rotated: the first rotation Secrets Manager's schedule has due (DescribeSecret NextRotationDate). */
+      readonly firstRotationDue?: string;
     }
   | { readonly name: string; readonly status: "error"; readonly error: string };
 
@@ -51,8 +55,14 @@ export async function checkSecret(
 ): Promise<SecretReport> {
   try {
     const meta = await secrets.send(new DescribeSecretCommand({ SecretId: s.arn }));
-    // Never rotated yet: the age counts from the secret's creation, so a rotation that never ran is overdue too.
-    const since = meta.LastRotatedDate ?? meta.CreatedDate;
+    // Never rotated yet: a secret that existed long before rotation was configured is not overdue at once. Its age
+    // counts from one interval before the first rotation its schedule has due, so it is overdue exactly when that
+    // one is missed. NextRotationDate is the service's own: "If rotation is unsuccessful, this date may be in the
+    // past" (DescribeSecret), so a first rotation that fails still pages. Without one, from the secret's creation.
+    const firstDue = meta.LastRotatedDate ? undefined : meta.NextRotationDate;
+    const since =
+      meta.LastRotatedDate ??
+      (firstDue ? new Date(firstDue.getTime() - s.intervalDays * DAY) : meta.CreatedDate);
     if (!since) throw new Error("DescribeSecret returned neither LastRotatedDate nor CreatedDate");
     const days = Math.max(0, Math.round(((now.getTime() - since.getTime()) / DAY) * 10) / 10);
     const stuck: string[] = [];
@@ -86,7 +96,8 @@ export async function checkSecret(
       status,
       daysSinceLastRotation: days,
       stuckPending: stuck,
-      lastRotated: since.toISOString(),
+      lastRotated: meta.LastRotatedDate?.toISOString() ?? null,
+      ...(firstDue ? { firstRotationDue: firstDue.toISOString() } : {}),
     };
   } catch (e) {
     return { name: s.name, status: "error", error: (e as Error).message };

@@ -155,6 +155,73 @@ export async function mysqlGrants(admin: Connection, user: string, host: string)
     .sort();
 }
 
+/**
+ * A user's privileges as single atoms (`<object>\t<privilege>`, `GRANT OPTION` on an object, a granted role), so two
+ * users compare however MySQL merges them into lines; USAGE (no privilege) and resource limits are not atoms. A line
+ * of another form is kept whole (and can be compared, never revoked).
+ */
+export function grantAtoms(grants: readonly string[]): Set<string> {
+  const atoms = new Set<string>();
+  const split = (list: string) => {
+    const out: string[] = [];
+    let depth = 0;
+    let part = "";
+    for (const ch of list) {
+      if (ch === "(") depth++;
+      if (ch === ")") depth--;
+      if (ch === "," && depth === 0) {
+        out.push(part.trim());
+        part = "";
+      } else part += ch;
+    }
+    return [...out, part.trim()].filter(Boolean);
+  };
+  for (const g of grants) {
+    const on = /^GRANT (.+?) ON ((?:PROCEDURE |FUNCTION |PACKAGE BODY |PACKAGE )?\S+) TO \?(.*)$/.exec(g);
+    const role = /^GRANT ([^ ]+(?:, ?[^ ]+)*) TO \?( WITH ADMIN OPTION)?$/.exec(g);
+    if (on) {
+      for (const priv of split(on[1]!)) {
+        if (priv === "USAGE") continue;
+        // Column privileges, one column each: `SELECT (a, b)` is `SELECT (a)` and `SELECT (b)`.
+        const cols = /^(.+?) \((.+)\)$/.exec(priv);
+        for (const p of cols ? split(cols[2]!).map((c) => `${cols[1]} (${c})`) : [priv])
+          atoms.add(`${on[2]}\t${p}`);
+      }
+      if (/WITH GRANT OPTION/.test(on[3]!)) atoms.add(`${on[2]}\tGRANT OPTION`);
+    } else if (role) for (const r of split(role[1]!)) atoms.add(`ROLE\t${r}`);
+    else atoms.add(`LINE\t${g}`);
+  }
+  return atoms;
+}
+
+/** The REVOKE that takes one atom (of `grantAtoms`) from user@host; a whole line is not revoked but refused. */
+function revokeOf(atom: string): string {
+  const [what, priv] = atom.split("\t") as [string, string];
+  if (what === "ROLE") return `REVOKE ${priv} FROM ?@?`;
+  if (what === "LINE")
+    throw new RotationRefused(`cannot take "${priv}" from the clone by itself: revoke it by hand`);
+  return `REVOKE ${priv} ON ${what} FROM ?@?`;
+}
+
+/**
+ * Gives `to` every grant of `from` (adding only), and then, when asked and only once every grant succeeded, takes
+ * from `to` what `from` lacks, one privilege at a time: `to` is never left with less than `from` mid-way.
+ */
+async function copyMysqlGrants(
+  a: Connection,
+  from: string,
+  to: string,
+  host: string,
+  revokeExtras: boolean,
+): Promise<void> {
+  const source = await mysqlGrants(a, from, host);
+  for (const grant of source) await a.query(grant.replace(/ TO \?/, " TO ?@?"), [to, host]);
+  if (!revokeExtras) return;
+  const wanted = grantAtoms(source);
+  for (const extra of grantAtoms(await mysqlGrants(a, to, host)))
+    if (!wanted.has(extra)) await a.query(revokeOf(extra), [to, host]);
+}
+
 /** PostgreSQL: what keeps the clone equal to the original, as problems (none when it is). */
 export async function pgCloneProblems(admin: Connection, base: string, clone: string): Promise<string[]> {
   const problems: string[] = [];
@@ -274,22 +341,42 @@ export function databaseStrategy(
       );
     },
 
-    async test({ pending: pendingRaw }) {
+    async test({ pending: pendingRaw, current: currentRaw }) {
       const pending = parse(pendingRaw, "AWSPENDING");
       if (!(await logsIn(connect, engine, pending)))
         throw new RotationRefused(
           `the pending password of ${secret.name} does not log in as ${pending.username}`,
         );
       if (!alternating) return;
+      // RotateImmediately=false: Secrets Manager probes testSecret on an AWSPENDING copy of the current value
+      // (API_RotateSecret: "The test creates an AWSPENDING version of the secret and then removes it"), before any
+      // clone exists. A real rotation's pending value always has a new password (createSecret), so only the probe
+      // gets here; it proves the user and the admin log in (what setSecret needs), and checks no clone.
+      const current = currentRaw === undefined ? undefined : lenient(() => parse(currentRaw, "AWSCURRENT"));
+      if (current?.username === pending.username && current.password === pending.password) {
+        await withConnection(connect, engine, await admin(pending), (a) => a.query("SELECT 1"));
+        return;
+      }
       const base = baseUser(pending.username);
       const clone = `${base}${CLONE_SUFFIX}`;
       const problems = await withConnection(connect, engine, await admin(pending), async (a) => {
         if (engine === "postgres") return pgCloneProblems(a, base, clone);
         const host = await mysqlHost(a, base);
         const [b, c] = [await mysqlGrants(a, base, host), await mysqlGrants(a, clone, host)];
-        return JSON.stringify(b) === JSON.stringify(c)
-          ? []
-          : [`${clone}'s grants differ from ${base}'s: ${JSON.stringify(c)} vs ${JSON.stringify(b)}`];
+        const [want, have] = [grantAtoms(b), grantAtoms(c)];
+        const missing = [...want].filter((x) => !have.has(x));
+        const extra = [...have].filter((x) => !want.has(x));
+        // The pending clone must equal the original; the clone in service (pending is the original) keeps what it
+        // has beyond it (nothing is revoked from a user in service) and must lack nothing.
+        if (missing.length === 0 && (extra.length === 0 || pending.username === base)) {
+          if (extra.length)
+            deps.log.warn("the clone holds grants the original lacks; the next rotation to it removes them", {
+              secret: secret.name,
+              extra,
+            });
+          return [];
+        }
+        return [`${clone}'s grants differ from ${base}'s: ${JSON.stringify(c)} vs ${JSON.stringify(b)}`];
       });
       if (problems.length) throw new RotationRefused(`${secret.name}: ${problems.join("; ")}`);
     },
@@ -319,12 +406,9 @@ export function databaseStrategy(
         await a.query("CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?", [clone, host, pending.password]);
       const cloneExists =
         (await a.query("SELECT 1 FROM mysql.user WHERE User = ? AND Host = ?", [clone, host])).length > 0;
-      if (cloneExists) {
-        // Exactly the original's grants: what the clone had beyond them goes, what it lacked comes.
-        await a.query("REVOKE ALL PRIVILEGES, GRANT OPTION FROM ?@?", [clone, host]);
-        for (const grant of await mysqlGrants(a, base, host))
-          await a.query(grant.replace(/ TO \?/, " TO ?@?"), [clone, host]);
-      }
+      // The pending clone becomes exactly the original (its extras go only after every grant succeeded); a clone
+      // that is AWSCURRENT (pending is the original) is in service: it only gains, nothing is ever revoked from it.
+      if (cloneExists) await copyMysqlGrants(a, base, clone, host, pending.username === clone);
       await a.query("ALTER USER ?@? IDENTIFIED BY ?", [pending.username, host, pending.password]);
     });
   }

@@ -1,5 +1,5 @@
-// Database credentials read from Secrets Manager at every run (AWSCURRENT, never cached across runs), and the one
-// retry with a fresh read that keeps a job working when a rotation finishes between its read and its login.
+// Database credentials read from Secrets Manager at every run (AWSCURRENT, never cached across runs), and the bounded
+// retries (AWSPENDING, then AWSCURRENT read again) that keep a job working while a rotation finishes around its login.
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 
 export interface Credentials {
@@ -50,11 +50,32 @@ export function isAuthFailure(message: string): boolean {
   return AUTH_FAILURE.test(message);
 }
 
+/** The secret's AWSPENDING value (a rotation between setSecret and finishSecret), undefined when there is none. */
+export async function readPendingCredentials(
+  secrets: Pick<SecretsManagerClient, "send">,
+  secretId: string,
+): Promise<Credentials | undefined> {
+  try {
+    const out = await secrets.send(
+      new GetSecretValueCommand({ SecretId: secretId, VersionStage: "AWSPENDING" }),
+    );
+    return out.SecretString ? credentialsFrom(out.SecretString) : undefined;
+  } catch (e) {
+    // No version staged AWSPENDING, or one createSecret has not filled yet.
+    if ((e as { name?: string }).name === "ResourceNotFoundException") return undefined;
+    throw e;
+  }
+}
+
+const same = (a: Credentials, b: Credentials) => a.username === b.username && a.password === b.password;
+
 /**
  * Runs `attempt` with the secret's current credentials; when it failed on authentication (a thrown error or a
- * result `failedOnAuth` recognises), reads the secret again and tries exactly once more. A rotation's finishSecret
- * can move AWSCURRENT between our read and our login: the second read sees the new password. Anything else, or a
- * second authentication failure, is returned (or thrown) as it is: a wrong password is not retried forever.
+ * result `failedOnAuth` recognises), tries at most twice more: AWSPENDING when it names the same user with another
+ * password (single-user rotation: from setSecret until finishSecret the database has the pending password while
+ * AWSCURRENT still holds the old one, https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotation-strategy.html),
+ * then AWSCURRENT read again (finishSecret moved it between our read and our login), skipping credentials already
+ * tried. Anything else, or the last authentication failure, is returned (or thrown) as it is: never a loop.
  */
 export async function withCurrentCredentials<T>(
   secrets: Pick<SecretsManagerClient, "send">,
@@ -63,16 +84,38 @@ export async function withCurrentCredentials<T>(
   failedOnAuth: (result: T) => boolean = () => false,
   onRetry: (reason: string) => void = () => {},
 ): Promise<T> {
-  const first = await readCurrentCredentials(secrets, secretId);
-  let reason: string;
-  try {
-    const result = await attempt(first);
-    if (!failedOnAuth(result)) return result;
-    reason = "the database refused the password";
-  } catch (e) {
-    if (!isAuthFailure(String((e as Error).message ?? e))) throw e;
-    reason = (e as Error).message;
+  type Outcome = { refused: false; result: T } | { refused: true; reason: string; last: () => T };
+  const run = async (credentials: Credentials): Promise<Outcome> => {
+    try {
+      const result = await attempt(credentials);
+      return failedOnAuth(result)
+        ? { refused: true, reason: "the database refused the password", last: () => result }
+        : { refused: false, result };
+    } catch (e) {
+      if (!isAuthFailure(String((e as Error).message ?? e))) throw e;
+      return {
+        refused: true,
+        reason: (e as Error).message,
+        last: () => {
+          throw e;
+        },
+      };
+    }
+  };
+  const tried = [await readCurrentCredentials(secrets, secretId)];
+  let outcome = await run(tried[0]!);
+  if (!outcome.refused) return outcome.result;
+  onRetry(outcome.reason);
+  const pending = await readPendingCredentials(secrets, secretId);
+  if (pending && pending.username === tried[0]!.username && !same(pending, tried[0]!)) {
+    tried.push(pending);
+    outcome = await run(pending);
+    if (!outcome.refused) return outcome.result;
   }
-  onRetry(reason);
-  return attempt(await readCurrentCredentials(secrets, secretId));
+  const again = await readCurrentCredentials(secrets, secretId);
+  if (!tried.some((t) => same(t, again))) {
+    outcome = await run(again);
+    if (!outcome.refused) return outcome.result;
+  }
+  return outcome.last();
 }

@@ -14,6 +14,8 @@ interface SecretState {
   readonly created: Date;
   rotationEnabled: boolean;
   lastRotated?: Date;
+  /** DescribeSecret's NextRotationDate: set by the schedule; "if rotation is unsuccessful, this date may be in the past". */
+  nextRotation?: Date;
   versions: Version[];
 }
 
@@ -25,12 +27,17 @@ export class FakeSecretsManager {
   constructor(readonly now: () => Date = () => new Date()) {}
 
   /** A secret with rotation on and, when given, a first value staged AWSCURRENT. */
-  create(arn: string, value?: string, opts: { createdAt?: Date; rotationEnabled?: boolean } = {}): string {
+  create(
+    arn: string,
+    value?: string,
+    opts: { createdAt?: Date; rotationEnabled?: boolean; nextRotation?: Date } = {},
+  ): string {
     this.store.set(arn, {
       arn,
       created: opts.createdAt ?? this.now(),
       rotationEnabled: opts.rotationEnabled ?? true,
       versions: [],
+      ...(opts.nextRotation ? { nextRotation: opts.nextRotation } : {}),
     });
     if (value !== undefined) this.put(arn, randomUUID(), value, ["AWSCURRENT"]);
     return arn;
@@ -75,6 +82,26 @@ export class FakeSecretsManager {
     return token;
   }
 
+  /**
+   * What RotateSecret with RotateImmediately=false does: "tests the rotation configuration by running the testSecret
+   * step ... The test creates an AWSPENDING version of the secret and then removes it" (API_RotateSecret). The
+   * version holds the current value (no createSecret ran); it is removed whether the step passes or not.
+   */
+  async probeRotation(
+    arn: string,
+    invoke: (event: Record<string, string>) => Promise<unknown>,
+  ): Promise<void> {
+    const token = this.startRotation(arn);
+    const s = this.secret(arn);
+    const version = s.versions.find((v) => v.id === token)!;
+    version.value = this.valueAt(arn, "AWSCURRENT");
+    try {
+      await invoke({ Step: "testSecret", SecretId: arn, ClientRequestToken: token });
+    } finally {
+      s.versions = s.versions.filter((v) => v !== version);
+    }
+  }
+
   async send(command: { constructor: { name: string }; input: unknown }): Promise<unknown> {
     return this.answer(
       command.constructor.name.replace(/Command$/, ""),
@@ -101,6 +128,7 @@ export class FakeSecretsManager {
           RotationEnabled: s.rotationEnabled,
           CreatedDate: s.created,
           ...(s.lastRotated ? { LastRotatedDate: s.lastRotated } : {}),
+          ...(s.nextRotation ? { NextRotationDate: s.nextRotation } : {}),
           VersionIdsToStages: this.stagesOf(s.arn),
         };
       }

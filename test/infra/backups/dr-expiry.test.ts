@@ -5,7 +5,12 @@
 import { NoSuchKey, NotFound, S3ServiceException } from "@aws-sdk/client-s3";
 import fc from "fast-check";
 import { drLifecycleRules, replicationRuleSpecs } from "../../../infra/backups/dump-replication";
-import { type DumpDatabase, dumpLifecycleRules, vaultLock } from "../../../infra/backups/logical-backups";
+import {
+  type DumpDatabase,
+  dumpLifecycleRules,
+  NONCURRENT_DAYS,
+  vaultLock,
+} from "../../../infra/backups/logical-backups";
 import { lifecycleConfigurationRules, type LifecycleRule } from "../../../infra/core/policies/lifecycle";
 import { markExpired } from "../../../lambdas/logical-backup/expiry";
 import type { StoredDump } from "../../../lambdas/logical-backup/verify";
@@ -166,9 +171,10 @@ async function scenario(h: History, drRules: { dumps: LifecycleRule[]; vault: Li
   });
 }
 
+// As DumpReplication gets them from LogicalBackups: the source's noncurrent days for both DR buckets.
 const planned = {
-  dumps: drLifecycleRules([database], false, 7),
-  vault: drLifecycleRules([database], true, 1),
+  dumps: drLifecycleRules([database], false, NONCURRENT_DAYS),
+  vault: drLifecycleRules([database], true, NONCURRENT_DAYS),
 };
 const sameDecision = (rules: typeof planned) =>
   fc.asyncProperty(history, async (h) => {
@@ -183,6 +189,29 @@ const sameDecision = (rules: typeof planned) =>
 describe("DR copies expire on the source's decision", () => {
   it("never deletes a DR copy of a dump the source keeps, and deletes every DR copy of a dump the source lets go", async () => {
     await fc.assert(sameDecision(planned), { numRuns: 150, seed: 23 });
+  });
+
+  it("gives each DR rule exactly its source rule's expiration and noncurrent-version days (the oracle sees filters only)", () => {
+    const source = dumpLifecycleRules([database]);
+    const days = (r: LifecycleRule | undefined) => [
+      r?.id,
+      r?.expirationDays,
+      r?.noncurrentVersionExpirationDays,
+    ];
+    for (const [dr, src] of [
+      [planned.dumps, source.bucket],
+      [planned.vault, source.vault],
+    ] as const) {
+      expect(dr.map((r) => r.id)).toEqual(["pg-daily", "pg-yearly"]);
+      for (const r of dr) expect(days(r)).toEqual(days(src.find((x) => x.id === r.id)));
+    }
+    // The values themselves: current versions the day after marking; noncurrent after 7 days, 1 in the vault.
+    expect([...planned.dumps, ...planned.vault].map(days)).toEqual([
+      ["pg-daily", 1, 7],
+      ["pg-yearly", 1, 7],
+      ["pg-daily", 1, 1],
+      ["pg-yearly", 1, 1],
+    ]);
   });
 
   it("marks some dumps in the histories it draws, so the property is not vacuous", async () => {

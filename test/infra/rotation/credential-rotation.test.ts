@@ -144,6 +144,17 @@ describe("appointments: MySQL passwords rotated monthly", () => {
       36.1,
       "breaching",
     ]);
+    // The check counts a never-rotated secret from one interval (31 days) before its first due rotation.
+    const check = inputsOf(resources, "appointments-rotation-check-fn");
+    const checkConfig = JSON.parse(
+      (check.environment as { variables: { JOB_CONFIG: string } }).variables.JOB_CONFIG,
+    );
+    expect(checkConfig.secrets.find((x: { name: string }) => x.name === "appointments-db-app")).toEqual({
+      name: "appointments-db-app",
+      arn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:appointments/db-app-AbCdEf",
+      maxAgeDays: 36.1,
+      intervalDays: 35,
+    });
     expect(alarm("appointments-rotation-appointments-db-app-stuck")).toEqual([
       "PendingStuck",
       { service: "rotation-check", Secret: "appointments-db-app" },

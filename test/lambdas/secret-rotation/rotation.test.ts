@@ -315,16 +315,99 @@ describe("MariaDB", () => {
     expect(grants(clone.username)).toEqual(grants(base));
     expect(grants(clone.username)).toContain(`GRANT SELECT, INSERT ON \`${tag}_db\`.* TO ?`);
 
-    // The original gains a grant and the clone one the original lacks: the switch back to the original brings
-    // the clone (left as AWSPREVIOUS) back to exactly the original's grants, and testSecret checks they are equal.
+    // The original gains a grant and the clone one the original lacks: the switch back to the original gives the
+    // clone (in service until finishSecret, then AWSPREVIOUS) what it lacked and revokes nothing from it.
     root(
       `GRANT UPDATE ON ${tag}_db.* TO '${base}'@'127.0.0.1'; GRANT DELETE ON ${tag}_db.* TO '${clone.username}'@'127.0.0.1'`,
     );
     await sm.rotate(secret.arn, driver(sm, secret));
     expect(current(sm, secret.arn).username).toBe(base);
+    expect(grants(clone.username)).toContain(`GRANT SELECT, INSERT, UPDATE, DELETE ON \`${tag}_db\`.* TO ?`);
+    expect(myAs(clone.username, clone.password, "SELECT 1")).toBe("1");
+    // The next rotation makes the clone the pending user: every grant first, then its extra DELETE goes.
+    await sm.rotate(secret.arn, driver(sm, secret));
+    expect(current(sm, secret.arn).username).toBe(clone.username);
     expect(grants(clone.username)).toEqual(grants(base));
     expect(grants(clone.username)).toContain(`GRANT SELECT, INSERT, UPDATE ON \`${tag}_db\`.* TO ?`);
-    expect(myAs(clone.username, clone.password, "SELECT 1")).toBe("1");
+  });
+
+  it("alternating-users: a re-grant that fails mid-way never strips the AWSCURRENT user (it can still SELECT)", async () => {
+    const base = `${tag}_mycut`;
+    root(
+      `CREATE TABLE IF NOT EXISTS ${tag}_db.t (id int); INSERT INTO ${tag}_db.t VALUES (1); CREATE USER '${base}'@'127.0.0.1' IDENTIFIED BY 'cut-password'; GRANT SELECT ON ${tag}_db.* TO '${base}'@'127.0.0.1'`,
+    );
+    const sm = new FakeSecretsManager();
+    const admin = sm.create(ARN("my-admin3"), dbSecret("mysql", adminUser, "admin-password"));
+    const secret: DatabaseSecretConfig = {
+      kind: "database",
+      name: "mycut",
+      arn: ARN("mycut"),
+      engine: "mysql",
+      strategy: "alternating-users",
+      adminSecretArn: admin,
+      passwordLength: 32,
+    };
+    sm.create(secret.arn, dbSecret("mysql", base, "cut-password"));
+    await sm.rotate(secret.arn, driver(sm, secret));
+    const clone = current(sm, secret.arn);
+    expect(clone.username).toBe(`${base}_clone`);
+    // The switch back to the original: every GRANT the admin sends fails (a timeout, a crash mid-way).
+    const failingGrants: Connect = async (engine, login) => {
+      const c = await connectDatabase(engine, login);
+      return {
+        close: c.close,
+        query: async (sql, params) => {
+          if (/^GRANT /.test(sql)) throw new Error("simulated failure mid-way through the grants");
+          return c.query(sql, params);
+        },
+      };
+    };
+    await expect(sm.rotate(secret.arn, driver(sm, secret, failingGrants))).rejects.toThrow(
+      "simulated failure mid-way through the grants",
+    );
+    expect(current(sm, secret.arn).username).toBe(clone.username);
+    expect(myAs(clone.username, clone.password, `SELECT count(*) FROM ${tag}_db.t`)).toBe("1");
+  });
+});
+
+describe("the deploy-time probe (RotateImmediately=false runs testSecret on a copy of the current value)", () => {
+  const adminUser = `${tag}_padm`;
+  it("passes for never-rotated alternating users (no clone yet) on MariaDB and PostgreSQL, and fails on a wrong password", async () => {
+    root(
+      `CREATE USER '${adminUser}'@'127.0.0.1' IDENTIFIED BY 'admin-password'; GRANT ALL ON *.* TO '${adminUser}'@'127.0.0.1' WITH GRANT OPTION`,
+    );
+    root(
+      `CREATE USER '${tag}_pmy'@'127.0.0.1' IDENTIFIED BY 'pmy-password'; GRANT SELECT ON ${tag}_db.* TO '${tag}_pmy'@'127.0.0.1'`,
+    );
+    pg(
+      `CREATE ROLE ${tag}_ppg LOGIN PASSWORD 'ppg-password'; CREATE ROLE ${tag}_ppgadm LOGIN CREATEROLE PASSWORD 'adm-password'`,
+    );
+    for (const [engine, user, password, adminLogin] of [
+      ["mysql", `${tag}_pmy`, "pmy-password", [adminUser, "admin-password"]],
+      ["postgres", `${tag}_ppg`, "ppg-password", [`${tag}_ppgadm`, "adm-password"]],
+    ] as const) {
+      const sm = new FakeSecretsManager();
+      const admin = sm.create(ARN(`${engine}-padm`), dbSecret(engine, adminLogin[0], adminLogin[1]));
+      const secret: DatabaseSecretConfig = {
+        kind: "database",
+        name: `probe-${engine}`,
+        arn: ARN(`probe-${engine}`),
+        engine,
+        strategy: "alternating-users",
+        adminSecretArn: admin,
+        passwordLength: 32,
+      };
+      sm.create(secret.arn, dbSecret(engine, user, password));
+      await sm.probeRotation(secret.arn, driver(sm, secret));
+      expect(Object.values(sm.stagesOf(secret.arn))).toEqual([["AWSCURRENT"]]);
+      // The probe still proves the login: a current value that does not log in fails it.
+      const wrong = new FakeSecretsManager();
+      wrong.create(admin, dbSecret(engine, adminLogin[0], adminLogin[1]));
+      wrong.create(secret.arn, dbSecret(engine, user, "not-the-password"));
+      await expect(wrong.probeRotation(secret.arn, driver(wrong, secret))).rejects.toThrow(
+        `the pending password of probe-${engine} does not log in as ${user}`,
+      );
+    }
   });
 });
 
@@ -382,13 +465,13 @@ describe("the daily check", () => {
       "11111111-1111-4111-8111-111111111111",
       new Date("2027-02-27T03:00:00Z"),
     );
-    const report = await checkSecret(sm, { name: "stuck", arn, maxAgeDays: 95 }, 6, now);
+    const report = await checkSecret(sm, { name: "stuck", arn, maxAgeDays: 95, intervalDays: 91 }, 6, now);
     expect(report).toEqual({
       name: "stuck",
       status: "stuck",
       daysSinceLastRotation: 59.3,
       stuckPending: [stale],
-      lastRotated: "2027-01-01T00:00:00.000Z",
+      lastRotated: null,
     });
     expect(() => sm.startRotation(arn)).toThrow("A previous rotation isn't complete");
     // The alarm page's fix: remove the label from the stale version; the next rotation then starts.
@@ -397,7 +480,9 @@ describe("the daily check", () => {
       VersionStage: "AWSPENDING",
       RemoveFromVersionId: stale,
     });
-    expect((await checkSecret(sm, { name: "stuck", arn, maxAgeDays: 95 }, 6, now)).status).toBe("ok");
+    expect(
+      (await checkSecret(sm, { name: "stuck", arn, maxAgeDays: 95, intervalDays: 91 }, 6, now)).status,
+    ).toBe("ok");
     expect(() => sm.startRotation(arn)).not.toThrow();
   });
 
@@ -406,10 +491,37 @@ describe("the daily check", () => {
     const sm = new FakeSecretsManager(() => now);
     const arn = ARN("old");
     sm.create(arn, "x".repeat(64), { createdAt: new Date("2026-10-01T06:00:00Z") });
-    expect(await checkSecret(sm, { name: "old", arn, maxAgeDays: 95 }, 6, now)).toMatchObject({
+    expect(
+      await checkSecret(sm, { name: "old", arn, maxAgeDays: 95, intervalDays: 91 }, 6, now),
+    ).toMatchObject({
       status: "overdue",
       daysSinceLastRotation: 151,
       stuckPending: [],
+    });
+  });
+
+  it("a secret that existed long before rotation was configured is overdue only once its first scheduled rotation is missed", async () => {
+    // rate(90 days) with a 4h window: maxAgeDays 91.2. Created a year earlier; rotation configured 2027-02-20, so
+    // Secrets Manager reports its first rotation due by 2027-05-21 (NextRotationDate), never rotated yet.
+    const firstDue = new Date("2027-05-21T00:00:00Z");
+    const at = (iso: string) => new Date(iso);
+    const sm = new FakeSecretsManager();
+    const arn = ARN("preexisting");
+    sm.create(arn, "x".repeat(64), { createdAt: at("2026-02-01T00:00:00Z"), nextRotation: firstDue });
+    const s = { name: "pre", arn, maxAgeDays: 91.2, intervalDays: 90 };
+    expect(await checkSecret(sm, s, 6, at("2027-02-21T06:00:00Z"))).toEqual({
+      name: "pre",
+      status: "ok",
+      daysSinceLastRotation: 1.3,
+      stuckPending: [],
+      lastRotated: null,
+      firstRotationDue: "2027-05-21T00:00:00.000Z",
+    });
+    // Within the first window and the check's day: not yet; past them, the missed first rotation is overdue.
+    expect(await checkSecret(sm, s, 6, at("2027-05-22T04:00:00Z"))).toMatchObject({ status: "ok" });
+    expect(await checkSecret(sm, s, 6, at("2027-05-22T06:00:00Z"))).toMatchObject({
+      status: "overdue",
+      daysSinceLastRotation: 91.3,
     });
   });
 });
@@ -482,8 +594,62 @@ describe("a dump while a rotation finishes", () => {
       },
     );
     expect(result.status).toBe("uploaded");
-    expect(reads).toBe(2);
+    // The stale AWSCURRENT, AWSPENDING (gone: the rotation finished), AWSCURRENT again.
+    expect(reads).toBe(3);
     expect(warnings).toEqual(["the database refused the password; reading the secret again"]);
     await s3.send(new HeadObjectCommand({ Bucket: "rotation-dumps", Key: result.key }));
+  });
+
+  it("a dump that starts with the old password while a rotation finishes still succeeds (between setSecret and finishSecret it logs in with AWSPENDING)", async () => {
+    const user = `${tag}_dump2`;
+    pg(`CREATE ROLE ${user} LOGIN PASSWORD 'dump2-password'; GRANT pg_read_all_data TO ${user}`);
+    const sm = new FakeSecretsManager();
+    const secret: DatabaseSecretConfig = {
+      kind: "database",
+      name: "dump2",
+      arn: ARN("dump2"),
+      engine: "postgres",
+      strategy: "single-user",
+      passwordLength: 32,
+    };
+    sm.create(secret.arn, dbSecret("postgres", user, "dump2-password"));
+    const token = sm.startRotation(secret.arn);
+    for (const Step of ["createSecret", "setSecret"])
+      await driver(sm, secret)({ Step, SecretId: secret.arn, ClientRequestToken: token });
+    // The database has the new password; AWSCURRENT still holds the old one until finishSecret.
+    expect(JSON.parse(sm.valueAt(secret.arn, "AWSCURRENT")!).password).toBe("dump2-password");
+    const stages: (string | undefined)[] = [];
+    const secrets = {
+      send: (c: { input: { VersionStage?: string } }) => {
+        stages.push(c.input.VersionStage);
+        return sm.send(c as never);
+      },
+    } as never;
+    const warnings: string[] = [];
+    const result = await runDump(
+      { tier: "daily", scheduledTime: "2026-01-01T02:00:00Z" },
+      {
+        database: "dump2",
+        engine: "postgres",
+        host: "127.0.0.1",
+        port: 5432,
+        databaseName: `${tag}_db`,
+        user,
+        passwordSecretArn: secret.arn,
+        bucket: "rotation-dumps",
+        kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k",
+      },
+      {
+        s3,
+        secrets,
+        now: () => new Date("2026-01-01T02:01:00Z"),
+        metrics: { put: () => {} },
+        log: { ...silent, warn: (m: string) => warnings.push(m) },
+      },
+    );
+    expect(result).toMatchObject({ status: "uploaded" });
+    expect(stages).toEqual([undefined, "AWSPENDING"]);
+    expect(warnings).toEqual(["the database refused the password; reading the secret again"]);
+    await s3.send(new HeadObjectCommand({ Bucket: "rotation-dumps", Key: (result as { key: string }).key }));
   });
 });
