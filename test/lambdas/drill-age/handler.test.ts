@@ -1,11 +1,7 @@
-// The drills' age report on s3rver: a database no drill has passed yet counts from when the report first looked (so
-// a drill that never runs still pages), then from the drill's last pass.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import S3rver from "s3rver";
+import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type S3rver from "s3rver";
 import { lastPassAge } from "../../../lambdas/drill-age/handler";
+import { startLocalS3 } from "../../support/local-s3";
 
 let server: S3rver;
 let s3: S3Client;
@@ -13,20 +9,7 @@ const BUCKET = "drill-reports";
 const KEY = "arn:aws:kms:eu-west-2:123456789012:key/b";
 
 beforeAll(async () => {
-  server = new S3rver({
-    port: 0,
-    address: "127.0.0.1",
-    silent: true,
-    directory: mkdtempSync(join(tmpdir(), "s3rver-")),
-  });
-  const { port } = (await server.run()) as unknown as { port: number };
-  s3 = new S3Client({
-    endpoint: `http://127.0.0.1:${port}`,
-    region: "eu-west-2",
-    forcePathStyle: true,
-    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-  });
-  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  ({ server, s3 } = await startLocalS3([BUCKET]));
 });
 afterAll(async () => {
   s3?.destroy();

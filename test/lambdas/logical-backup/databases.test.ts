@@ -7,14 +7,13 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  CreateBucketCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
   ListObjectsV2Command,
   PutObjectTaggingCommand,
-  S3Client,
+  type S3Client,
 } from "@aws-sdk/client-s3";
-import S3rver from "s3rver";
+import type S3rver from "s3rver";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
 import { dumpCommand, dumpKey, dumpToS3 } from "../../../lambdas/logical-backup/dump";
@@ -23,6 +22,7 @@ import { DumpFailedError, runDump } from "../../../lambdas/logical-backup/run";
 import { verifyDumps } from "../../../lambdas/logical-backup/verify";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { gzipSync } from "node:zlib";
+import { startLocalS3 } from "../../support/local-s3";
 
 const PG = { host: "127.0.0.1", port: 5432, user: "postgres", password: "postgres" };
 const MY = { host: "127.0.0.1", port: 3306, user: "backup", password: "backup" };
@@ -70,20 +70,7 @@ beforeAll(async () => {
       "PostgreSQL and MariaDB must be running on 127.0.0.1: run `bash scripts/ci/databases.sh` (npm test's pretest does)",
     );
   }
-  server = new S3rver({
-    port: 0,
-    address: "127.0.0.1",
-    silent: true,
-    directory: mkdtempSync(join(tmpdir(), "s3rver-")),
-  });
-  const { port } = (await server.run()) as unknown as { port: number };
-  s3 = new S3Client({
-    endpoint: `http://127.0.0.1:${port}`,
-    region: "eu-west-2",
-    forcePathStyle: true,
-    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-  });
-  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  ({ server, s3 } = await startLocalS3([BUCKET]));
 });
 afterAll(async () => {
   s3?.destroy();

@@ -5,16 +5,10 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  CreateBucketCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-} from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
-import S3rver from "s3rver";
+import type S3rver from "s3rver";
 import { type DrillReport, DrillFailedError, runDrill } from "../../../lambdas/logical-backup/drill";
 import type { DrillConfig } from "../../../lambdas/logical-backup/drill-config";
 import { dumpCommand, dumpKey, dumpToS3 } from "../../../lambdas/logical-backup/dump";
@@ -27,6 +21,7 @@ import {
 } from "../../../lambdas/logical-backup/manifest";
 import { runDump } from "../../../lambdas/logical-backup/run";
 import { verifyDumps } from "../../../lambdas/logical-backup/verify";
+import { startLocalS3 } from "../../support/local-s3";
 
 const PG = { host: "127.0.0.1", port: 5432, user: "postgres", password: "postgres" };
 const MY = { host: "127.0.0.1", port: 3306, user: "backup", password: "backup" };
@@ -55,21 +50,7 @@ const mysql = (sql: string, user = MY.user, password = MY.password) =>
   }).trim();
 
 beforeAll(async () => {
-  server = new S3rver({
-    port: 0,
-    address: "127.0.0.1",
-    silent: true,
-    directory: mkdtempSync(join(tmpdir(), "s3rver-")),
-  });
-  const { port } = (await server.run()) as unknown as { port: number };
-  s3 = new S3Client({
-    endpoint: `http://127.0.0.1:${port}`,
-    region: "eu-west-2",
-    forcePathStyle: true,
-    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-  });
-  await s3.send(new CreateBucketCommand({ Bucket: DUMPS }));
-  await s3.send(new CreateBucketCommand({ Bucket: REPORTS }));
+  ({ server, s3 } = await startLocalS3([DUMPS, REPORTS]));
 });
 afterAll(async () => {
   s3?.destroy();
