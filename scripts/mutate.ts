@@ -5,7 +5,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, relative } from "node:path";
 import { MODULES, type MutationModule } from "./mutate/modules";
-import { type MeasuredOutcome, type ModuleOutcome, type RunHeader, renderReport, summarise } from "./mutate/report";
+import {
+  type MeasuredOutcome,
+  type ModuleOutcome,
+  type RunHeader,
+  renderReport,
+  summarise,
+} from "./mutate/report";
 import { mutateModule } from "./mutate/run";
 
 const ROOT = join(__dirname, "..");

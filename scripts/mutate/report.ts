@@ -133,7 +133,9 @@ export function renderReport(outcomes: readonly MeasuredOutcome[]) {
     "Each module's row is its latest measurement; the column `run` names the run that made it (runs are listed below).",
     "",
     ...runs.map((r, i) => `${i + 1}. ${r}.`),
-    ...(missing.length ? ["", `**Never measured (no run finished these modules): ${missing.join(", ")}.**`] : []),
+    ...(missing.length
+      ? ["", `**Never measured (no run finished these modules): ${missing.join(", ")}.**`]
+      : []),
     "",
     "| module | run | files | tests | mutants | killed | timed out | survived | no coverage | score | equivalent | score without them | required | time |",
     "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
