@@ -349,6 +349,38 @@ describe("log export", () => {
     expect(t.checkpoint()).toEqual({ logGroup: "/app/api", lastArchivedDay: "2027-03-09" });
   });
 
+  // Other exports (finished or running) share the account's task list; the run must resume its own.
+  it.each([
+    ["by the id it recorded", "task-1"],
+    ["by its name, on a later page, when the crash lost its id", undefined],
+  ])("resumes its own pending task %s, whatever other exports are listed first", async (_how, taskId) => {
+    const t = setup();
+    const ours: Task = {
+      ...foreignTask(),
+      taskId: "task-1",
+      taskName: "mstack-_app_api-2027-03-09",
+      logGroupName: "/app/api",
+      destinationPrefix: "logs/app/api/2027/03/09",
+      status: { code: "COMPLETED" },
+    };
+    const finished = (n: number): Task => ({
+      ...foreignTask(),
+      taskId: `foreign-${n}`,
+      status: { code: "COMPLETED" },
+    });
+    t.tasks.push(finished(1), finished(2), finished(3), ours);
+    t.objects.set("logs/app/api/2027/03/09/task-1/s/000000.gz", "x");
+    t.setCheckpoint({
+      logGroup: "/app/api",
+      lastArchivedDay: "2027-03-08",
+      pending: { day: "2027-03-09", taskName: ours.taskName, ...(taskId ? { taskId } : {}) },
+    });
+    const result = await runArchive(config, t.deps);
+    expect(t.created()).toEqual([]);
+    expect(result.groups[0]).toMatchObject({ exported: ["2027-03-09"], failed: [] });
+    expect(t.checkpoint()).toEqual({ logGroup: "/app/api", lastArchivedDay: "2027-03-09" });
+  });
+
   it("recovers from a crash between creating a task and recording it: no gap, no duplicate", async () => {
     const t = setup();
     t.setCheckpoint({ logGroup: "/app/api", lastArchivedDay: "2027-03-08" });
