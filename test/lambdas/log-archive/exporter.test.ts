@@ -363,12 +363,9 @@ describe("log export", () => {
       destinationPrefix: "logs/app/api/2027/03/09",
       status: { code: "COMPLETED" },
     };
-    const finished = (n: number): Task => ({
-      ...foreignTask(),
-      taskId: `foreign-${n}`,
-      status: { code: "COMPLETED" },
-    });
-    t.tasks.push(finished(1), finished(2), finished(3), ours);
+    // Theirs are still running: taken for ours, they would keep the run waiting until its deadline.
+    const theirs = (n: number): Task => ({ ...foreignTask(), taskId: `foreign-${n}` });
+    t.tasks.push(theirs(1), theirs(2), theirs(3), ours);
     t.objects.set("logs/app/api/2027/03/09/task-1/s/000000.gz", "x");
     t.setCheckpoint({
       logGroup: "/app/api",
