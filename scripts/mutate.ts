@@ -1,24 +1,27 @@
-// `npm run mutate [module...] [--report]`: mutation testing of the safety logic; a run of every module writes
-// docs/mutation.md. `--report` re-renders the last run's report from its saved results (after editing the reasons).
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+// `npm run mutate [module...] [--report]`: mutation testing of the safety logic; every run folds its modules into the
+// record (dist/mutation-record.json) and writes docs/mutation.md from it. `--report` re-renders it (after editing reasons).
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, relative } from "node:path";
 import { MODULES, type MutationModule } from "./mutate/modules";
-import { type ModuleOutcome, type RunHeader, renderReport, summarise } from "./mutate/report";
+import {
+  type MeasuredOutcome,
+  type ModuleOutcome,
+  type RunHeader,
+  renderReport,
+  summarise,
+} from "./mutate/report";
 import { mutateModule } from "./mutate/run";
 
 const ROOT = join(__dirname, "..");
 // The CPU is shared: two test processes at most (issue 22).
 const CONCURRENCY = 2;
-/** The results of the last run of every module (what --report re-renders), and of the last partial run. */
-const saved = (complete: boolean) =>
-  join(ROOT, "dist", complete ? "mutation-results.json" : "mutation-partial.json");
-
-interface SavedRun {
-  readonly complete: boolean;
-  readonly header: RunHeader;
-  readonly outcomes: ModuleOutcome[];
-}
+/** Every module's latest measurement, each with the run that made it: what docs/mutation.md is rendered from. */
+const RECORD = join(ROOT, "dist", "mutation-record.json");
+/** The record's earlier form: one run's header and outcomes (read once, when no record exists yet). */
+const LEGACY = join(ROOT, "dist", "mutation-results.json");
+const REPORT = join(ROOT, "docs", "mutation.md");
 
 function pick(names: string[]): MutationModule[] {
   if (names.length === 0) return [...MODULES];
@@ -37,58 +40,75 @@ function version(pkg: string) {
 
 const stamp = () => `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`;
 
-/** Only a run of every module is the record; a partial run (while working on one module) goes to dist/. */
-const target = (complete: boolean) => join(ROOT, complete ? "docs" : "dist", "mutation.md");
+/** The commit measured; "+changes" when the sources or tests differed from it (a measurement of work in progress). */
+function commit() {
+  const git = (...a: string[]) => execFileSync("git", a, { cwd: ROOT, encoding: "utf8" }).trim();
+  const dirty = git("status", "--porcelain", "--", "lambdas", "infra", "test").length > 0;
+  return `${git("rev-parse", "--short", "HEAD")}${dirty ? "+changes" : ""}`;
+}
 
-function write(run: SavedRun) {
-  const { markdown, failures, stale } = renderReport(run.outcomes, run.header);
+function readRecord(): MeasuredOutcome[] {
+  if (existsSync(RECORD)) return JSON.parse(readFileSync(RECORD, "utf8")) as MeasuredOutcome[];
+  if (!existsSync(LEGACY)) return [];
+  const old = JSON.parse(readFileSync(LEGACY, "utf8")) as { header: RunHeader; outcomes: ModuleOutcome[] };
+  return old.outcomes.map((o) => ({ ...o, run: old.header }));
+}
+
+/** Replaces the measured modules' rows (read afresh: another run may have folded its own modules in meanwhile). */
+function fold(measured: readonly MeasuredOutcome[]) {
+  const byName = new Map(readRecord().map((o) => [o.module.name, o] as const));
+  for (const o of measured) byName.set(o.module.name, o);
+  // In MODULES order, each with its current definition (threshold, files) from modules.ts.
+  const record = MODULES.flatMap((m) => {
+    const o = byName.get(m.name);
+    return o ? [{ ...o, module: m }] : [];
+  });
   mkdirSync(join(ROOT, "dist"), { recursive: true });
-  writeFileSync(target(run.complete), markdown);
-  writeFileSync(saved(run.complete), `${JSON.stringify(run, null, 1)}\n`);
+  writeFileSync(RECORD, `${JSON.stringify(record, null, 1)}\n`);
+  return write(record);
+}
+
+function write(record: readonly MeasuredOutcome[]) {
+  const { markdown, failures, stale } = renderReport(record);
+  writeFileSync(REPORT, markdown);
   return { failures, stale };
 }
 
-async function run(names: string[]): Promise<SavedRun> {
-  const modules = pick(names);
-  const outcomes: ModuleOutcome[] = [];
-  const started = stamp();
-  let saved: SavedRun | undefined;
-  for (const mod of modules) {
+async function run(names: string[]) {
+  const measured: MeasuredOutcome[] = [];
+  let result = { failures: [] as string[], stale: [] as string[] };
+  for (const mod of pick(names)) {
     process.stderr.write(`mutate: ${mod.name} (${mod.mutate.join(", ")}) against ${mod.tests.join(", ")}\n`);
     const t0 = Date.now();
+    const [started, at] = [stamp(), commit()];
     const sources = new Map(mod.mutate.map((f) => [f, readFileSync(join(ROOT, f), "utf8")] as const));
     // Stryker names files by absolute path; the report and the reasons name them from the repository root.
     const mutants = (await mutateModule(mod, CONCURRENCY)).map((m) => ({
       ...m,
       fileName: relative(ROOT, m.fileName),
     }));
-    outcomes.push(summarise(mod, mutants, sources, (Date.now() - t0) / 1000));
-    saved = {
-      complete: names.length === 0 && outcomes.length === MODULES.length,
-      header: {
-        started,
-        finished: stamp(),
-        versions: `StrykerJS ${version("@stryker-mutator/core")} (jest runner ${version("@stryker-mutator/jest-runner")}), jest ${version("jest")}, Node ${process.version}`,
-        machine: `${cpus().length} cores (${cpus()[0]?.model ?? "unknown"})`,
-        concurrency: CONCURRENCY,
-      },
-      outcomes: [...outcomes],
+    const run: RunHeader = {
+      started,
+      finished: stamp(),
+      versions: `StrykerJS ${version("@stryker-mutator/core")} (jest runner ${version("@stryker-mutator/jest-runner")}), jest ${version("jest")}, Node ${process.version}`,
+      machine: `${cpus().length} cores (${cpus()[0]?.model ?? "unknown"})`,
+      concurrency: CONCURRENCY,
+      commit: at,
     };
-    // Written after each module, so a long run shows its results as it goes.
-    write(saved);
+    measured.push({ ...summarise(mod, mutants, sources, (Date.now() - t0) / 1000), run });
+    // Folded in after each module, so a long run shows its results as it goes and a stopped one keeps them.
+    result = fold(measured);
   }
-  return saved!;
+  return result;
 }
 
 async function main() {
   const args = process.argv.slice(2);
   const report = args.includes("--report");
   const names = args.filter((a) => a !== "--report");
-  if (report && names.length) throw new Error("--report re-renders the last run as it was; give no modules");
-  const result = report ? (JSON.parse(readFileSync(saved(true), "utf8")) as SavedRun) : await run(names);
-  // --report always writes the record: a run of every modules that was cut short says which modules it lacks.
-  const { failures, stale } = write(report ? { ...result, complete: true } : result);
-  process.stderr.write(`mutate: wrote ${relative(ROOT, target(report || result.complete))}\n`);
+  if (report && names.length) throw new Error("--report re-renders the record as it is; give no modules");
+  const { failures, stale } = report ? write(readRecord()) : await run(names);
+  process.stderr.write(`mutate: wrote ${relative(ROOT, REPORT)}\n`);
   for (const s of stale) process.stderr.write(`mutate: warning: ${s}\n`);
   for (const f of failures) process.stderr.write(`mutate: FAIL ${f}\n`);
   return failures.length === 0 ? 0 : 1;

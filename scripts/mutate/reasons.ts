@@ -130,25 +130,14 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
         "the floor's own ordering: the floor test listed snapshots newest first, so any order kept the newest (the planner's keepLast keeps them too); pinned since this run by a listing oldest first",
     }),
   ),
-  ...["ConditionalExpression", "EqualityOperator"].map(
-    (mutator): SurvivorReason => ({
-      file: "lambdas/backup/job.ts",
-      mutator,
-      original: "a.id < b.id",
-      replacement: "",
-      kind: "harmless",
-      reason:
-        "the id tie-break between snapshots created in the same millisecond (one slot makes one snapshot); pinned since this run by the same-millisecond test",
-    }),
-  ),
   {
     file: "lambdas/backup/job.ts",
-    mutator: "UnaryOperator",
-    original: "-1",
-    replacement: "+1",
-    kind: "harmless",
+    mutator: "EqualityOperator",
+    original: "a.id < b.id",
+    replacement: "a.id <= b.id",
+    kind: "equivalent",
     reason:
-      "the same tie-break between snapshots of one millisecond; pinned since this run by the same-millisecond test",
+      "RDS snapshot identifiers are unique in a region, so a listing never holds two equal ids and < and <= agree on every pair (the tie-break itself is pinned in three listing orders)",
   },
   {
     file: "lambdas/backup/job.ts",
@@ -274,16 +263,16 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     replacement: "true",
     kind: "harmless",
     reason:
-      "the fallback for Encrypted, which RDS always returns; read only by backup-verify, whose tests were not in this module's run (they are since)",
+      "the fallback for Encrypted/StorageEncrypted, which RDS returns for every snapshot; read only by backup-verify",
   },
   {
     file: "lambdas/backup/snapshots.ts",
     mutator: "LogicalOperator",
     original: "Encrypted ?? false",
     replacement: "",
-    kind: "harmless",
+    kind: "gap",
     reason:
-      "read only by backup-verify, whose tests were not in this module's run; they are since (scripts/mutate/modules.ts)",
+      "every cluster snapshot would read as unencrypted to backup-verify (a false page; nothing is deleted): its tests check instance snapshots only",
   },
   // cert-check/check.ts
   ...[

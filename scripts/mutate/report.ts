@@ -95,10 +95,21 @@ export interface RunHeader {
   readonly versions: string;
   readonly machine: string;
   readonly concurrency: number;
+  /** The commit the run measured (with "+changes" when the work tree differed from it); runs before it was kept lack it. */
+  readonly commit?: string;
 }
 
-export function renderReport(outcomes: readonly ModuleOutcome[], header: RunHeader) {
+/** One module's latest measurement, and the run that made it (a module is re-measured alone while working on it). */
+export interface MeasuredOutcome extends ModuleOutcome {
+  readonly run: RunHeader;
+}
+
+const runLine = (h: RunHeader) =>
+  `${h.started} to ${h.finished}${h.commit ? ` at ${h.commit}` : ""}: ${h.versions}; ${h.machine}; concurrency ${h.concurrency}`;
+
+export function renderReport(outcomes: readonly MeasuredOutcome[]) {
   const missing = MODULES.filter((m) => !outcomes.some((o) => o.module.name === m.name)).map((m) => m.name);
+  const runs = [...new Set(outcomes.map((o) => runLine(o.run)))];
   const used = new Set<SurvivorReason>();
   const reasonOf = (s: Survivor) => {
     const r = matchReason(SURVIVOR_REASONS, s);
@@ -119,22 +130,24 @@ export function renderReport(outcomes: readonly ModuleOutcome[], header: RunHead
     "against the score with the survivors proven equivalent (no input can tell them from the original) set aside, as",
     "Stryker's `// Stryker disable` comments would do in the source; harmless survivors still count.",
     "",
-    `One run, ${header.started} to ${header.finished}: ${header.versions}; ${header.machine}; concurrency ${header.concurrency}.`,
+    "Each module's row is its latest measurement; the column `run` names the run that made it (runs are listed below).",
+    "",
+    ...runs.map((r, i) => `${i + 1}. ${r}.`),
     ...(missing.length
-      ? ["", `**Not in this run (stopped before these modules finished): ${missing.join(", ")}.**`]
+      ? ["", `**Never measured (no run finished these modules): ${missing.join(", ")}.**`]
       : []),
     "",
-    "| module | files | tests | mutants | killed | timed out | survived | no coverage | score | equivalent | score without them | required | time |",
-    "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| module | run | files | tests | mutants | killed | timed out | survived | no coverage | score | equivalent | score without them | required | time |",
+    "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const o of outcomes) {
     const total = Object.values(o.counts).reduce((a, b) => a + b, 0);
     const sc = score(o.counts, equivalents(o));
     out.push(
-      `| ${o.module.name} | ${o.module.mutate.map((f) => `\`${f}\``).join(", ")} | ${o.module.tests.map((f) => `\`${f}\``).join(", ")} | ${total} | ${n(o, "Killed")} | ${n(o, "Timeout")} | ${n(o, "Survived")} | ${n(o, "NoCoverage")} | ${score(o.counts).toFixed(2)} % | ${equivalents(o)} | ${sc.toFixed(2)} %${sc >= o.module.threshold ? "" : " **below**"} | ${o.module.threshold} % | ${Math.round(o.seconds)} s |`,
+      `| ${o.module.name} | ${runs.indexOf(runLine(o.run)) + 1} | ${o.module.mutate.map((f) => `\`${f}\``).join(", ")} | ${o.module.tests.map((f) => `\`${f}\``).join(", ")} | ${total} | ${n(o, "Killed")} | ${n(o, "Timeout")} | ${n(o, "Survived")} | ${n(o, "NoCoverage")} | ${score(o.counts).toFixed(2)} % | ${equivalents(o)} | ${sc.toFixed(2)} %${sc >= o.module.threshold ? "" : " **below**"} | ${o.module.threshold} % | ${Math.round(o.seconds)} s |`,
     );
   }
-  const failures: string[] = [];
+  const failures: string[] = missing.map((m) => `${m}: never measured`);
   for (const o of outcomes) {
     const sc = score(o.counts, equivalents(o));
     if (sc < o.module.threshold)

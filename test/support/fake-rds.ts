@@ -28,12 +28,16 @@ export interface FakeSnapshot {
   kmsKeyId?: string;
   encrypted?: boolean;
   public?: boolean;
+  /** "automated" for RDS's own daily snapshots (which copy the instance's tags when CopyTagsToSnapshot is on). */
+  type?: "manual" | "automated";
 }
 
 /** Installs a fake RDS on one client instance; `snapshots` is its state, `pageSize` the describe page size. */
 export interface FakeRdsOptions {
   now: () => Date;
   pageSize?: number;
+  /** List snapshots in the order they were added instead of by id (RDS promises no order). */
+  unsorted?: boolean;
   kmsKeyId?: string;
   /** The region copies come from (for a DR fake). */
   source?: { snapshots: FakeSnapshot[]; arn: (id: string) => string; clusterArn: (id: string) => string };
@@ -84,7 +88,9 @@ export function fakeRds(client: RDSClient, region: string, opts: FakeRdsOptions)
   mock.on(DescribeDBSnapshotsCommand).callsFake((input) => {
     const matching = snapshots
       .filter((s) => !s.cluster && (!input.DBInstanceIdentifier || s.instance === input.DBInstanceIdentifier))
-      .sort((a, b) => (a.id < b.id ? -1 : 1));
+      // Without SnapshotType, RDS lists automated snapshots as well as manual ones.
+      .filter((s) => !input.SnapshotType || (s.type ?? "manual") === input.SnapshotType)
+      .sort((a, b) => (opts.unsorted ? 0 : a.id < b.id ? -1 : 1));
     const start = input.Marker ? Number(input.Marker) : 0;
     const size = opts.pageSize ?? 100;
     const page = matching.slice(start, start + size);
@@ -98,7 +104,7 @@ export function fakeRds(client: RDSClient, region: string, opts: FakeRdsOptions)
         Encrypted: s.encrypted ?? true,
         KmsKeyId: s.kmsKeyId,
         TagList: s.tags,
-        SnapshotType: "manual",
+        SnapshotType: s.type ?? "manual",
       })),
       ...(start + size < matching.length ? { Marker: String(start + size) } : {}),
     };
@@ -160,7 +166,8 @@ export function fakeRds(client: RDSClient, region: string, opts: FakeRdsOptions)
   mock.on(DescribeDBClusterSnapshotsCommand).callsFake((input) => {
     const matching = clusterSnapshots()
       .filter((s) => !input.DBClusterIdentifier || s.instance === input.DBClusterIdentifier)
-      .sort((a, b) => (a.id < b.id ? -1 : 1));
+      .filter((s) => !input.SnapshotType || (s.type ?? "manual") === input.SnapshotType)
+      .sort((a, b) => (opts.unsorted ? 0 : a.id < b.id ? -1 : 1));
     const start = input.Marker ? Number(input.Marker) : 0;
     const size = opts.pageSize ?? 100;
     return {
@@ -173,7 +180,7 @@ export function fakeRds(client: RDSClient, region: string, opts: FakeRdsOptions)
         StorageEncrypted: s.encrypted ?? true,
         KmsKeyId: s.kmsKeyId,
         TagList: s.tags,
-        SnapshotType: "manual",
+        SnapshotType: s.type ?? "manual",
       })),
       ...(start + size < matching.length ? { Marker: String(start + size) } : {}),
     };

@@ -54,11 +54,12 @@ function log() {
   return { lines, info: at("info"), warn: at("warn"), error: at("error") } as const;
 }
 
-function setup(opts: { pageSize?: number; dr?: boolean } = {}) {
+function setup(opts: { pageSize?: number; dr?: boolean; unsorted?: boolean } = {}) {
   const primaryClient = new RDSClient({ region: "ap-south-1" });
   const primary = fakeRds(primaryClient, "ap-south-1", {
     now: () => NOW,
     pageSize: opts.pageSize,
+    unsorted: opts.unsorted,
     kmsKeyId: "arn:aws:kms:ap-south-1:123456789012:key/primary",
   });
   const drClient = new RDSClient({ region: "ap-south-2" });
@@ -636,34 +637,42 @@ describe("the floor, whatever the planner says", () => {
     expect(t.primary.snapshots.map((s) => s.id).sort()).toEqual(["s-4", "s-5"]);
   });
 
-  it("breaks a tie between snapshots of the same millisecond by id, in the floor and for the DR copy alike", async () => {
-    const t = setup();
-    const same = new Date(NOW.getTime() - DAY);
-    const base = history(1)[0]!;
-    t.primary.snapshots.push(...["tie-b", "tie-a", "tie-c"].map((id) => ({ ...base, id, createdAt: same })), {
-      ...base,
-      id: "older",
-      createdAt: new Date(NOW.getTime() - 2 * DAY),
-    });
-    jest
-      .mocked(planRetention)
-      .mockImplementationOnce((list) => ({ keep: [], remove: list.map((s) => ({ id: s.id })) }));
-    const outcome = await prune(
-      t.primaryClient,
-      "ap-south-1",
-      config().databases[0]!,
-      config({ keepLastFloor: 2 }),
-      { dryRun: true, freshnessHours: 36, maxDeletes: 1000 },
-      t.deps,
-    );
-    expect(outcome.wouldRemove.sort()).toEqual(["older", "tie-c"]);
-    const dr = { region: "ap-south-2", kmsKeyArn: "arn:aws:kms:ap-south-2:123456789012:key/dr" };
-    const run = await runBackup({ tier: "daily", scheduledTime: "2027-03-10T02:00:00Z" }, config({ dr }), {
-      ...t.deps,
-      dr: t.drClient,
-    });
-    expect(run.databases[0]!.copy).toEqual({ id: "tie-a", result: "started" });
-  });
+  // Every run decides the same whatever order RDS lists the snapshots in.
+  it.each([
+    ["tie-b", "tie-a", "tie-c"],
+    ["tie-a", "tie-b", "tie-c"],
+    ["tie-c", "tie-b", "tie-a"],
+  ])(
+    "breaks a tie between snapshots of the same millisecond by id, in the floor and for the DR copy alike (listed %s, %s, %s)",
+    async (...ids) => {
+      const t = setup({ unsorted: true });
+      const same = new Date(NOW.getTime() - DAY);
+      const base = history(1)[0]!;
+      t.primary.snapshots.push(...ids.map((id) => ({ ...base, id, createdAt: same })), {
+        ...base,
+        id: "older",
+        createdAt: new Date(NOW.getTime() - 2 * DAY),
+      });
+      jest
+        .mocked(planRetention)
+        .mockImplementationOnce((list) => ({ keep: [], remove: list.map((s) => ({ id: s.id })) }));
+      const outcome = await prune(
+        t.primaryClient,
+        "ap-south-1",
+        config().databases[0]!,
+        config({ keepLastFloor: 2 }),
+        { dryRun: true, freshnessHours: 36, maxDeletes: 1000 },
+        t.deps,
+      );
+      expect(outcome.wouldRemove.sort()).toEqual(["older", "tie-c"]);
+      const dr = { region: "ap-south-2", kmsKeyArn: "arn:aws:kms:ap-south-2:123456789012:key/dr" };
+      const run = await runBackup({ tier: "daily", scheduledTime: "2027-03-10T02:00:00Z" }, config({ dr }), {
+        ...t.deps,
+        dr: t.drClient,
+      });
+      expect(run.databases[0]!.copy).toEqual({ id: "tie-a", result: "started" });
+    },
+  );
 
   it("hands the planner the policy with keepLast raised to the floor", async () => {
     const t = setup();
@@ -791,4 +800,31 @@ describe("the decision log", () => {
       },
     ]);
   });
+
+  // RDS copies an instance's tags to its automated snapshots (CopyTagsToSnapshot), so they can carry our marks.
+  it.each([false, true])(
+    "lists only manual snapshots: an automated one with our tags is never pruned (cluster: %s)",
+    async (cluster) => {
+      const t = setup();
+      const instance = cluster ? "skillswap-cluster" : "skillswap-db";
+      t.primary.snapshots.push(
+        ...history(3, { cluster, instance }),
+        ...history(3, { cluster, instance, type: "automated" }).map((s) => ({ ...s, id: `rds:${s.id}` })),
+      );
+      jest
+        .mocked(planRetention)
+        .mockImplementationOnce((list) => ({ keep: [], remove: list.map((s) => ({ id: s.id })) }));
+      const db = { name: "skillswap", identifier: instance, kind: cluster ? "cluster" : "instance" } as const;
+      const outcome = await prune(
+        t.primaryClient,
+        "ap-south-1",
+        db,
+        config({ keepLastFloor: 1 }),
+        { dryRun: false, freshnessHours: 36, maxDeletes: 1000 },
+        t.deps,
+      );
+      expect(outcome.removed.sort()).toEqual(["old-0001", "old-0002"]);
+      expect(t.primary.snapshots.filter((s) => s.type === "automated")).toHaveLength(3);
+    },
+  );
 });

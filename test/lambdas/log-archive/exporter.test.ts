@@ -349,6 +349,35 @@ describe("log export", () => {
     expect(t.checkpoint()).toEqual({ logGroup: "/app/api", lastArchivedDay: "2027-03-09" });
   });
 
+  // Other exports (finished or running) share the account's task list; the run must resume its own.
+  it.each([
+    ["by the id it recorded", "task-1"],
+    ["by its name, on a later page, when the crash lost its id", undefined],
+  ])("resumes its own pending task %s, whatever other exports are listed first", async (_how, taskId) => {
+    const t = setup();
+    const ours: Task = {
+      ...foreignTask(),
+      taskId: "task-1",
+      taskName: "mstack-_app_api-2027-03-09",
+      logGroupName: "/app/api",
+      destinationPrefix: "logs/app/api/2027/03/09",
+      status: { code: "COMPLETED" },
+    };
+    // Theirs are still running: taken for ours, they would keep the run waiting until its deadline.
+    const theirs = (n: number): Task => ({ ...foreignTask(), taskId: `foreign-${n}` });
+    t.tasks.push(theirs(1), theirs(2), theirs(3), ours);
+    t.objects.set("logs/app/api/2027/03/09/task-1/s/000000.gz", "x");
+    t.setCheckpoint({
+      logGroup: "/app/api",
+      lastArchivedDay: "2027-03-08",
+      pending: { day: "2027-03-09", taskName: ours.taskName, ...(taskId ? { taskId } : {}) },
+    });
+    const result = await runArchive(config, t.deps);
+    expect(t.created()).toEqual([]);
+    expect(result.groups[0]).toMatchObject({ exported: ["2027-03-09"], failed: [] });
+    expect(t.checkpoint()).toEqual({ logGroup: "/app/api", lastArchivedDay: "2027-03-09" });
+  });
+
   it("recovers from a crash between creating a task and recording it: no gap, no duplicate", async () => {
     const t = setup();
     t.setCheckpoint({ logGroup: "/app/api", lastArchivedDay: "2027-03-08" });
@@ -803,5 +832,83 @@ describe("log export", () => {
     });
     expect(polls).toBe(2);
     expect(result.groups[0]).toMatchObject({ archivedThrough: "2027-03-08", failed: ["2027-03-09"] });
+  });
+
+  describe("tells the on-call engineer in the log what it changed, kept or could not read", () => {
+    const capture = () => {
+      const lines: [string, string, Record<string, unknown>][] = [];
+      const at = (level: string) => (m: string, f?: Record<string, unknown>) =>
+        void lines.push([level, m, f ?? {}]);
+      return { lines, log: { info: at("info"), warn: at("warn"), error: at("error") } };
+    };
+    const cfg = {
+      ...config,
+      logGroups: [],
+      logGroupPrefixes: ["/svc/"],
+      retentionDays: 7,
+      maxBackfillDays: 5,
+    };
+
+    it("each retention it sets (from what) and each it keeps longer, with why", async () => {
+      const t = setup();
+      t.logs.on(DescribeLogGroupsCommand, { logGroupNamePrefix: "/svc/" }).resolves({
+        logGroups: [
+          { logGroupName: "/svc/old", creationTime: Date.parse("2026-01-01T09:00:00Z") },
+          {
+            logGroupName: "/svc/short",
+            retentionInDays: 3,
+            creationTime: Date.parse("2026-01-01T09:00:00Z"),
+          },
+          { logGroupName: "/svc/young", creationTime: Date.parse("2027-03-07T08:00:00Z") },
+        ],
+      });
+      const c = capture();
+      await runArchive(cfg, { ...t.deps, log: c.log });
+      expect(c.lines.filter(([, m]) => m.startsWith("retention"))).toEqual([
+        ["info", "retention set", { logGroup: "/svc/short", from: 3, to: 7 }],
+        [
+          "warn",
+          "retention kept longer than hotRetentionDays: a cut now would delete unarchived logs",
+          {
+            logGroup: "/svc/old",
+            current: null,
+            wanted: 7,
+            reason:
+              "its logs from 2026-01-01 to 2027-03-04 are in no archive (older than maxBackfillDays when it was found); set its retention by hand once they may go",
+          },
+        ],
+        ["info", "retention set", { logGroup: "/svc/young", from: "never expire", to: 7 }],
+      ]);
+    });
+
+    it("an unreadable checkpoint, naming its key and what is wrong with it", async () => {
+      const t = setup();
+      t.objects.set("_checkpoints/app__api.json", '{"logGroup":"/other","lastArchivedDay":null}');
+      const c = capture();
+      await runArchive(config, { ...t.deps, log: c.log });
+      expect(c.lines.filter(([level]) => level === "error")).toEqual([
+        [
+          "error",
+          "checkpoint unreadable: the group is not archived and its retention not cut until it is fixed",
+          {
+            logGroup: "/app/api",
+            error: expect.stringMatching(/^_checkpoints\/app__api\.json: .*logGroup is "\/other"/),
+          },
+        ],
+      ]);
+    });
+
+    it("an account busy with another export, naming the task it will start next run", async () => {
+      const t = setup();
+      t.setCheckpoint({ logGroup: "/app/api", lastArchivedDay: "2027-03-08" });
+      t.tasks.push(foreignTask());
+      const c = capture();
+      await runArchive(config, { ...t.deps, log: c.log });
+      expect(c.lines.filter(([, m]) => m.startsWith("another"))).toContainEqual([
+        "info",
+        "another export task is running in the account; resuming next run",
+        { taskName: "mstack-_app_api-2027-03-09" },
+      ]);
+    });
   });
 });
