@@ -6,8 +6,11 @@ import type { Plan } from "../../scripts/lib/record-stack";
 import { loadTraceability, renderMatrix } from "../../scripts/lib/traceability";
 
 const ROOT = join(__dirname, "..", "..");
-/** The applications keep their runbooks; CI and the sessions have them in ../shared/runbooks. */
-const RUNBOOKS = process.env.MAINTENANCE_RUNBOOKS_DIR ?? join(ROOT, "..", "shared", "runbooks");
+/**
+ * The applications keep their runbooks; the repository holds snapshots of them as fixtures, so the check runs on any
+ * clone (set MAINTENANCE_RUNBOOKS_DIR to check against a newer copy).
+ */
+const RUNBOOKS = process.env.MAINTENANCE_RUNBOOKS_DIR ?? join(ROOT, "test", "fixtures", "runbooks");
 const docs = loadTraceability();
 const plan = (stack: string) => JSON.parse(readFileSync(join(ROOT, "plan", `${stack}.json`), "utf8")) as Plan;
 
