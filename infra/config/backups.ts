@@ -1,7 +1,7 @@
 // Config section `maintenance:backups`: databases, backup schedules, restic-style retention, RPO and pruning limits.
 import { z } from "zod";
 import { parseDuration } from "../../lambdas/backup/retention";
-import { arn, scheduleExpression, scheduleEntry, timezone } from "./rules";
+import { arn, jobNetwork, scheduleExpression, scheduleEntry, timezone } from "./rules";
 import { checkFargateSize, OBJECT_LOCK_MAX_DAYS } from "../core/aws-limits";
 import { dstGapWarnings, maxIntervalSeconds } from "../core/schedule";
 import { drillCheckSchema } from "../../lambdas/logical-backup/drill-config";
@@ -193,13 +193,6 @@ const dumpTier = z
       });
   });
 
-const subnetId = z
-  .string()
-  .regex(/^subnet-[0-9a-f]{8,17}$/, "must be a subnet id (subnet-0123456789abcdef0)");
-const securityGroupId = z
-  .string()
-  .regex(/^sg-[0-9a-f]{8,17}$/, "must be a security group id (sg-0123456789abcdef0)");
-
 /**
  * A restore drill of the database's dumps (the runbooks' DR drills): a Fargate task restores the newest verified dump
  * of `tier` into a sidecar database of the source's engine and major version, times it and checks it.
@@ -250,23 +243,7 @@ export const drillEntry = z
         if (problem) ctx.addIssue({ code: "custom", message: problem });
       }),
     /** @default dump.network */
-    network: z
-      .object({
-        subnetIds: z
-          .array(
-            z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "must be a subnet id (subnet-0123456789abcdef0)"),
-          )
-          .min(1)
-          .max(16),
-        securityGroupIds: z
-          .array(
-            z.string().regex(/^sg-[0-9a-f]{8,17}$/, "must be a security group id (sg-0123456789abcdef0)"),
-          )
-          .min(1)
-          .max(5),
-      })
-      .strict()
-      .optional(),
+    network: jobNetwork.optional(),
     /** The overdue alarm pages when no drill has passed for the longest gap between drills plus this. @default 48 */
     marginHours: z
       .number()
@@ -297,13 +274,7 @@ export const dumpEntry = z
       })
       .strict(),
     /** Private databases: the job runs in these subnets with these security groups (which must reach S3 and Secrets Manager). */
-    network: z
-      .object({
-        subnetIds: z.array(subnetId).min(1).max(16),
-        securityGroupIds: z.array(securityGroupId).min(1).max(5),
-      })
-      .strict()
-      .optional(),
+    network: jobNetwork.optional(),
     /**
      * `lambda` for dumps that finish well within Lambda's 15 minutes; `fargate` for larger ones. Both run the same
      * image and code. @default "lambda"

@@ -8,14 +8,7 @@ import {
   sessionLimitsSchema,
   taskSchema,
 } from "../../lambdas/db-maintenance/config";
-import { arn, scheduleExpression, timezone } from "./rules";
-
-const subnetId = z
-  .string()
-  .regex(/^subnet-[0-9a-f]{8,17}$/, "must be a subnet id (subnet-0123456789abcdef0)");
-const securityGroupId = z
-  .string()
-  .regex(/^sg-[0-9a-f]{8,17}$/, "must be a security group id (sg-0123456789abcdef0)");
+import { arn, jobNetwork, scheduleExpression, timezone } from "./rules";
 
 /** A task as a stack file writes it: the job's task, when it runs, and (heavy tasks) the window it must run in. */
 export const maintenanceTaskEntry = z
@@ -61,13 +54,7 @@ export const maintenanceDatabase = z
         sslMode: z.enum(["disable", "prefer", "require", "verify-full"]).optional(),
       })
       .strict(),
-    network: z
-      .object({
-        subnetIds: z.array(subnetId).min(1).max(16),
-        securityGroupIds: z.array(securityGroupId).min(1).max(5),
-      })
-      .strict()
-      .optional(),
+    network: jobNetwork.optional(),
     /** @default the app's timezone */
     timezone: timezone.optional(),
     session: sessionLimitsSchema.default({

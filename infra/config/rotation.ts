@@ -6,7 +6,7 @@ import { ALPHABETS, type Alphabet } from "../../lambdas/secret-rotation/config";
 import { checkRotationWindows, SECRETS_ROTATION } from "../core/aws-limits";
 import { nextRuns, parseScheduleExpression } from "../core/schedule";
 import type { MaintenanceWindowConfig } from "./monitoring";
-import { arn, scheduleEntry } from "./rules";
+import { arn, networkFields, scheduleEntry } from "./rules";
 
 const DAY_NAMES = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
@@ -90,13 +90,6 @@ export const rotationSchedule = z
   });
 export type RotationSchedule = z.infer<typeof rotationSchedule>;
 
-const subnetId = z
-  .string()
-  .regex(/^subnet-[0-9a-f]{8,17}$/, "must be a subnet id (subnet-0123456789abcdef0)");
-const securityGroupId = z
-  .string()
-  .regex(/^sg-[0-9a-f]{8,17}$/, "must be a security group id (sg-0123456789abcdef0)");
-
 const rotatingUser = z
   .object({
     /** The user's secret (JSON: engine, host, port, username, password, dbname, ssl), kept outside the stack. */
@@ -132,8 +125,7 @@ export const rotationDatabase = z
     /** A private database: the rotation function runs in these subnets with these security groups. */
     network: z
       .object({
-        subnetIds: z.array(subnetId).min(1).max(16),
-        securityGroupIds: z.array(securityGroupId).min(1).max(5),
+        ...networkFields,
         /** How the subnets reach Secrets Manager; without one stated, the plan warns. */
         secretsManagerRoute: z.enum(["interface-endpoint", "nat"]).optional(),
       })

@@ -74,3 +74,19 @@ export const scheduleEntry = z
     timezone: timezone.optional(),
   })
   .strict();
+
+export const subnetId = z
+  .string()
+  .regex(/^subnet-[0-9a-f]{8,17}$/, "must be a subnet id (subnet-0123456789abcdef0)");
+export const securityGroupId = z
+  .string()
+  .regex(/^sg-[0-9a-f]{8,17}$/, "must be a security group id (sg-0123456789abcdef0)");
+
+/** The subnets and security groups a job runs in (Lambda allows 16 subnets and 5 security groups). */
+export const networkFields = {
+  subnetIds: z.array(subnetId).min(1).max(16),
+  securityGroupIds: z.array(securityGroupId).min(1).max(5),
+};
+
+/** A private database's network, for the jobs that reach it. */
+export const jobNetwork = z.object(networkFields).strict();
