@@ -1,4 +1,5 @@
 // Preview-like diff between two offline plans: create, update (with changed property paths), delete, replace.
+import { hostScriptSettings, isHostScript } from "../../infra/host-maintenance/script-settings";
 import { type LeafChange, reviewFlags } from "./review-rules";
 
 export type { LeafChange } from "./review-rules";
@@ -102,7 +103,7 @@ export const STATEFUL: ReadonlySet<string> = new Set([
  * what limits its deletions (the rest of a create is names and wiring).
  */
 const MATTERS =
-  /(^|\.)(scheduleExpression|scheduleExpressionTimezone|threshold|comparisonOperator|period|evaluationPeriods|datapointsToAlarm|metricName|extendedStatistic|statistic|expression|pattern|retentionInDays|days|years|noncurrentDays|messageRetentionSeconds|deletionWindowInDays|(hot)?[rR]etentionDays(\.\w+)?|expirationDays|keepLast(Floor)?|keepWithin\w*|freshness\w*|maxDeletesPerRun|maxMarksPerRun|dryRun|rpoHours|warningDays|criticalDays|requestInterval|failureThreshold|timeout|memorySize)$/;
+  /(^|\.)(scheduleExpression|scheduleExpressionTimezone|threshold|comparisonOperator|period|evaluationPeriods|datapointsToAlarm|metricName|extendedStatistic|statistic|expression|pattern|retentionInDays|days|years|noncurrentDays|messageRetentionSeconds|deletionWindowInDays|(hot)?[rR]etentionDays(\.\w+)?|expirationDays|keepLast(Floor)?|keepWithin\w*|freshness\w*|maxDeletesPerRun|maxMarksPerRun|maxRowsPerRun|maxFiles|olderThanDays|olderThanHours|retentionFull|files|allowEmptying|dryRun|rpoHours|warningDays|criticalDays|requestInterval|failureThreshold|timeout|memorySize)$/;
 
 const key = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
 
@@ -129,6 +130,11 @@ function flatten(value: unknown, prefix: string, out: Map<string, unknown>): voi
     const entries = Object.entries(value as Record<string, unknown>);
     if (entries.length === 0) out.set(prefix, "{}");
     for (const [k, v] of entries) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else if (typeof value === "string" && isHostScript(value)) {
+    // A generated host script stays one leaf (every change shows), and its deleting settings become leaves of their
+    // own (`values[0].script.tasks[old-logs].olderThanDays`), so the review rules see them as they see JOB_CONFIG's.
+    out.set(prefix, value);
+    flatten(hostScriptSettings(value), `${prefix}.script`, out);
   } else if (typeof value === "string" && /^\s*[[{]/.test(value)) {
     // JSON documents (IAM and bucket policies) are compared by their structure, not as one long string.
     try {

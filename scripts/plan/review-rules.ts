@@ -29,6 +29,11 @@ const RULES: readonly { readonly pattern: RegExp; readonly direction: Direction 
   { pattern: /(^|\.)keepLast(Floor)?$/, direction: "lowered" },
   { pattern: /(^|\.)(maxDeletesPerRun|maxMarksPerRun)$/, direction: "raised" },
   { pattern: /(^|\.)(freshnessHours|freshnessSeconds|drFreshnessHours)$/, direction: "raised" },
+  // Database maintenance (archive/purge cutoffs and per-run row cap) and host chores (file and image ages, the bound
+  // on files one run may touch, pgBackRest's full backups kept; read from the generated script).
+  { pattern: /(^|\.)(olderThanDays|olderThanHours)$/, direction: "shortened" },
+  { pattern: /(^|\.)(maxRowsPerRun|maxFiles)$/, direction: "raised" },
+  { pattern: /(^|\.)retentionFull$/, direction: "lowered" },
 ];
 
 const UNIT_HOURS: Record<string, number> = { y: 8766, m: 730.5, w: 168, d: 24, h: 1 };
@@ -50,6 +55,15 @@ export function reviewFlags(changes: readonly LeafChange[]): string[] {
   for (const c of changes) {
     if (/(^|\.)dryRun$/.test(c.path) && c.before === true && c.after !== true) {
       out.push(`${c.path}: dry run turned off (${show(c.before)} => ${show(c.after)})`);
+      continue;
+    }
+    if (/(^|\.)allowEmptying$/.test(c.path) && c.after === true && c.before !== true) {
+      out.push(`${c.path}: allowed to empty the table (${show(c.before)} => ${show(c.after)})`);
+      continue;
+    }
+    if (/\.script\.tasks\[[^\]]+\]\.files$/.test(c.path) && c.after !== undefined) {
+      // A chore that deletes or compresses other files than before (or new ones): its directory or pattern changed.
+      out.push(`${c.path}: selects other files (${show(c.before)} => ${show(c.after)})`);
       continue;
     }
     const rule = RULES.find((r) => r.pattern.test(c.path));

@@ -85,6 +85,8 @@ describe("reviewFlags: what lets data go sooner, wherever it lives", () => {
     [`${jc}.retention.keepWithinDaily`, "1m", "7d", "shortened from 1m to 7d"],
     [`${jc}.retention.keepLast`, 7, undefined, "lowered from 7 to unset"],
     ["rules[dumps-daily].expiration.days", 30, 7, "shortened from 30 to 7"],
+    [`${jc}.databases[app].tasks[1].task.olderThanDays`, 90, 30, "shortened from 90 to 30"],
+    [`${jc}.databases[app].tasks[1].task.maxRowsPerRun`, 1000, 50000, "raised from 1000 to 50000"],
   ])("flags %s %j => %j", (path, before, after, text) => {
     expect(reviewFlags([{ path, before, after }])).toEqual([`${path} ${text}`]);
   });
@@ -95,6 +97,13 @@ describe("reviewFlags: what lets data go sooner, wherever it lives", () => {
     [`${jc}.retentionDays`, 14, 30],
   ])("does not flag %s %j => %j (keeps more)", (path, before, after) => {
     expect(reviewFlags([{ path, before, after }])).toEqual([]);
+  });
+  it("flags an archive or purge now allowed to empty its table", () => {
+    const path = `${jc}.databases[app].tasks[2].task.allowEmptying`;
+    expect(reviewFlags([{ path, before: false, after: true }])).toEqual([
+      `${path}: allowed to empty the table (false => true)`,
+    ]);
+    expect(reviewFlags([{ path, before: true, after: false }])).toEqual([]);
   });
   it("flags dry run turned off", () => {
     expect(reviewFlags([{ path: `${jc}.expiry.dryRun`, before: true, after: false }])).toEqual([
