@@ -1,7 +1,7 @@
 // Config section `maintenance:hosts`: the chores a Docker Compose host needs (prune, delete, compress, sync, certbot,
 // disk usage), run by SSM Maintenance Windows, and continuous WAL archiving of a self-hosted PostgreSQL (pgBackRest).
 import { z } from "zod";
-import { scheduleExpression, slug, timezone } from "./rules";
+import { refuseDuplicateNames, scheduleExpression, slug, timezone } from "./rules";
 
 /**
  * Directories a host task must never work in, nor anywhere below: the operating system's own, and the data
@@ -196,16 +196,7 @@ export const hostEntry = z
         path: ["instanceIds"],
         message: "set exactly one of instanceIds or tag",
       });
-    const names = new Set<string>();
-    for (const [i, t] of h.tasks.entries()) {
-      if (names.has(t.name))
-        ctx.addIssue({
-          code: "custom",
-          path: ["tasks", i, "name"],
-          message: `duplicate task name "${t.name}"`,
-        });
-      names.add(t.name);
-    }
+    refuseDuplicateNames(ctx, h.tasks, ["tasks"], "task name");
   });
 export type HostConfig = z.infer<typeof hostEntry>;
 
@@ -262,26 +253,8 @@ export const hostsSection = z
   })
   .strict()
   .superRefine((s, ctx) => {
-    const windows = new Set<string>();
-    for (const [i, w] of s.windows.entries()) {
-      if (windows.has(w.name))
-        ctx.addIssue({
-          code: "custom",
-          path: ["windows", i, "name"],
-          message: `duplicate window name "${w.name}"`,
-        });
-      windows.add(w.name);
-    }
-    const hosts = new Set<string>();
-    for (const [i, h] of s.hosts.entries()) {
-      if (hosts.has(h.name))
-        ctx.addIssue({
-          code: "custom",
-          path: ["hosts", i, "name"],
-          message: `duplicate host name "${h.name}"`,
-        });
-      hosts.add(h.name);
-    }
+    refuseDuplicateNames(ctx, s.windows, ["windows"], "window name");
+    const hosts = refuseDuplicateNames(ctx, s.hosts, ["hosts"], "host name");
     if (s.wal && !hosts.has(s.wal.host))
       ctx.addIssue({
         code: "custom",

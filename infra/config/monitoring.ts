@@ -1,7 +1,7 @@
 // Config section `maintenance:monitoring`: health checks, metric sources, the runbooks' alert thresholds, maintenance windows.
 import { z } from "zod";
 import { checkAlarmWindow } from "../core/aws-limits";
-import { timezone } from "./rules";
+import { refuseDuplicateNames, timezone } from "./rules";
 
 const severity = z.enum(["critical", "warning", "info"]);
 
@@ -292,16 +292,6 @@ export const monitoringSection = z
               message: `required for the disk alarm (thresholds.diskUsedPercent): the CloudWatch agent's ${key} of ${h.path} on ${h.instanceId}, as \`df -T ${h.path}\` shows it (${key === "device" ? "nvme0n1p1 or xvda1, without /dev/" : "xfs on Amazon Linux, ext4 on Ubuntu"}); a value that matches no metric leaves the alarm silent forever`,
             });
     }
-    const names = new Set<string>();
-    for (const [i, w] of m.maintenanceWindows.entries()) {
-      if (names.has(w.name)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["maintenanceWindows", i, "name"],
-          message: `duplicate window name "${w.name}"`,
-        });
-      }
-      names.add(w.name);
-    }
+    refuseDuplicateNames(ctx, m.maintenanceWindows, ["maintenanceWindows"], "window name");
   });
 export type MonitoringConfig = z.infer<typeof monitoringSection>;

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { shiftExpression } from "../core/schedule-shift";
 import { windowStartCron } from "../core/schedule-catalog";
-import { scheduleExpression, timezone } from "./rules";
+import { refuseDuplicateNames, scheduleExpression, timezone } from "./rules";
 
 /** SNS Publish: a subject is at most 100 printable ASCII characters, no line breaks. https://docs.aws.amazon.com/sns/latest/api/API_Publish.html */
 export const SNS_SUBJECT_MAX_CHARS = 100;
@@ -83,12 +83,7 @@ export const remindersSection = z
   .array(reminderEntry)
   .max(50)
   .superRefine((list, ctx) => {
-    const seen = new Set<string>();
-    for (const [i, r] of list.entries()) {
-      if (seen.has(r.name))
-        ctx.addIssue({ code: "custom", path: [i, "name"], message: `duplicate reminder name "${r.name}"` });
-      seen.add(r.name);
-    }
+    refuseDuplicateNames(ctx, list, [], "reminder name");
   });
 export type ReminderConfig = z.infer<typeof reminderEntry>;
 export type RemindersConfig = z.infer<typeof remindersSection>;

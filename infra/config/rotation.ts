@@ -6,7 +6,7 @@ import { ALPHABETS, type Alphabet } from "../../lambdas/secret-rotation/config";
 import { checkRotationWindows, SECRETS_ROTATION } from "../core/aws-limits";
 import { nextRuns, parseScheduleExpression } from "../core/schedule";
 import type { MaintenanceWindowConfig } from "./monitoring";
-import { arn, networkFields, scheduleEntry } from "./rules";
+import { arn, networkFields, refuseDuplicateNames, scheduleEntry } from "./rules";
 
 const DAY_NAMES = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
@@ -166,16 +166,7 @@ export const rotationSection = z
   .superRefine((r, ctx) => {
     if (r.databases.length === 0 && !r.generated)
       ctx.addIssue({ code: "custom", path: ["databases"], message: "list a database or generated secrets" });
-    const names = new Set<string>();
-    for (const [i, d] of r.databases.entries()) {
-      if (names.has(d.name))
-        ctx.addIssue({
-          code: "custom",
-          path: ["databases", i, "name"],
-          message: `duplicate database "${d.name}"`,
-        });
-      names.add(d.name);
-    }
+    refuseDuplicateNames(ctx, r.databases, ["databases"], "database");
     const arns = new Set<string>();
     for (const [i, d] of r.databases.entries())
       for (const [j, u] of d.users.entries()) {

@@ -90,3 +90,22 @@ export const networkFields = {
 
 /** A private database's network, for the jobs that reach it. */
 export const jobNetwork = z.object(networkFields).strict();
+
+/**
+ * Adds an issue at `[...at, i, "name"]` for every entry whose name an earlier entry already has: the one check of
+ * every list whose entries are referred to (and named in resources) by name. Returns the names seen.
+ */
+export function refuseDuplicateNames(
+  ctx: z.RefinementCtx,
+  entries: readonly { readonly name: string }[],
+  at: readonly (string | number)[],
+  what: string,
+): Set<string> {
+  const seen = new Set<string>();
+  for (const [i, e] of entries.entries()) {
+    if (seen.has(e.name))
+      ctx.addIssue({ code: "custom", path: [...at, i, "name"], message: `duplicate ${what} "${e.name}"` });
+    seen.add(e.name);
+  }
+  return seen;
+}
