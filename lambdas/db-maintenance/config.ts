@@ -194,6 +194,9 @@ export const windowSchema = z
 export type MaintenanceWindow = z.infer<typeof windowSchema>;
 
 /** Session limits every connection sets, so a job gives up instead of blocking the application. */
+/** Seconds a run keeps after its last statement could time out: to report, close the session and flush metrics. */
+export const REPORT_MARGIN_SECONDS = 30;
+
 export const sessionLimitsSchema = z
   .object({
     lockTimeoutMs: z.int().min(100).max(600_000).default(5000),

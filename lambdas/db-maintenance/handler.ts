@@ -28,6 +28,7 @@ export const handler = defineJob({
       secrets,
       log: toLog(ctx.logger),
       now: ctx.now,
+      remainingMs: ctx.remainingMs,
       put: (dimension, metric, value) =>
         putDimensioned(ctx.metrics, dimension, [{ metric, unit: UNITS[metric] ?? MetricUnit.Count, value }]),
     }),

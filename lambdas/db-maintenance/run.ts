@@ -8,9 +8,17 @@ import { InvalidInputError } from "../shared/job";
 import { newestVerifiedDump, staleBackupReason } from "./backup-guard";
 import { RefusedError, runBatches } from "./batches";
 import { runCheck } from "./checks";
-import { isHeavy, type MaintenanceConfig, type MaintenanceEvent, REWRITING_KINDS, type Task } from "./config";
+import {
+  isHeavy,
+  type MaintenanceConfig,
+  REPORT_MARGIN_SECONDS,
+  type MaintenanceEvent,
+  REWRITING_KINDS,
+  type Task,
+} from "./config";
 import { type ConnectOptions, connect, type Db, isLockTimeout, isStatementTimeout } from "./session";
 import type { SessionLimits } from "./config";
+import { takeRunLock } from "./run-lock";
 import { bloatReport, runStatementTask } from "./tasks";
 import { inWindow } from "./window";
 
@@ -53,6 +61,22 @@ export interface RunDeps {
   /** @default session.ts's connect (tests pass their own to watch the session) */
   readonly connect?: (o: ConnectOptions, limits: SessionLimits) => Promise<Db>;
   readonly beforeCommit?: (db: Db, batch: number) => Promise<void>;
+  /** Milliseconds before the runner ends the run (Lambda's timeout, the Fargate task's deadline). @default unbounded */
+  readonly remainingMs?: () => number;
+}
+
+/**
+ * The batches' time bound for this run: the task's maxSeconds, cut so that the last batch, even one that runs into
+ * statement_timeout, ends before the runner stops the run. Null: not even one batch fits.
+ */
+export function batchSecondsLeft(
+  maxSeconds: number,
+  limits: SessionLimits,
+  remainingMs: number,
+): number | null {
+  const budget = Math.floor(remainingMs / 1000) - limits.statementTimeoutSeconds - REPORT_MARGIN_SECONDS;
+  const seconds = Math.min(maxSeconds, budget);
+  return seconds >= 1 ? seconds : null;
 }
 
 /**
@@ -112,15 +136,32 @@ async function session(config: MaintenanceConfig, deps: RunDeps): Promise<Db> {
 }
 
 /** Runs the task on an open session and reports its own metrics; throws what the caller classifies. */
-async function perform(db: Db, task: Task, deps: RunDeps): Promise<Partial<TaskOutcome>> {
+async function perform(
+  db: Db,
+  task: Task,
+  limits: SessionLimits,
+  deps: RunDeps,
+): Promise<Partial<TaskOutcome>> {
   const dim = { name: "Task", value: task.name } as const;
   switch (task.kind) {
     case "archive":
     case "purge": {
-      const r = await runBatches(db, task, {
-        now: deps.now,
-        ...(deps.beforeCommit ? { beforeCommit: deps.beforeCommit } : {}),
-      });
+      const remaining = deps.remainingMs?.() ?? Number.MAX_SAFE_INTEGER;
+      const maxSeconds = batchSecondsLeft(task.maxSeconds, limits, remaining);
+      if (maxSeconds === null)
+        throw new RefusedError(
+          `${Math.floor(remaining / 1000)}s left before the runner ends the run: not enough for one batch that may take statement_timeout (${limits.statementTimeoutSeconds}s)`,
+        );
+      if (maxSeconds < task.maxSeconds)
+        deps.log.info("batches end early, before the runner's limit", { task: task.name, maxSeconds });
+      const r = await runBatches(
+        db,
+        { ...task, maxSeconds },
+        {
+          now: deps.now,
+          ...(deps.beforeCommit ? { beforeCommit: deps.beforeCommit } : {}),
+        },
+      );
       if (!task.dryRun)
         deps.put(
           dim,
@@ -181,7 +222,11 @@ export async function runTask(
   let db: Db | undefined;
   try {
     db = await session(config, deps);
-    return finish({ outcome: "ok", ...(await perform(db, task, deps)) });
+    if (!(await takeRunLock(db)))
+      throw new RefusedError(
+        "another maintenance run of this database is still going (it holds the run lock); this task waits for its next schedule",
+      );
+    return finish({ outcome: "ok", ...(await perform(db, task, config.session, deps)) });
   } catch (e) {
     const message = (e as Error).message;
     if (isLockTimeout(e)) {
