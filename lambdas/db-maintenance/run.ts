@@ -63,6 +63,27 @@ export interface RunDeps {
   readonly beforeCommit?: (db: Db, batch: number) => Promise<void>;
   /** Milliseconds before the runner ends the run (Lambda's timeout, the Fargate task's deadline). @default unbounded */
   readonly remainingMs?: () => number;
+  /** How long a run waits for the database's run lock while another run holds it. @default 10 minutes */
+  readonly runLockWaitMs?: number;
+}
+
+/** A run whose predecessor overran waits this long for it (the stacks stagger tasks 15-30 minutes), then refuses. */
+const RUN_LOCK_WAIT_MS = 600_000;
+const RUN_LOCK_POLL_MS = 5000;
+
+/** Takes the run lock, waiting while another run holds it, but never into the time the task itself needs. */
+async function awaitRunLock(db: Db, limits: SessionLimits, deps: RunDeps): Promise<void> {
+  const budget =
+    (deps.remainingMs?.() ?? Number.MAX_SAFE_INTEGER) -
+    (limits.statementTimeoutSeconds + REPORT_MARGIN_SECONDS) * 1000;
+  const until = Date.now() + Math.max(0, Math.min(deps.runLockWaitMs ?? RUN_LOCK_WAIT_MS, budget));
+  while (!(await takeRunLock(db))) {
+    if (Date.now() >= until)
+      throw new RefusedError(
+        "another maintenance run of this database is still going (it holds the run lock); this task waits for its next schedule",
+      );
+    await new Promise((r) => setTimeout(r, Math.min(RUN_LOCK_POLL_MS, Math.max(1, until - Date.now()))));
+  }
 }
 
 /**
@@ -222,10 +243,7 @@ export async function runTask(
   let db: Db | undefined;
   try {
     db = await session(config, deps);
-    if (!(await takeRunLock(db)))
-      throw new RefusedError(
-        "another maintenance run of this database is still going (it holds the run lock); this task waits for its next schedule",
-      );
+    await awaitRunLock(db, config.session, deps);
     return finish({ outcome: "ok", ...(await perform(db, task, config.session, deps)) });
   } catch (e) {
     const message = (e as Error).message;

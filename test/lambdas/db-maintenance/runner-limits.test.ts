@@ -65,7 +65,7 @@ afterAll(async () => {
 });
 
 describe("one run per database at a time", () => {
-  it("PostgreSQL: a run refuses while another session holds the database's run lock, and runs once it is free", async () => {
+  it("PostgreSQL: a run refuses while another session holds the run lock past its wait, and waits for one that ends", async () => {
     const other = new pg.Client({ host: "127.0.0.1", ...LOCAL.postgres, database: DB });
     await other.connect();
     try {
@@ -74,18 +74,22 @@ describe("one run per database at a time", () => {
       const held = await runTask(
         { task: "ready" },
         config("postgres", [CHECK]),
-        deps("postgres", { put: (d, m, v) => puts.push([d.value, m, v]) }),
+        deps("postgres", { put: (d, m, v) => puts.push([d.value, m, v]), runLockWaitMs: 300 }),
       );
       expect(held).toMatchObject({
         outcome: "refused",
         reason: expect.stringMatching(/^another maintenance run of this database is still going/),
       });
       expect(puts.filter(([, m]) => m === "TaskFailed")).toEqual([["ready", "TaskFailed", 1]]);
+      // The other run ends while this one waits: it takes the lock and runs.
+      const waiting = runTask(
+        { task: "ready" },
+        config("postgres", [CHECK]),
+        deps("postgres", { runLockWaitMs: 20_000 }),
+      );
+      await new Promise((r) => setTimeout(r, 300));
       await other.query("SELECT pg_advisory_unlock(hashtext($1))", [RUN_LOCK_NAME]);
-      expect(await runTask({ task: "ready" }, config("postgres", [CHECK]), deps("postgres"))).toMatchObject({
-        outcome: "ok",
-        value: 1,
-      });
+      expect(await waiting).toMatchObject({ outcome: "ok", value: 1 });
     } finally {
       await other.end();
     }
@@ -98,9 +102,9 @@ describe("one run per database at a time", () => {
         RUN_LOCK_NAME,
       ]);
       expect((rows as { ok: number }[])[0]!.ok).toBe(1);
-      expect(await runTask({ task: "ready" }, config("mysql", [CHECK]), deps("mysql"))).toMatchObject({
-        outcome: "refused",
-      });
+      expect(
+        await runTask({ task: "ready" }, config("mysql", [CHECK]), deps("mysql", { runLockWaitMs: 300 })),
+      ).toMatchObject({ outcome: "refused" });
       await other.query("SELECT RELEASE_ALL_LOCKS()");
       expect(await runTask({ task: "ready" }, config("mysql", [CHECK]), deps("mysql"))).toMatchObject({
         outcome: "ok",
