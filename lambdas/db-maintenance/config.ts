@@ -103,6 +103,15 @@ export const taskSchema = z.discriminatedUnion("kind", [
       ]),
       /** REINDEX ... CONCURRENTLY (PostgreSQL 12+); without it the task is heavy and needs a window. @default true */
       concurrently: z.boolean().default(true),
+      /**
+       * Rebuild only the target's indexes whose bloat is over this percent (the runbooks' "if fragmentation > 20 %"),
+       * measured by pgstattuple's pgstatindex(): how much emptier the leaf pages are than the index's fillfactor.
+       * An index it cannot measure (no pgstattuple, not a btree) is rebuilt, as without the condition, and reported.
+       * @default every index of the target, unmeasured
+       */
+      ifBloatOverPercent: z.number().gt(0).lt(100).optional(),
+      /** Measure and report which indexes would be rebuilt; rebuild none. @default false */
+      dryRun: z.boolean().optional(),
     })
     .strict(),
   z

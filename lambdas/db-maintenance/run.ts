@@ -18,6 +18,7 @@ import {
 } from "./config";
 import { type ConnectOptions, connect, type Db, isLockTimeout, isStatementTimeout } from "./session";
 import type { SessionLimits } from "./config";
+import { conditionalReindex } from "./index-bloat";
 import { takeRunLock } from "./run-lock";
 import { bloatReport, runStatementTask } from "./tasks";
 import { inWindow } from "./window";
@@ -32,6 +33,7 @@ export const MAINTENANCE_METRICS = {
   lockTimeouts: "LockTimeouts",
   tableBytes: "TableBytes",
   bloat: "BloatRatio",
+  indexBloat: "IndexBloatPercent",
 } as const;
 export type MaintenanceMetric = (typeof MAINTENANCE_METRICS)[keyof typeof MAINTENANCE_METRICS];
 
@@ -46,6 +48,8 @@ export interface TaskOutcome {
   readonly stoppedBy?: string;
   readonly value?: number | null;
   readonly tables?: number;
+  /** A conditional reindex: how many indexes it rebuilt (or would), skipped, and could not measure. */
+  readonly indexes?: { readonly rebuilt: number; readonly skipped: number; readonly unmeasured: number };
 }
 
 export interface RunDeps {
@@ -54,7 +58,7 @@ export interface RunDeps {
   readonly log: Log;
   readonly now: () => Date;
   readonly put: (
-    dimension: { readonly name: "Task" | "Table"; readonly value: string },
+    dimension: { readonly name: "Task" | "Table" | "Index"; readonly value: string },
     metric: MaintenanceMetric,
     value: number,
   ) => void;
@@ -207,12 +211,34 @@ async function perform(
       deps.log.info("bloat report", { task: task.name, tables });
       return { tables: tables.length };
     }
-    default: {
-      const ran = await runStatementTask(db, task);
-      deps.log.info("statements done", { task: task.name, statements: ran });
-      return {};
-    }
+    case "reindex":
+      if (task.ifBloatOverPercent !== undefined || task.dryRun) {
+        const verdicts = await conditionalReindex(db, task, (index, percent) =>
+          deps.put({ name: "Index", value: index }, MAINTENANCE_METRICS.indexBloat, percent),
+        );
+        deps.log.info("conditional reindex", { task: task.name, indexes: verdicts });
+        return {
+          indexes: {
+            rebuilt: verdicts.filter((v) => v.action !== "skipped").length,
+            skipped: verdicts.filter((v) => v.action === "skipped").length,
+            unmeasured: verdicts.filter((v) => v.bloatPercent === null).length,
+          },
+        };
+      }
+      return statementTask(db, task, deps);
+    default:
+      return statementTask(db, task, deps);
   }
+}
+
+async function statementTask(
+  db: Db,
+  task: Extract<Task, { kind: "vacuum" | "analyze" | "reindex" | "rebuild" }>,
+  deps: RunDeps,
+): Promise<Partial<TaskOutcome>> {
+  const ran = await runStatementTask(db, task);
+  deps.log.info("statements done", { task: task.name, statements: ran });
+  return {};
 }
 
 /** Runs the event's task; a refusal, a timeout or a failure is a result (TaskFailed = 1), not a thrown error. */
