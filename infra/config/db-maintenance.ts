@@ -10,7 +10,7 @@ import {
   taskSchema,
 } from "../../lambdas/db-maintenance/config";
 import { checkFargateSize } from "../core/aws-limits";
-import { arn, jobNetwork, scheduleExpression, timezone } from "./rules";
+import { databaseConnection, jobNetwork, scheduleExpression, timezone } from "./rules";
 
 /** What a run may take on its runner: Lambda's timeout, or a Fargate task's own deadline (it has none of its own). */
 export const runLimitSeconds = (d: Pick<MaintenanceDatabase, "runsOn" | "timeoutSeconds" | "fargate">) =>
@@ -47,19 +47,8 @@ export const maintenanceDatabase = z
      * refuses to start while the newest verified dump is older than that database's RPO. Required for such tasks.
      */
     backupOf: z.string().optional(),
-    connection: z
-      .object({
-        host: z.string().regex(/^[A-Za-z0-9.-]{1,253}$/, "must be a host name or IP address"),
-        /** @default 5432 for postgres, 3306 for mysql */
-        port: z.int().min(1).max(65_535).optional(),
-        database: z.string().min(1).max(64),
-        /** A maintenance user (table owner or with the rights the tasks need), not the read-only backup user. */
-        user: z.string().min(1).max(128),
-        /** Secrets Manager secret holding the password (plain, or JSON with `password`): the ARN only. */
-        passwordSecretArn: arn("secretsmanager"),
-        sslMode: z.enum(["disable", "prefer", "require", "verify-full"]).optional(),
-      })
-      .strict(),
+    /** A maintenance user (table owner in PostgreSQL), not the read-only backup user. */
+    connection: databaseConnection,
     /** Private databases: the job runs in these subnets with these security groups. Required with runsOn: fargate. */
     network: jobNetwork.optional(),
     /**
