@@ -231,6 +231,13 @@ describe("what a reviewer sees when runsOn changes", () => {
         "target.input.task",
       ]),
     );
+    // The job's log group moves from Lambda's /aws/lambda/ name to the task's: a replace the diff flags (its logs go).
+    const logs = diff.changes.find((c) => c.name === "demo-dbmaint-pg-logs")!;
+    expect([logs.kind, logs.replaceBecause, logs.dangers]).toEqual([
+      "replace",
+      ["name"],
+      ["replaces a stateful aws:cloudwatch/logGroup:LogGroup: its data does not move to the new one"],
+    ]);
     const text = renderText([diff]);
     expect(text).toContain("- aws:lambda/function:Function demo-dbmaint-pg-fn");
     expect(text).toContain("+ aws:ecs/taskDefinition:TaskDefinition demo-dbmaint-pg-task");
