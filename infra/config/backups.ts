@@ -1,7 +1,7 @@
 // Config section `maintenance:backups`: databases, backup schedules, restic-style retention, RPO and pruning limits.
 import { z } from "zod";
 import { parseDuration } from "../../lambdas/backup/retention";
-import { arn, jobNetwork, scheduleExpression, scheduleEntry, timezone } from "./rules";
+import { databaseConnection, jobNetwork, scheduleExpression, scheduleEntry, timezone } from "./rules";
 import { checkFargateSize, OBJECT_LOCK_MAX_DAYS } from "../core/aws-limits";
 import { dstGapWarnings, maxIntervalSeconds } from "../core/schedule";
 import { drillCheckSchema } from "../../lambdas/logical-backup/drill-config";
@@ -259,20 +259,8 @@ export type DrillEntry = z.infer<typeof drillEntry>;
 /** A logical dump (pg_dump / mysqldump) of one database, as the runbooks back up. */
 export const dumpEntry = z
   .object({
-    connection: z
-      .object({
-        host: z.string().regex(/^[A-Za-z0-9.-]{1,253}$/, "must be a host name or IP address"),
-        /** @default 5432 for postgres, 3306 for mysql */
-        port: z.int().min(1).max(65_535).optional(),
-        /** The database (schema) name on the server, e.g. skillswap_db. */
-        database: z.string().min(1).max(128),
-        user: z.string().min(1).max(128),
-        /** Secrets Manager secret holding the password (plain, or JSON with `password`): the ARN only, never the value. */
-        passwordSecretArn: arn("secretsmanager"),
-        /** libpq sslmode for postgres. @default "require" for supabase, "prefer" otherwise */
-        sslMode: z.enum(["disable", "prefer", "require", "verify-full"]).optional(),
-      })
-      .strict(),
+    /** The dump user (read-only is enough); libpq sslMode defaults to "require" for supabase, "prefer" otherwise. */
+    connection: databaseConnection,
     /** Private databases: the job runs in these subnets with these security groups (which must reach S3 and Secrets Manager). */
     network: jobNetwork.optional(),
     /**

@@ -1,6 +1,8 @@
 // The config sections every stack has: the application, on-call paging, encryption keys and job defaults.
 import { z } from "zod";
 import { SCHEDULER_RETRY, LAMBDA_ASYNC } from "../core/aws-limits";
+import { heartbeatWindowSeconds, MAX_WINDOW } from "../core/job/heartbeat";
+import type { JobSchedule } from "../core/job/job-args";
 import {
   email,
   kmsDeletionWindowDays,
@@ -93,3 +95,27 @@ export const jobsSection = z
       .default({ maximumRetryAttempts: 2, maximumEventAgeSeconds: 3600 }),
   })
   .strict();
+export type JobsConfig = z.infer<typeof jobsSection>;
+
+/**
+ * Whether a Fargate job's heartbeat cannot watch it: its alarm must see a success within CloudWatch's 7-day window,
+ * and a Fargate job has no cheap hourly age report like the Lambda jobs' heartbeat run (it would be an hourly task).
+ */
+export function fargateHeartbeatTooLong(
+  schedules: readonly JobSchedule[],
+  jobs: JobsConfig,
+  runSeconds: number,
+): boolean {
+  const window = heartbeatWindowSeconds(
+    schedules,
+    {
+      schedulerMaxAttempts: jobs.schedulerRetry.maximumRetryAttempts,
+      schedulerMaxEventAgeSeconds: jobs.schedulerRetry.maximumEventAgeSeconds,
+      lambdaMaxRetries: jobs.lambdaRetry.maximumRetryAttempts,
+      lambdaMaxEventAgeSeconds: jobs.lambdaRetry.maximumEventAgeSeconds,
+    },
+    runSeconds,
+    new Date(Date.UTC(2030, 0, 1)),
+  );
+  return window > MAX_WINDOW;
+}

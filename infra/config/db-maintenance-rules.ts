@@ -4,11 +4,13 @@
 import { nextRuns } from "../core/schedule";
 import { inWindow } from "../../lambdas/db-maintenance/window";
 import type { BackupsConfig } from "./backups";
-import type { DatabaseMaintenanceConfig } from "./db-maintenance";
+import { fargateHeartbeatTooLong, type JobsConfig } from "./base";
+import { type DatabaseMaintenanceConfig, runLimitSeconds } from "./db-maintenance";
 import type { MonitoringConfig } from "./monitoring";
 
 interface Sections {
   readonly app: { readonly timezone: string };
+  readonly jobs?: JobsConfig | undefined;
   readonly backups?: BackupsConfig | undefined;
   readonly monitoring?: MonitoringConfig | undefined;
   readonly databaseMaintenance?: DatabaseMaintenanceConfig | undefined;
@@ -37,6 +39,18 @@ export function maintenanceTaskProblems(cfg: Sections): string[] {
         problems.push(`${key}.backupOf: "${d.backupOf}" is ${b.engine}, this database is ${d.engine}`);
     }
     const tz = d.timezone ?? cfg.app.timezone;
+    if (
+      d.runsOn === "fargate" &&
+      cfg.jobs &&
+      fargateHeartbeatTooLong(
+        d.tasks.map((t) => ({ name: t.task.name, expression: t.schedule, timezone: tz })),
+        cfg.jobs,
+        runLimitSeconds(d),
+      )
+    )
+      problems.push(
+        `${key}.tasks: on Fargate a task must run at least about every 6 days (the job's heartbeat alarm looks back at most 7 days, and an hourly age report would be an hourly task); add a frequent light task (such as a daily check), or use runsOn: lambda`,
+      );
     for (const [j, t] of d.tasks.entries()) {
       if (t.window === undefined) continue;
       const w = windows.find((x) => x.name === t.window);

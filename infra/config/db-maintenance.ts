@@ -4,11 +4,17 @@ import { z } from "zod";
 import {
   ENGINE_KINDS,
   isHeavy,
+  REPORT_MARGIN_SECONDS,
   REWRITING_KINDS,
   sessionLimitsSchema,
   taskSchema,
 } from "../../lambdas/db-maintenance/config";
-import { arn, jobNetwork, scheduleExpression, timezone } from "./rules";
+import { checkFargateSize } from "../core/aws-limits";
+import { databaseConnection, jobNetwork, scheduleExpression, timezone } from "./rules";
+
+/** What a run may take on its runner: Lambda's timeout, or a Fargate task's own deadline (it has none of its own). */
+export const runLimitSeconds = (d: Pick<MaintenanceDatabase, "runsOn" | "timeoutSeconds" | "fargate">) =>
+  d.runsOn === "fargate" ? d.fargate.timeoutMinutes * 60 : d.timeoutSeconds;
 
 /** A task as a stack file writes it: the job's task, when it runs, and (heavy tasks) the window it must run in. */
 export const maintenanceTaskEntry = z
@@ -41,20 +47,29 @@ export const maintenanceDatabase = z
      * refuses to start while the newest verified dump is older than that database's RPO. Required for such tasks.
      */
     backupOf: z.string().optional(),
-    connection: z
-      .object({
-        host: z.string().regex(/^[A-Za-z0-9.-]{1,253}$/, "must be a host name or IP address"),
-        /** @default 5432 for postgres, 3306 for mysql */
-        port: z.int().min(1).max(65_535).optional(),
-        database: z.string().min(1).max(64),
-        /** A maintenance user (table owner or with the rights the tasks need), not the read-only backup user. */
-        user: z.string().min(1).max(128),
-        /** Secrets Manager secret holding the password (plain, or JSON with `password`): the ARN only. */
-        passwordSecretArn: arn("secretsmanager"),
-        sslMode: z.enum(["disable", "prefer", "require", "verify-full"]).optional(),
-      })
-      .strict(),
+    /** A maintenance user (table owner in PostgreSQL), not the read-only backup user. */
+    connection: databaseConnection,
+    /** Private databases: the job runs in these subnets with these security groups. Required with runsOn: fargate. */
     network: jobNetwork.optional(),
+    /**
+     * `lambda` (the zip bundle) when every task finishes well within Lambda's 15 minutes; `fargate` (the same handler
+     * in a container image) for a `VACUUM FULL` or a reindex of tables that outlast it. @default "lambda"
+     */
+    runsOn: z.enum(["lambda", "fargate"]).default("lambda"),
+    /** The Fargate task's size, and the deadline after which it stops itself (and reports the task failed). */
+    fargate: z
+      .object({
+        cpu: z.int(),
+        memoryMb: z.int(),
+        /** Fargate has no timeout of its own: the task stops itself (and fails) after this long. @default 240 */
+        timeoutMinutes: z.int().min(5).max(1200).default(240),
+      })
+      .strict()
+      .default({ cpu: 256, memoryMb: 512, timeoutMinutes: 240 })
+      .superRefine((f, ctx) => {
+        const problem = checkFargateSize(f.cpu, f.memoryMb);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
     /** @default the app's timezone */
     timezone: timezone.optional(),
     session: sessionLimitsSchema.default({
@@ -109,13 +124,33 @@ export const maintenanceDatabase = z
           message: `required: ${t.task.kind}${t.task.kind === "reindex" ? " without CONCURRENTLY" : ""} is heavy and runs only inside a monitoring.maintenanceWindows window`,
         });
     }
-    // The task must time out itself, and report, before Lambda kills the run.
-    if (d.session.statementTimeoutSeconds > d.timeoutSeconds - 30)
+    if (d.runsOn === "fargate" && !d.network)
+      ctx.addIssue({
+        code: "custom",
+        path: ["network"],
+        message:
+          "required with runsOn: fargate (a Fargate task runs in your subnets, with your security groups)",
+      });
+    // A statement must time out itself, and the run report, before its runner ends it: Lambda at its timeout, a
+    // Fargate task at its deadline (main.ts exits then).
+    const limit = runLimitSeconds(d);
+    const runner =
+      d.runsOn === "fargate"
+        ? { key: "fargate.timeoutMinutes * 60", ends: "the Fargate task stops itself" }
+        : { key: "timeoutSeconds", ends: "Lambda ends it" };
+    if (d.session.statementTimeoutSeconds > limit - REPORT_MARGIN_SECONDS)
       ctx.addIssue({
         code: "custom",
         path: ["session", "statementTimeoutSeconds"],
-        message: `must be at most timeoutSeconds - 30 (${d.timeoutSeconds - 30}), so a statement stops and the run reports before Lambda ends it`,
+        message: `must be at most ${runner.key} - ${REPORT_MARGIN_SECONDS} (${limit - REPORT_MARGIN_SECONDS}), so a statement stops and the run reports before ${runner.ends}`,
       });
+    for (const [i, t] of d.tasks.entries())
+      if ((t.task.kind === "archive" || t.task.kind === "purge") && t.task.maxSeconds >= limit)
+        ctx.addIssue({
+          code: "custom",
+          path: ["tasks", i, "maxSeconds"],
+          message: `must be under ${runner.key} (${limit}): no batch may start when ${runner.ends}; a run stops starting batches early enough for one more to finish anyway`,
+        });
   });
 export type MaintenanceDatabase = z.output<typeof maintenanceDatabase>;
 

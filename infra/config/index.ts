@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
-import { appSection, encryptionSection, jobsSection, pagingSection } from "./base";
+import { appSection, encryptionSection, fargateHeartbeatTooLong, jobsSection, pagingSection } from "./base";
 import { backupsSection, drillProblems, dumpRpoProblem } from "./backups";
 import { certificatesSection } from "./certificates";
 import { resolveWindow } from "./host-windows";
@@ -15,7 +15,6 @@ import { monitoringSection } from "./monitoring";
 import { reminderWindowProblems, remindersSection } from "./reminders";
 import { region } from "./rules";
 import { rotationSection, rotationWindowProblem } from "./rotation";
-import { heartbeatWindowSeconds, MAX_WINDOW } from "../core/job/heartbeat";
 
 /** Every key of this project lives under `maintenance:` in stacks/Pulumi.<stack>.yaml. */
 export const NAMESPACE = "maintenance";
@@ -273,29 +272,21 @@ function dumpProblems(cfg: Partial<Sections>): string[] {
     if (d.dump)
       for (const p of drillProblems(d.engine, d.dump, backups.rpoHours, app.timezone))
         problems.push(`${NAMESPACE}:backups.databases[${i}].dump.drill.${p.key}: ${p.message}`);
-    if (d.dump?.runsOn === "fargate") {
-      // The heartbeat alarm must see a success within CloudWatch's 7-day window (a Fargate job has no cheap
-      // hourly age report like the Lambda jobs' heartbeat run).
-      const window = heartbeatWindowSeconds(
+    if (
+      d.dump?.runsOn === "fargate" &&
+      fargateHeartbeatTooLong(
         Object.entries(d.dump.tiers).map(([name, t]) => ({
           name,
           expression: t!.expression,
           timezone: d.dump!.timezone ?? app.timezone,
         })),
-        {
-          schedulerMaxAttempts: jobs.schedulerRetry.maximumRetryAttempts,
-          schedulerMaxEventAgeSeconds: jobs.schedulerRetry.maximumEventAgeSeconds,
-          lambdaMaxRetries: jobs.lambdaRetry.maximumRetryAttempts,
-          lambdaMaxEventAgeSeconds: jobs.lambdaRetry.maximumEventAgeSeconds,
-        },
+        jobs,
         d.dump.fargate.timeoutMinutes * 60,
-        new Date(Date.UTC(2030, 0, 1)),
+      )
+    )
+      problems.push(
+        `${NAMESPACE}:backups.databases[${i}].dump.tiers: a Fargate dump needs a tier that runs at least about every 6 days (its heartbeat alarm looks back at most 7 days); add a daily or weekly tier, or use runsOn: lambda`,
       );
-      if (window > MAX_WINDOW)
-        problems.push(
-          `${NAMESPACE}:backups.databases[${i}].dump.tiers: a Fargate dump needs a tier that runs at least about every 6 days (its heartbeat alarm looks back at most 7 days); add a daily or weekly tier, or use runsOn: lambda`,
-        );
-    }
     const yearly = d.dump?.tiers.yearly;
     if (app.environment === "prod" && yearly && yearly.objectLock !== "COMPLIANCE")
       problems.push(

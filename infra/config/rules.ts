@@ -109,3 +109,21 @@ export function refuseDuplicateNames(
   }
   return seen;
 }
+
+/**
+ * How a job reaches a database: the server, the database on it, the user, and the Secrets Manager secret holding the
+ * password (plain, or JSON with `password`): the ARN only, never the value. Dumps and maintenance connect alike.
+ */
+export const databaseConnection = z
+  .object({
+    host: z.string().regex(/^[A-Za-z0-9.-]{1,253}$/, "must be a host name or IP address"),
+    /** @default 5432 for postgres, 3306 for mysql */
+    port: z.int().min(1).max(65_535).optional(),
+    /** The database (schema) name on the server, e.g. skillswap_db; MySQL allows 64 characters, PostgreSQL 63 bytes. */
+    database: z.string().min(1).max(64),
+    user: z.string().min(1).max(128),
+    passwordSecretArn: arn("secretsmanager"),
+    /** libpq sslmode (postgres). */
+    sslMode: z.enum(["disable", "prefer", "require", "verify-full"]).optional(),
+  })
+  .strict();

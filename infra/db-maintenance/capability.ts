@@ -40,15 +40,25 @@ export const databaseMaintenance = capability({
     });
     const component = new DatabaseMaintenance(`${shared.namePrefix}-dbmaint`, {
       ...jobComponentArgs(shared),
+      protect: shared.protect,
       databases,
     });
     return {
       warnings: component.warnings,
-      notes: databases.flatMap((d) => maintenanceNotes(d, new Date())),
+      notes: databases.flatMap((d) => [...runnerNote(d), ...maintenanceNotes(d, new Date())]),
       dashboard: { jobs: component.jobs.map((job) => ({ job })) },
     };
   },
 });
+
+/** A Fargate database's line: where its tasks run and the limits that stop them. */
+function runnerNote(d: MaintainedDatabase): string[] {
+  const c = d.config;
+  if (c.runsOn !== "fargate") return [];
+  return [
+    `maintenance ${c.name}: runs on Fargate (${c.fargate.cpu} CPU, ${c.fargate.memoryMb} MB), stops itself after ${c.fargate.timeoutMinutes} min; statement_timeout ${c.session.statementTimeoutSeconds}s; one run at a time by the database's run lock`,
+  ];
+}
 
 /** One line per task: what it does, when (its next run in the database's local time), its window and guard. */
 function maintenanceNotes(d: MaintainedDatabase, now: Date): string[] {

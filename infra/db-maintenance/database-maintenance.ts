@@ -1,17 +1,22 @@
-// Database maintenance jobs: per database a zip Lambda (`dbmaint-<db>`, reserved concurrency 1, so its tasks never
-// overlap) with one schedule per task, the role it needs (its password; for rewriting tasks, reading where the
-// verification job records the newest verified dump), and per task a failure alarm, plus a threshold alarm per check.
+// Database maintenance jobs: per database a job `dbmaint-<db>` with one schedule per task, as a zip Lambda (reserved
+// concurrency 1) or, for tasks that outlast Lambda's 15 minutes, a Fargate task running the same handler from the
+// db-maintenance image in the stack's `<app>-dbmaint` cluster (the run lock on the database keeps runs from
+// overlapping on either); the role it needs (its password; for rewriting tasks, reading where the verification job
+// records the newest verified dump), and per task a failure alarm, plus a threshold alarm per check.
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { MAINTENANCE_METRICS } from "../../lambdas/db-maintenance/run";
 import { maintenanceConfigSchema, type MaintenanceWindow } from "../../lambdas/db-maintenance/config";
 import { TIERS } from "../../lambdas/logical-backup/config";
 import { anyInAnHour, type AlarmSpec, metricAlarm } from "../core/alarm";
+import { type BuiltJobImage, declareJobImage } from "../core/job-image";
 import {
   type JobDefaults,
   jobDefaultsOf,
   type JobStatementInput,
   MaintenanceJob,
+  type MaintenanceJobArgs,
 } from "../core/job/maintenance-job";
 import type { MaintenanceDatabase } from "../config/db-maintenance";
 
@@ -36,10 +41,41 @@ export interface MaintainedDatabase {
 export interface DatabaseMaintenanceArgs extends JobDefaults {
   readonly stack: string;
   readonly namePrefix: string;
+  /** prod: protect the image repository from `pulumi destroy`. */
+  readonly protect: boolean;
   readonly databases: readonly MaintainedDatabase[];
 }
 
 export const jobNameOf = (db: string) => `dbmaint-${db}`;
+
+/** The db-maintenance image's one entry: the Fargate task runs `node /var/task/main.js`. */
+export const MAINTENANCE_IMAGE_ENTRIES = { main: "main.ts" } as const;
+export const MAINTENANCE_FARGATE_COMMAND = ["/var/lang/bin/node", "/var/task/main.js"] as const;
+
+/** How one database's job runs: the zip Lambda, or the Fargate task in the stack's cluster. */
+function runnerArgs(
+  c: MaintenanceDatabase,
+  fargate: { readonly cluster: aws.ecs.Cluster; readonly image: BuiltJobImage } | undefined,
+): Pick<MaintenanceJobArgs, "image" | "fargate" | "reservedConcurrency"> {
+  // One task of a database at a time: a VACUUM FULL never races an archive of the same tables. On Lambda reserved
+  // concurrency 1 says so; a Fargate task has no such limit, so the run lock on the database does (run-lock.ts).
+  if (c.runsOn !== "fargate" || !fargate) return { reservedConcurrency: 1 };
+  return {
+    reservedConcurrency: 1,
+    image: {
+      uri: fargate.image.uri,
+      commands: MAINTENANCE_FARGATE_COMMAND,
+      repositoryArn: fargate.image.repositoryArn,
+    },
+    fargate: {
+      clusterArn: fargate.cluster.arn,
+      cpu: c.fargate.cpu,
+      memoryMb: c.fargate.memoryMb,
+      eventVariable: "JOB_EVENT",
+      deadlineSeconds: c.fargate.timeoutMinutes * 60,
+    },
+  };
+}
 
 /**
  * Exactly what one database's job may do: read its password; with a backup guard, list the dump prefixes the
@@ -163,6 +199,28 @@ export class DatabaseMaintenance extends pulumi.ComponentResource {
     super("maintenance:dbMaintenance:DatabaseMaintenance", name, {}, opts);
     const parent = { parent: this };
     const common = { stack: args.stack, namePrefix: args.namePrefix, ...jobDefaultsOf(args) };
+    const fargate = args.databases.some((d) => d.config.runsOn === "fargate")
+      ? {
+          cluster: new aws.ecs.Cluster(
+            `${name}-cluster`,
+            {
+              name: `${args.namePrefix}-dbmaint`,
+              settings: [{ name: "containerInsights", value: "disabled" }],
+              tags: args.tags,
+            },
+            parent,
+          ),
+          image: declareJobImage(this, `${name}-image`, {
+            namePrefix: args.namePrefix,
+            job: "db-maintenance",
+            entries: MAINTENANCE_IMAGE_ENTRIES,
+            // Only the Fargate tasks run it (the Lambda jobs run the zip): they pull with their execution role.
+            lambdaPulls: false,
+            protect: args.protect,
+            ...(args.tags ? { tags: args.tags } : {}),
+          }),
+        }
+      : undefined;
     for (const d of args.databases) {
       const c = d.config;
       const job = jobNameOf(c.name);
@@ -175,8 +233,7 @@ export class DatabaseMaintenance extends pulumi.ComponentResource {
           description: `Maintenance tasks of database ${c.name} (${c.tasks.map((t) => t.task.kind).join(", ")})`,
           memoryMb: c.memoryMb,
           timeoutSeconds: c.timeoutSeconds,
-          // One task of a database at a time: a VACUUM FULL never races an archive of the same tables.
-          reservedConcurrency: 1,
+          ...runnerArgs(c, fargate),
           jobConfig: jobConfig(d),
           statements: maintenanceStatements(d),
           schedules: c.tasks.map((t) => ({
@@ -192,7 +249,8 @@ export class DatabaseMaintenance extends pulumi.ComponentResource {
         parent,
       );
       this.warnings.push(...maintenance.warnings);
-      this.jobs.push(job);
+      // The dashboard's job widgets read Lambda's metrics: a Fargate job has none.
+      if (c.runsOn !== "fargate") this.jobs.push(job);
       for (const { id, spec } of taskAlarmSpecs(args.stack, d))
         metricAlarm(`${name}-${c.name}-${id}`, spec, args.routing, parent);
     }

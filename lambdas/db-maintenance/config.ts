@@ -103,6 +103,15 @@ export const taskSchema = z.discriminatedUnion("kind", [
       ]),
       /** REINDEX ... CONCURRENTLY (PostgreSQL 12+); without it the task is heavy and needs a window. @default true */
       concurrently: z.boolean().default(true),
+      /**
+       * Rebuild only the target's indexes whose bloat is over this percent (the runbooks' "if fragmentation > 20 %"),
+       * measured by pgstattuple's pgstatindex(): how much emptier the leaf pages are than the index's fillfactor.
+       * An index it cannot measure (no pgstattuple, not a btree) is rebuilt, as without the condition, and reported.
+       * @default every index of the target, unmeasured
+       */
+      ifBloatOverPercent: z.number().gt(0).lt(100).optional(),
+      /** Measure and report which indexes would be rebuilt; rebuild none. @default false */
+      dryRun: z.boolean().optional(),
     })
     .strict(),
   z
@@ -194,6 +203,9 @@ export const windowSchema = z
 export type MaintenanceWindow = z.infer<typeof windowSchema>;
 
 /** Session limits every connection sets, so a job gives up instead of blocking the application. */
+/** Seconds a run keeps after its last statement could time out: to report, close the session and flush metrics. */
+export const REPORT_MARGIN_SECONDS = 30;
+
 export const sessionLimitsSchema = z
   .object({
     lockTimeoutMs: z.int().min(100).max(600_000).default(5000),

@@ -1,5 +1,5 @@
 // Entry of the database maintenance job (zip Lambda): each schedule names one task of this job's database; the run
-// reports duration, rows, check values, bloat figures and failures per task (dimension Task, or Table).
+// reports duration, rows, check values, bloat figures and failures per task (dimension Task, or Table or Index).
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -16,6 +16,7 @@ const UNITS: Record<string, (typeof MetricUnit)[keyof typeof MetricUnit]> = {
   [MAINTENANCE_METRICS.tableBytes]: MetricUnit.Bytes,
   [MAINTENANCE_METRICS.check]: MetricUnit.NoUnit,
   [MAINTENANCE_METRICS.bloat]: MetricUnit.NoUnit,
+  [MAINTENANCE_METRICS.indexBloat]: MetricUnit.Percent,
 };
 
 export const handler = defineJob({
@@ -28,6 +29,7 @@ export const handler = defineJob({
       secrets,
       log: toLog(ctx.logger),
       now: ctx.now,
+      remainingMs: ctx.remainingMs,
       put: (dimension, metric, value) =>
         putDimensioned(ctx.metrics, dimension, [{ metric, unit: UNITS[metric] ?? MetricUnit.Count, value }]),
     }),

@@ -8,9 +8,18 @@ import { InvalidInputError } from "../shared/job";
 import { newestVerifiedDump, staleBackupReason } from "./backup-guard";
 import { RefusedError, runBatches } from "./batches";
 import { runCheck } from "./checks";
-import { isHeavy, type MaintenanceConfig, type MaintenanceEvent, REWRITING_KINDS, type Task } from "./config";
+import {
+  isHeavy,
+  type MaintenanceConfig,
+  REPORT_MARGIN_SECONDS,
+  type MaintenanceEvent,
+  REWRITING_KINDS,
+  type Task,
+} from "./config";
 import { type ConnectOptions, connect, type Db, isLockTimeout, isStatementTimeout } from "./session";
 import type { SessionLimits } from "./config";
+import { conditionalReindex } from "./index-bloat";
+import { takeRunLock } from "./run-lock";
 import { bloatReport, runStatementTask } from "./tasks";
 import { inWindow } from "./window";
 
@@ -24,6 +33,7 @@ export const MAINTENANCE_METRICS = {
   lockTimeouts: "LockTimeouts",
   tableBytes: "TableBytes",
   bloat: "BloatRatio",
+  indexBloat: "IndexBloatPercent",
 } as const;
 export type MaintenanceMetric = (typeof MAINTENANCE_METRICS)[keyof typeof MAINTENANCE_METRICS];
 
@@ -38,6 +48,8 @@ export interface TaskOutcome {
   readonly stoppedBy?: string;
   readonly value?: number | null;
   readonly tables?: number;
+  /** A conditional reindex: how many indexes it rebuilt (or would), skipped, and could not measure. */
+  readonly indexes?: { readonly rebuilt: number; readonly skipped: number; readonly unmeasured: number };
 }
 
 export interface RunDeps {
@@ -46,13 +58,50 @@ export interface RunDeps {
   readonly log: Log;
   readonly now: () => Date;
   readonly put: (
-    dimension: { readonly name: "Task" | "Table"; readonly value: string },
+    dimension: { readonly name: "Task" | "Table" | "Index"; readonly value: string },
     metric: MaintenanceMetric,
     value: number,
   ) => void;
   /** @default session.ts's connect (tests pass their own to watch the session) */
   readonly connect?: (o: ConnectOptions, limits: SessionLimits) => Promise<Db>;
   readonly beforeCommit?: (db: Db, batch: number) => Promise<void>;
+  /** Milliseconds before the runner ends the run (Lambda's timeout, the Fargate task's deadline). @default unbounded */
+  readonly remainingMs?: () => number;
+  /** How long a run waits for the database's run lock while another run holds it. @default 10 minutes */
+  readonly runLockWaitMs?: number;
+}
+
+/** A run whose predecessor overran waits this long for it (the stacks stagger tasks 15-30 minutes), then refuses. */
+const RUN_LOCK_WAIT_MS = 600_000;
+const RUN_LOCK_POLL_MS = 5000;
+
+/** Takes the run lock, waiting while another run holds it, but never into the time the task itself needs. */
+async function awaitRunLock(db: Db, limits: SessionLimits, deps: RunDeps): Promise<void> {
+  const budget =
+    (deps.remainingMs?.() ?? Number.MAX_SAFE_INTEGER) -
+    (limits.statementTimeoutSeconds + REPORT_MARGIN_SECONDS) * 1000;
+  const until = Date.now() + Math.max(0, Math.min(deps.runLockWaitMs ?? RUN_LOCK_WAIT_MS, budget));
+  while (!(await takeRunLock(db))) {
+    if (Date.now() >= until)
+      throw new RefusedError(
+        "another maintenance run of this database is still going (it holds the run lock); this task waits for its next schedule",
+      );
+    await new Promise((r) => setTimeout(r, Math.min(RUN_LOCK_POLL_MS, Math.max(1, until - Date.now()))));
+  }
+}
+
+/**
+ * The batches' time bound for this run: the task's maxSeconds, cut so that the last batch, even one that runs into
+ * statement_timeout, ends before the runner stops the run. Null: not even one batch fits.
+ */
+export function batchSecondsLeft(
+  maxSeconds: number,
+  limits: SessionLimits,
+  remainingMs: number,
+): number | null {
+  const budget = Math.floor(remainingMs / 1000) - limits.statementTimeoutSeconds - REPORT_MARGIN_SECONDS;
+  const seconds = Math.min(maxSeconds, budget);
+  return seconds >= 1 ? seconds : null;
 }
 
 /**
@@ -112,15 +161,32 @@ async function session(config: MaintenanceConfig, deps: RunDeps): Promise<Db> {
 }
 
 /** Runs the task on an open session and reports its own metrics; throws what the caller classifies. */
-async function perform(db: Db, task: Task, deps: RunDeps): Promise<Partial<TaskOutcome>> {
+async function perform(
+  db: Db,
+  task: Task,
+  limits: SessionLimits,
+  deps: RunDeps,
+): Promise<Partial<TaskOutcome>> {
   const dim = { name: "Task", value: task.name } as const;
   switch (task.kind) {
     case "archive":
     case "purge": {
-      const r = await runBatches(db, task, {
-        now: deps.now,
-        ...(deps.beforeCommit ? { beforeCommit: deps.beforeCommit } : {}),
-      });
+      const remaining = deps.remainingMs?.() ?? Number.MAX_SAFE_INTEGER;
+      const maxSeconds = batchSecondsLeft(task.maxSeconds, limits, remaining);
+      if (maxSeconds === null)
+        throw new RefusedError(
+          `${Math.floor(remaining / 1000)}s left before the runner ends the run: not enough for one batch that may take statement_timeout (${limits.statementTimeoutSeconds}s)`,
+        );
+      if (maxSeconds < task.maxSeconds)
+        deps.log.info("batches end early, before the runner's limit", { task: task.name, maxSeconds });
+      const r = await runBatches(
+        db,
+        { ...task, maxSeconds },
+        {
+          now: deps.now,
+          ...(deps.beforeCommit ? { beforeCommit: deps.beforeCommit } : {}),
+        },
+      );
       if (!task.dryRun)
         deps.put(
           dim,
@@ -145,12 +211,34 @@ async function perform(db: Db, task: Task, deps: RunDeps): Promise<Partial<TaskO
       deps.log.info("bloat report", { task: task.name, tables });
       return { tables: tables.length };
     }
-    default: {
-      const ran = await runStatementTask(db, task);
-      deps.log.info("statements done", { task: task.name, statements: ran });
-      return {};
-    }
+    case "reindex":
+      if (task.ifBloatOverPercent !== undefined || task.dryRun) {
+        const verdicts = await conditionalReindex(db, task, (index, percent) =>
+          deps.put({ name: "Index", value: index }, MAINTENANCE_METRICS.indexBloat, percent),
+        );
+        deps.log.info("conditional reindex", { task: task.name, indexes: verdicts });
+        return {
+          indexes: {
+            rebuilt: verdicts.filter((v) => v.action !== "skipped").length,
+            skipped: verdicts.filter((v) => v.action === "skipped").length,
+            unmeasured: verdicts.filter((v) => v.bloatPercent === null).length,
+          },
+        };
+      }
+      return statementTask(db, task, deps);
+    default:
+      return statementTask(db, task, deps);
   }
+}
+
+async function statementTask(
+  db: Db,
+  task: Extract<Task, { kind: "vacuum" | "analyze" | "reindex" | "rebuild" }>,
+  deps: RunDeps,
+): Promise<Partial<TaskOutcome>> {
+  const ran = await runStatementTask(db, task);
+  deps.log.info("statements done", { task: task.name, statements: ran });
+  return {};
 }
 
 /** Runs the event's task; a refusal, a timeout or a failure is a result (TaskFailed = 1), not a thrown error. */
@@ -181,7 +269,8 @@ export async function runTask(
   let db: Db | undefined;
   try {
     db = await session(config, deps);
-    return finish({ outcome: "ok", ...(await perform(db, task, deps)) });
+    await awaitRunLock(db, config.session, deps);
+    return finish({ outcome: "ok", ...(await perform(db, task, config.session, deps)) });
   } catch (e) {
     const message = (e as Error).message;
     if (isLockTimeout(e)) {

@@ -2,47 +2,17 @@
 // arrives in JOB_EVENT, the exit code is the verdict, and a failure the handler never reported (the deadline, a
 // crash) still emits DrillFailed=1.
 import { handler } from "./drill-handler";
-import { failureMetricLine, fargateEvent } from "./main";
+import { type FargateEntry, runOnFargate, startOnFargate } from "../shared/fargate";
+import { failureMetricLine } from "./main";
 
-export async function main(env: NodeJS.ProcessEnv = process.env, now = new Date()): Promise<number> {
-  const deadline = Number(env.JOB_DEADLINE_SECONDS ?? 0);
-  if (deadline > 0) {
-    setTimeout(() => {
-      console.error(
-        JSON.stringify({
-          level: "ERROR",
-          message: `restore drill exceeded its ${deadline}s deadline; stopping`,
-        }),
-      );
-      console.log(failureMetricLine(env, new Date(), "DrillFailed"));
-      process.exit(1);
-    }, deadline * 1000).unref();
-  }
-  try {
-    const result = (await handler(fargateEvent(env.JOB_EVENT, now))) as { verdict?: string };
-    console.log(
-      JSON.stringify({ level: "INFO", message: "restore drill finished", verdict: result.verdict }),
-    );
-    return 0;
-  } catch (e) {
-    console.error(
-      JSON.stringify({ level: "ERROR", message: "restore drill failed", error: (e as Error).message }),
-    );
-    // The handler reported DrillFailed itself when it got as far as a verdict; a second 1 changes no alarm.
-    console.log(failureMetricLine(env, new Date(), "DrillFailed"));
-    return 1;
-  }
-}
+const entry: FargateEntry = {
+  label: "restore drill",
+  handler,
+  // The handler reported DrillFailed itself when it got as far as a verdict; a second 1 changes no alarm.
+  failureLine: (env, now) => failureMetricLine(env, now, "DrillFailed"),
+  summarize: (result) => ({ verdict: (result as { verdict?: string }).verdict }),
+};
 
-if (require.main === module) {
-  const crash = (e: unknown) => {
-    console.error(JSON.stringify({ level: "ERROR", message: "restore drill crashed", error: String(e) }));
-    console.log(failureMetricLine(process.env, new Date(), "DrillFailed"));
-    process.exit(1);
-  };
-  process.on("unhandledRejection", crash);
-  process.on("uncaughtException", crash);
-  main().then((code) => {
-    process.exitCode = code;
-  });
-}
+export const main = (env: NodeJS.ProcessEnv = process.env, now = new Date()) => runOnFargate(entry, env, now);
+
+if (require.main === module) startOnFargate(entry);

@@ -144,6 +144,13 @@ function lambdaModule(fn: RecordedResource): string {
   return `../../lambdas/${service}/handler`;
 }
 
+/** The entry a Fargate job's container runs: a database's maintenance, a restore drill, or a dump. */
+function fargateModule(env: Record<string, string>, entryPoint: string[]): string {
+  if (env.POWERTOOLS_SERVICE_NAME?.startsWith("dbmaint-")) return "../../lambdas/db-maintenance/main";
+  if (entryPoint.includes("/var/task/drill.js")) return "../../lambdas/logical-backup/drill-main";
+  return "../../lambdas/logical-backup/main";
+}
+
 /** Every Lambda and Fargate job the stack declares, with its schedules' inputs from the plan. */
 export function plannedJobs(rec: RecordedStack): PlannedJob[] {
   const resources = rec.resources;
@@ -196,9 +203,7 @@ export function plannedJobs(rec: RecordedStack): PlannedJob[] {
       region: td.region,
       roleArn: String(td.inputs.taskRoleArn),
       env,
-      module: container.entryPoint.includes("/var/task/drill.js")
-        ? "../../lambdas/logical-backup/drill-main"
-        : "../../lambdas/logical-backup/main",
+      module: fargateModule(env, container.entryPoint),
       timeoutSeconds: Number(env.JOB_DEADLINE_SECONDS ?? 3600),
       events,
     });
@@ -213,13 +218,13 @@ export function plannedJobs(rec: RecordedStack): PlannedJob[] {
  * verified dumps); database maintenance last (its rewriting tasks read the verification's verdicts).
  */
 function order(job: PlannedJob): number {
+  if (job.module.includes("db-maintenance/")) return 7;
   if (job.module.endsWith("drill-main")) return 6;
   if (job.module.endsWith("drill-age/handler")) return 5;
   if (job.runsOn === "fargate" || job.module.endsWith("logical-backup/handler")) return 0;
   if (job.module.endsWith("/backup/handler")) return 1;
   if (job.module.endsWith("secret-rotation/handler")) return 3;
   if (job.module.endsWith("rotation-check/handler")) return 4;
-  if (job.module.endsWith("db-maintenance/handler")) return 7;
   return 2;
 }
 
@@ -453,7 +458,7 @@ async function runJob(stack: string, job: PlannedJob, world: AwsWorld): Promise<
   const outcomes: string[] = [];
   let config = JSON.parse(job.env.JOB_CONFIG ?? "{}") as Record<string, any>;
   if (config.passwordSecretArn) config = localConnection(config);
-  if (job.module.endsWith("db-maintenance/handler")) config = maintenanceDatabase(stack, config);
+  if (job.module.includes("db-maintenance/")) config = maintenanceDatabase(stack, config);
   const drill = job.module.endsWith("drill-main");
   if (drill) config = localDrillTarget(config);
   seedBefore(job, world, config);
@@ -500,11 +505,20 @@ async function runJob(stack: string, job: PlannedJob, world: AwsWorld): Promise<
       try {
         if (job.runsOn === "fargate") {
           const { JOB_DEADLINE_SECONDS: _deadline, ...env } = process.env;
-          const code = await mod.main!(
-            { ...env, JOB_EVENT: JSON.stringify(withScheduledTime(event, at)) },
-            at,
-          );
-          outcomes.push(`exit ${code}`);
+          // The handler's result, as the entry's "finished" line logs it (a maintenance task's outcome); jest's own
+          // console does not write to process.stdout, so the line is read from console.log's calls.
+          const log = jest.spyOn(console, "log").mockImplementation(() => {});
+          let code: number;
+          let lines: string[];
+          try {
+            code = await mod.main!({ ...env, JOB_EVENT: JSON.stringify(withScheduledTime(event, at)) }, at);
+          } finally {
+            lines = log.mock.calls.map((c) => String(c[0]));
+            log.mockRestore();
+          }
+          const finished = lines.find((l) => /"message":"[^"]* finished"/.test(l));
+          const result = finished ? (JSON.parse(finished) as { result?: unknown }).result : undefined;
+          outcomes.push(`exit ${code}${result ? ` ${JSON.stringify(result).slice(0, 300)}` : ""}`);
         } else {
           outcomes.push(
             JSON.stringify(await mod.handler!(withScheduledTime(event, at), context)).slice(0, 300),

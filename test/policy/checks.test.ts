@@ -199,7 +199,7 @@ describe("each policy fails on a resource built to break it", () => {
     );
     expect(task).toEqual(
       new Set([
-        "container-images-scanned-and-pinned: skillswap-dumps-drills-skillswap-task: container job image is not pinned by digest",
+        "container-images-scanned-and-pinned: skillswap-dbmaint-skillswap-task: container job image is not pinned by digest",
       ]),
     );
   });
