@@ -121,7 +121,7 @@ describe("host maintenance in the runbook stacks", () => {
     ]);
   });
 
-  it("Boardroom: compress, then sync the .gz files, then delete old .gz, daily at 03:00 UTC; the host may write only its prefixes", async () => {
+  it("Boardroom: compress, then sync the .gz files, then delete old .gz, then back up uploads and the compose file, daily at 03:00 UTC; the host may write only its prefixes", async () => {
     const { resources } = await recordStack("boardroom-prod");
     const task = byName(resources, "boardroom-hosts-daily-logs-app-chores").inputs;
     const script = task.taskInvocationParameters.runCommandParameters.parameters[0].values[0] as string;
@@ -129,10 +129,20 @@ describe("host maintenance in the runbook stacks", () => {
       "compress-logs",
       "ship-logs",
       "old-logs",
+      "backup-uploads",
+      "backup-compose",
     ]);
     expect(script).toMatch(
       /aws s3 sync '\/home\/app\/boardroom\/logs' 's3:\/\/boardroom-host-files-[0-9a-f]{8}\/hosts\/app\/logs\/' --exclude '\*' --include '\*\.gz' --no-follow-symlinks --sse aws:kms/,
     );
+    // The runbook's application backup, without .env.production (secrets belong in Secrets Manager, not an archive).
+    expect(script).toMatch(
+      /aws s3 sync '\/home\/app\/boardroom\/uploads' 's3:\/\/boardroom-host-files-[0-9a-f]{8}\/hosts\/app\/uploads\/' --no-follow-symlinks --sse aws:kms/,
+    );
+    expect(script).toMatch(
+      /aws s3 sync '\/home\/app\/boardroom' 's3:\/\/boardroom-host-files-[0-9a-f]{8}\/hosts\/app\/config\/' --exclude '\*' --include 'docker-compose\.yml' --no-follow-symlinks/,
+    );
+    expect(script).not.toMatch(/\.env/);
     const policy = JSON.parse(byName(resources, "boardroom-hosts-app-policy").inputs.policy);
     expect(policy.Statement.map((s: { Sid: string }) => s.Sid)).toEqual([
       "RunCommandOutput",
