@@ -11,7 +11,9 @@ const LIMITS = { lockTimeoutMs: 1000, statementTimeoutSeconds: 60, idleInTransac
 const stem = `rev14_${process.pid}_${"x".repeat(40)}`.slice(0, 40);
 const DBS = [`${stem}_appointments`, `${stem}_appointments_archive`];
 const sql = (q: string) =>
-  execFileSync("mysql", ["-h", "127.0.0.1", "-u", "backup", "-e", q], { env: { ...process.env, MYSQL_PWD: "backup" } });
+  execFileSync("mysql", ["-h", "127.0.0.1", "-u", "backup", "-e", q], {
+    env: { ...process.env, MYSQL_PWD: "backup" },
+  });
 
 beforeAll(() => {
   for (const d of DBS) sql(`CREATE DATABASE \`${d}\``);
