@@ -173,3 +173,17 @@ it("stops starting REINDEX statements when the runner's time left cannot hold on
   expect(outcome.outcome).not.toBe("ok");
   expect(after).toEqual(nodes);
 });
+
+it("a healthy index of random keys (no deletes, no updates) is not measured as bloated", async () => {
+  await admin.query("CREATE TABLE people (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), email text)");
+  await admin.query("CREATE INDEX people_email ON people (email)");
+  await admin.query(
+    "INSERT INTO people (email) SELECT md5(random()::text) || '@x.in' FROM generate_series(1, 300000)",
+  );
+  await runTask({ task: "deep-reindex" }, config(reindex({ table: "people" }, { dryRun: true })), deps());
+  const measured = puts.find(([i, m]) => i === "public.people_email" && m === "IndexBloatPercent")?.[2];
+  // Random inserts split leaf pages 50/50 (fillfactor applies to rightmost splits only): a btree settles at ~70 %
+  // leaf density, i.e. ~22 % "bloat" against fillfactor 90 - over the 20 % threshold with nothing to reclaim, so it
+  // is rebuilt every month and is back at ~70 % after the next few thousand inserts.
+  expect(measured).toBeLessThan(20);
+});
