@@ -177,6 +177,8 @@ it("stops starting REINDEX statements when the runner's time left cannot hold on
 it("a healthy index of random keys (no deletes, no updates) is not measured as bloated", async () => {
   await admin.query("CREATE TABLE people (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), email text)");
   await admin.query("CREATE INDEX people_email ON people (email)");
+  // Reproducible keys (the figure itself is a property of random-order inserts, 18-22 % across seeds).
+  await admin.query("SELECT setseed(0.5)");
   await admin.query(
     "INSERT INTO people (email) SELECT md5(random()::text) || '@x.in' FROM generate_series(1, 300000)",
   );
