@@ -85,13 +85,25 @@ beforeEach(() => {
   logs.length = 0;
 });
 
-it("figures bloat as the leaf density's shortfall from the fillfactor", () => {
+it("figures bloat as the share of the leaf level a healthy index (min(fillfactor, 70 %) full) would not need", () => {
+  const leaf = (leafPages: number, avgLeafDensity: number, deletedPages = 0, emptyPages = 0) => ({
+    leafPages,
+    emptyPages,
+    deletedPages,
+    avgLeafDensity,
+  });
   expect([
-    bloatPercentOf(90, 90),
-    bloatPercentOf(45, 90),
-    bloatPercentOf(18, 90),
-    bloatPercentOf(Number.NaN, 90),
-  ]).toEqual([0, 50, 80, 0]);
+    // Packed to its fillfactor (a fresh build, ascending keys) and random keys' steady state: nothing to win.
+    bloatPercentOf(leaf(100, 90), 90),
+    bloatPercentOf(leaf(100, 70), 90),
+    // Half-empty leaves; a range purge's deleted pages count as the index's size (review 14: 56 leaf, 492 deleted).
+    bloatPercentOf(leaf(100, 35), 90),
+    bloatPercentOf(leaf(56, 87.9, 492), 90),
+    bloatPercentOf(leaf(50, 70, 0, 50), 90),
+    // A low fillfactor is the reference below 70 %.
+    bloatPercentOf(leaf(100, 50), 50),
+    bloatPercentOf(leaf(0, Number.NaN), 90),
+  ]).toEqual([0, 0, 50, 87.2, 50, 0, 0]);
 });
 
 it("a dry run measures and reports each index and rebuilds none", async () => {

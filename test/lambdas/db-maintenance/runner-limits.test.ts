@@ -8,7 +8,7 @@ import pg from "pg";
 import mysql from "mysql2/promise";
 import { maintenanceConfigSchema, taskSchema } from "../../../lambdas/db-maintenance/config";
 import { batchSecondsLeft, runTask } from "../../../lambdas/db-maintenance/run";
-import { RUN_LOCK_NAME } from "../../../lambdas/db-maintenance/run-lock";
+import { MYSQL_RUN_LOCK_NAME_SQL, RUN_LOCK_KEY } from "../../../lambdas/db-maintenance/run-lock";
 import { imageContext } from "../../../infra/core/lambda-bundle";
 import { MAINTENANCE_IMAGE_ENTRIES } from "../../../infra/db-maintenance/database-maintenance";
 
@@ -69,7 +69,7 @@ describe("one run per database at a time", () => {
     const other = new pg.Client({ host: "127.0.0.1", ...LOCAL.postgres, database: DB });
     await other.connect();
     try {
-      await other.query("SELECT pg_advisory_lock(hashtext($1))", [RUN_LOCK_NAME]);
+      await other.query("SELECT pg_advisory_lock(hashtext($1), hashtext($2))", [...RUN_LOCK_KEY]);
       const puts: [string, string, number][] = [];
       const held = await runTask(
         { task: "ready" },
@@ -88,7 +88,7 @@ describe("one run per database at a time", () => {
         deps("postgres", { runLockWaitMs: 20_000 }),
       );
       await new Promise((r) => setTimeout(r, 300));
-      await other.query("SELECT pg_advisory_unlock(hashtext($1))", [RUN_LOCK_NAME]);
+      await other.query("SELECT pg_advisory_unlock(hashtext($1), hashtext($2))", [...RUN_LOCK_KEY]);
       expect(await waiting).toMatchObject({ outcome: "ok", value: 1 });
     } finally {
       await other.end();
@@ -98,9 +98,7 @@ describe("one run per database at a time", () => {
   it("MariaDB: the same with GET_LOCK, named for the database", async () => {
     const other = await mysql.createConnection({ host: "127.0.0.1", ...LOCAL.mysql, database: DB });
     try {
-      const [rows] = await other.query("SELECT GET_LOCK(LEFT(CONCAT(?, ':', DATABASE()), 64), 0) AS ok", [
-        RUN_LOCK_NAME,
-      ]);
+      const [rows] = await other.query(`SELECT GET_LOCK(${MYSQL_RUN_LOCK_NAME_SQL}, 0) AS ok`);
       expect((rows as { ok: number }[])[0]!.ok).toBe(1);
       expect(
         await runTask({ task: "ready" }, config("mysql", [CHECK]), deps("mysql", { runLockWaitMs: 300 })),
