@@ -99,6 +99,31 @@ const RUN_LOCK_POLL_MS = 5000;
 export const MIN_HEAVY_STATEMENT_SECONDS = 60;
 
 /**
+ * How long a run may wait for the run lock: until its runner's deadline less statement_timeout and the report
+ * margin (batchSecondsLeft's rule) and, for a heavy task, until its window's end less the margin and
+ * MIN_HEAVY_STATEMENT_SECONDS (when the window ends first, only that: the statement is then cut to the window);
+ * 10 minutes when no runner deadline is known. Never negative.
+ */
+export function runLockWaitMs(
+  limits: SessionLimits,
+  remainingMs: number | undefined,
+  windowLeftMs: number | undefined,
+): number {
+  // A window that ends before the runner does bounds the statement itself (heavyLimits cuts statement_timeout to it).
+  const byRunner =
+    remainingMs === undefined
+      ? RUN_LOCK_WAIT_MS
+      : windowLeftMs !== undefined && windowLeftMs <= remainingMs
+        ? Number.MAX_SAFE_INTEGER
+        : remainingMs - (limits.statementTimeoutSeconds + REPORT_MARGIN_SECONDS) * 1000;
+  const byWindow =
+    windowLeftMs === undefined
+      ? Number.MAX_SAFE_INTEGER
+      : windowLeftMs - (REPORT_MARGIN_SECONDS + MIN_HEAVY_STATEMENT_SECONDS) * 1000;
+  return Math.max(0, Math.min(byRunner, byWindow));
+}
+
+/**
  * Takes the run lock, waiting while another run holds it until the latest moment this task can still start and end
  * in time: its runner's deadline less statement_timeout and the report margin (the rule of batchSecondsLeft), and,
  * for a heavy task, its window's end less the margin and a minimal statement. A task scheduled 15-30 minutes after
@@ -110,18 +135,14 @@ async function awaitRunLock(
   deps: RunDeps,
   windowEndsAt: Date | null,
 ): Promise<void> {
-  const remaining = deps.remainingMs?.();
-  const byRunner =
-    remaining === undefined
-      ? RUN_LOCK_WAIT_MS
-      : remaining - (limits.statementTimeoutSeconds + REPORT_MARGIN_SECONDS) * 1000;
-  const byWindow =
-    windowEndsAt === null
-      ? Number.MAX_SAFE_INTEGER
-      : windowEndsAt.getTime() -
-        deps.now().getTime() -
-        (REPORT_MARGIN_SECONDS + MIN_HEAVY_STATEMENT_SECONDS) * 1000;
-  const wait = Math.min(byRunner, byWindow, deps.runLockWaitMs ?? Number.MAX_SAFE_INTEGER);
+  const wait = Math.min(
+    runLockWaitMs(
+      limits,
+      deps.remainingMs?.(),
+      windowEndsAt === null ? undefined : windowEndsAt.getTime() - deps.now().getTime(),
+    ),
+    deps.runLockWaitMs ?? Number.MAX_SAFE_INTEGER,
+  );
   const until = Date.now() + Math.max(0, wait);
   while (!(await takeRunLock(db))) {
     if (Date.now() >= until)
