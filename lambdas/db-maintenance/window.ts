@@ -1,5 +1,5 @@
 // Whether a moment lies inside a weekly maintenance window (EventBridge cron day syntax: SUN, SUN#1, SUNL) in the
-// window's own timezone, DST included; heavy tasks refuse to start outside one.
+// window's own timezone, DST included, and when it ends; heavy tasks refuse to start outside one and end inside it.
 import { DateTime } from "luxon";
 import type { MaintenanceWindow } from "./config";
 
