@@ -40,6 +40,42 @@ export interface ReindexDeps {
   readonly report: (index: string, bloatPercent: number) => void;
   /** Null while the runner has time for one more statement; else why not (the statement is not started). */
   readonly noTimeFor: () => string | null;
+  /** The session's limits (lock_timeout is raised for a concurrent REINDEX alone, then set back). */
+  readonly limits: { readonly lockTimeoutMs: number; readonly statementTimeoutSeconds: number };
+}
+
+/** The longest a REINDEX INDEX CONCURRENTLY may wait for its locks. */
+export const CONCURRENT_REINDEX_LOCK_TIMEOUT_MS = 60_000;
+
+/**
+ * lock_timeout for one REINDEX INDEX CONCURRENTLY: max(the session's, min(60 s, statement_timeout / 2)). Its waits
+ * (SHARE UPDATE EXCLUSIVE on the table, then for transactions that predate each phase) conflict with no lock a
+ * SELECT, INSERT, UPDATE or DELETE takes, so waiting longer blocks only VACUUM and DDL, never the application; a short
+ * one makes every transaction longer than it fail the rebuild, leaving an INVALID _ccnew behind.
+ * https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES
+ */
+export function concurrentReindexLockTimeoutMs(limits: ReindexDeps["limits"]): number {
+  return Math.max(
+    limits.lockTimeoutMs,
+    Math.min(CONCURRENT_REINDEX_LOCK_TIMEOUT_MS, Math.floor((limits.statementTimeoutSeconds * 1000) / 2)),
+  );
+}
+
+/** Runs one REINDEX INDEX, CONCURRENTLY with its longer lock_timeout, set back to the session's after. */
+async function reindexOne(db: Db, t: Reindex, c: CandidateIndex, deps: ReindexDeps): Promise<void> {
+  const sql = `REINDEX INDEX${t.concurrently ? " CONCURRENTLY" : ""} ${qualified(c)}`;
+  const longer = concurrentReindexLockTimeoutMs(deps.limits);
+  if (!t.concurrently || longer === deps.limits.lockTimeoutMs) {
+    await db.query(sql);
+    return;
+  }
+  // Integers computed here, never config text.
+  await db.query(`SET lock_timeout = ${Math.trunc(longer)}`);
+  try {
+    await db.query(sql);
+  } finally {
+    await db.query(`SET lock_timeout = ${Math.trunc(deps.limits.lockTimeoutMs)}`);
+  }
 }
 
 const targetFilter = `($1::text IS NULL OR (n.nspname = $1 AND t.relname = $2))
@@ -305,7 +341,7 @@ export async function conditionalReindex(db: Db, t: Reindex, deps: ReindexDeps):
       continue;
     }
     try {
-      await db.query(`REINDEX INDEX${t.concurrently ? " CONCURRENTLY" : ""} ${qualified(c)}`);
+      await reindexOne(db, t, c, deps);
       verdicts.set(label, { index: label, bloatPercent: percent, action: "rebuilt", reason });
     } catch (e) {
       verdicts.set(label, failedVerdict(label, percent, e));

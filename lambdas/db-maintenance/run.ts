@@ -348,6 +348,7 @@ async function reindexIndexes(
     report: (index, percent) =>
       deps.put({ name: "Index", value: index }, MAINTENANCE_METRICS.indexBloat, percent),
     noTimeFor,
+    limits,
   });
   deps.log.info("conditional reindex", { task: task.name, indexes: verdicts });
   const is = (...a: IndexVerdict["action"][]) => verdicts.filter((v) => a.includes(v.action));

@@ -286,7 +286,8 @@ describe("whatever the database holds, a run reaches every index", () => {
     await app.query("UPDATE busy SET v = v WHERE id = 5");
     const first = await runTask(
       { task: "deep-reindex" },
-      config(reindexOf({ index: "busy_v" }), { ...SESSION, lockTimeoutMs: 1000 }),
+      // lock_timeout for the concurrent REINDEX: max(1 s, min(60 s, 3 s / 2)) = 1.5 s.
+      config(reindexOf({ index: "busy_v" }), { ...SESSION, lockTimeoutMs: 1000, statementTimeoutSeconds: 3 }),
       deps(),
     );
     await app.query("COMMIT");
@@ -319,6 +320,37 @@ describe("whatever the database holds, a run reaches every index", () => {
     const second = await runTask({ task: "deep-reindex" }, config(reindexOf({ table: "busy" })), deps());
     expect(second).toMatchObject({ outcome: "ok", indexes: { invalidDropped: 1, failed: 0 } });
     expect(await invalid()).toEqual([]);
+  });
+
+  it("a concurrent REINDEX outwaits an application transaction longer than lock_timeout (it blocks no DML meanwhile)", async () => {
+    await admin.query("CREATE TABLE slow (id int PRIMARY KEY, v int)");
+    await admin.query("CREATE INDEX slow_v ON slow (v)");
+    await admin.query("INSERT INTO slow SELECT g, g FROM generate_series(1, 20000) g");
+    await admin.query("DELETE FROM slow WHERE id % 5 <> 0");
+    await admin.query("VACUUM slow");
+    const before = await node("slow_v");
+    const app = new pg.Client({ ...PG, database: DB });
+    await app.connect();
+    await app.query("BEGIN");
+    await app.query("UPDATE slow SET v = v WHERE id = 5");
+    // lock_timeout 1 s, statement_timeout 60 s: the REINDEX waits up to 30 s; the transaction ends after 2 s, and
+    // another writer meanwhile is not held up.
+    const run = runTask(
+      { task: "deep-reindex" },
+      config(reindexOf({ index: "slow_v" }), { ...SESSION, lockTimeoutMs: 1000 }),
+      deps(),
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    const writer = new pg.Client({ ...PG, database: DB });
+    await writer.connect();
+    await writer.query("SET lock_timeout = 500");
+    await writer.query("INSERT INTO slow VALUES (100001, 1)");
+    await writer.end();
+    await new Promise((r) => setTimeout(r, 1000));
+    await app.query("COMMIT");
+    await app.end();
+    expect(await run).toMatchObject({ outcome: "ok", indexes: { rebuilt: 1, failed: 0 } });
+    expect(await node("slow_v")).not.toBe(before);
   });
 
   it("starts no statement when the runner's time left cannot hold one more (statement_timeout + 30 s), and gives up naming what is not done", async () => {
