@@ -16,12 +16,19 @@ import {
   REWRITING_KINDS,
   type Task,
 } from "./config";
-import { type ConnectOptions, connect, type Db, isLockTimeout, isStatementTimeout } from "./session";
+import {
+  type ConnectOptions,
+  connect,
+  type Db,
+  isLockTimeout,
+  isStatementTimeout,
+  setStatementTimeout,
+} from "./session";
 import type { SessionLimits } from "./config";
-import { conditionalReindex } from "./index-bloat";
-import { takeRunLock } from "./run-lock";
+import { conditionalReindex, type IndexVerdict } from "./index-bloat";
+import { releaseRunLock, takeRunLock } from "./run-lock";
 import { bloatReport, runStatementTask } from "./tasks";
-import { inWindow } from "./window";
+import { inWindow, windowEnd } from "./window";
 
 /** Metric names the stack's alarms and dashboard read (dimension Task, or Table for the bloat report). */
 export const MAINTENANCE_METRICS = {
@@ -49,7 +56,18 @@ export interface TaskOutcome {
   readonly value?: number | null;
   readonly tables?: number;
   /** A conditional reindex: how many indexes it rebuilt (or would), skipped, and could not measure. */
-  readonly indexes?: { readonly rebuilt: number; readonly skipped: number; readonly unmeasured: number };
+  readonly indexes?: {
+    readonly rebuilt: number;
+    /** Under the threshold, or an exclusion-constraint index a CONCURRENTLY reindex cannot rebuild. */
+    readonly skipped: number;
+    readonly unmeasured: number;
+    /** Their statement failed; the task failed (or gave up) at the end, naming them. */
+    readonly failed: number;
+    /** Left for the next run: the runner had no time left for their statement. */
+    readonly notDone: number;
+    /** INVALID `_ccnew`/`_ccold` leftovers of a failed REINDEX CONCURRENTLY, dropped (or, dry run, named). */
+    readonly invalidDropped: number;
+  };
 }
 
 export interface RunDeps {
@@ -67,27 +85,102 @@ export interface RunDeps {
   readonly beforeCommit?: (db: Db, batch: number) => Promise<void>;
   /** Milliseconds before the runner ends the run (Lambda's timeout, the Fargate task's deadline). @default unbounded */
   readonly remainingMs?: () => number;
-  /** How long a run waits for the database's run lock while another run holds it. @default 10 minutes */
+  /**
+   * At most this long a run waits for the database's run lock (test seam). @default until the latest moment the task
+   * can still start (awaitRunLock); 10 minutes when no runner deadline is known
+   */
   readonly runLockWaitMs?: number;
 }
 
-/** A run whose predecessor overran waits this long for it (the stacks stagger tasks 15-30 minutes), then refuses. */
+/** Without a runner deadline (tests, a local run), a run waits this long for the run lock at most. */
 const RUN_LOCK_WAIT_MS = 600_000;
 const RUN_LOCK_POLL_MS = 5000;
+/** A heavy task starts only with at least this much of its window left for its statement (else it refuses). */
+export const MIN_HEAVY_STATEMENT_SECONDS = 60;
 
-/** Takes the run lock, waiting while another run holds it, but never into the time the task itself needs. */
-async function awaitRunLock(db: Db, limits: SessionLimits, deps: RunDeps): Promise<void> {
-  const budget =
-    (deps.remainingMs?.() ?? Number.MAX_SAFE_INTEGER) -
-    (limits.statementTimeoutSeconds + REPORT_MARGIN_SECONDS) * 1000;
-  const until = Date.now() + Math.max(0, Math.min(deps.runLockWaitMs ?? RUN_LOCK_WAIT_MS, budget));
+/**
+ * How long a run may wait for the run lock: until its runner's deadline less statement_timeout and the report
+ * margin (batchSecondsLeft's rule) and, for a heavy task, until its window's end less the margin and
+ * MIN_HEAVY_STATEMENT_SECONDS (when the window ends first, only that: the statement is then cut to the window);
+ * 10 minutes when no runner deadline is known. Never negative.
+ */
+export function runLockWaitMs(
+  limits: SessionLimits,
+  remainingMs: number | undefined,
+  windowLeftMs: number | undefined,
+): number {
+  // A window that ends before the runner does bounds the statement itself (heavyLimits cuts statement_timeout to it).
+  const byRunner =
+    remainingMs === undefined
+      ? RUN_LOCK_WAIT_MS
+      : windowLeftMs !== undefined && windowLeftMs <= remainingMs
+        ? Number.MAX_SAFE_INTEGER
+        : remainingMs - (limits.statementTimeoutSeconds + REPORT_MARGIN_SECONDS) * 1000;
+  const byWindow =
+    windowLeftMs === undefined
+      ? Number.MAX_SAFE_INTEGER
+      : windowLeftMs - (REPORT_MARGIN_SECONDS + MIN_HEAVY_STATEMENT_SECONDS) * 1000;
+  return Math.max(0, Math.min(byRunner, byWindow));
+}
+
+/**
+ * Takes the run lock, waiting while another run holds it until the latest moment this task can still start and end
+ * in time: its runner's deadline less statement_timeout and the report margin (the rule of batchSecondsLeft), and,
+ * for a heavy task, its window's end less the margin and a minimal statement. A task scheduled 15-30 minutes after
+ * one that overran thus waits for it rather than being refused, while that still leaves it its time.
+ */
+async function awaitRunLock(
+  db: Db,
+  limits: SessionLimits,
+  deps: RunDeps,
+  windowEndsAt: Date | null,
+): Promise<void> {
+  const wait = Math.min(
+    runLockWaitMs(
+      limits,
+      deps.remainingMs?.(),
+      windowEndsAt === null ? undefined : windowEndsAt.getTime() - deps.now().getTime(),
+    ),
+    deps.runLockWaitMs ?? Number.MAX_SAFE_INTEGER,
+  );
+  const until = Date.now() + Math.max(0, wait);
   while (!(await takeRunLock(db))) {
     if (Date.now() >= until)
       throw new RefusedError(
-        "another maintenance run of this database is still going (it holds the run lock); this task waits for its next schedule",
+        `another maintenance run of this database is still going (it holds the run lock) past the latest time this task could start (${Math.round(Math.max(0, wait) / 1000)}s of waiting); it waits for its next schedule`,
       );
     await new Promise((r) => setTimeout(r, Math.min(RUN_LOCK_POLL_MS, Math.max(1, until - Date.now()))));
   }
+}
+
+/**
+ * A heavy task's session limits for this run, once it holds the run lock: the window checked again (the lock wait
+ * may have taken it past the end) and statement_timeout cut so its statement, and the ACCESS EXCLUSIVE locks it
+ * holds, end inside the window: min(configured, window end - now - margin). Throws RefusedError when less than
+ * MIN_HEAVY_STATEMENT_SECONDS of the window is left.
+ */
+async function heavyLimits(
+  db: Db,
+  planned: MaintenanceConfig["tasks"][number],
+  limits: SessionLimits,
+  deps: RunDeps,
+): Promise<SessionLimits> {
+  if (!isHeavy(planned.task) || !planned.window) return limits;
+  const w = planned.window;
+  const now = deps.now();
+  const end = windowEnd(now, w);
+  const left = end === null ? 0 : Math.floor((end.getTime() - now.getTime()) / 1000) - REPORT_MARGIN_SECONDS;
+  if (left < MIN_HEAVY_STATEMENT_SECONDS)
+    throw new RefusedError(
+      `${planned.task.kind} is heavy and must end inside window ${w.name} (${w.day} ${w.start}-${w.end} ${w.timezone}); after the run lock it is ${now.toISOString()}, too little of the window left`,
+    );
+  if (left >= limits.statementTimeoutSeconds) return limits;
+  await setStatementTimeout(db, left);
+  deps.log.info("statement_timeout cut to end inside the window", {
+    task: planned.task.name,
+    statementTimeoutSeconds: left,
+  });
+  return { ...limits, statementTimeoutSeconds: left };
 }
 
 /**
@@ -212,23 +305,77 @@ async function perform(
       return { tables: tables.length };
     }
     case "reindex":
-      if (task.ifBloatOverPercent !== undefined || task.dryRun) {
-        const verdicts = await conditionalReindex(db, task, (index, percent) =>
-          deps.put({ name: "Index", value: index }, MAINTENANCE_METRICS.indexBloat, percent),
-        );
-        deps.log.info("conditional reindex", { task: task.name, indexes: verdicts });
-        return {
-          indexes: {
-            rebuilt: verdicts.filter((v) => v.action !== "skipped").length,
-            skipped: verdicts.filter((v) => v.action === "skipped").length,
-            unmeasured: verdicts.filter((v) => v.bloatPercent === null).length,
-          },
-        };
-      }
+      if (task.ifBloatOverPercent !== undefined || task.dryRun) return reindexIndexes(db, task, limits, deps);
       return statementTask(db, task, deps);
     default:
       return statementTask(db, task, deps);
   }
+}
+
+/** A conditional reindex that did not do all it should: each index's failure, or no time left for the rest. */
+class IncompleteError extends Error {
+  override name = "IncompleteError";
+  constructor(
+    message: string,
+    readonly outcome: "gave-up" | "failed",
+    readonly lockTimeouts: number,
+    readonly partial: Partial<TaskOutcome>,
+  ) {
+    super(message);
+  }
+}
+
+const named = (vs: IndexVerdict[]) => vs.map((v) => `${v.index} (${v.reason})`).join("; ");
+
+/**
+ * The conditional reindex, each statement started only while the runner has time left for one that runs into
+ * statement_timeout (batchSecondsLeft's rule). Every index is tried; the task fails at the end naming those that
+ * failed (gave-up when they only timed out, or time ran out), so its TaskFailed alarm still fires.
+ */
+async function reindexIndexes(
+  db: Db,
+  task: Extract<Task, { kind: "reindex" }>,
+  limits: SessionLimits,
+  deps: RunDeps,
+): Promise<Partial<TaskOutcome>> {
+  const noTimeFor = () => {
+    const remaining = deps.remainingMs?.() ?? Number.MAX_SAFE_INTEGER;
+    return remaining >= (limits.statementTimeoutSeconds + REPORT_MARGIN_SECONDS) * 1000
+      ? null
+      : `not done: ${Math.floor(remaining / 1000)}s left before the runner ends the run, not enough for one statement that may take statement_timeout (${limits.statementTimeoutSeconds}s)`;
+  };
+  const verdicts = await conditionalReindex(db, task, {
+    report: (index, percent) =>
+      deps.put({ name: "Index", value: index }, MAINTENANCE_METRICS.indexBloat, percent),
+    noTimeFor,
+    limits,
+  });
+  deps.log.info("conditional reindex", { task: task.name, indexes: verdicts });
+  const is = (...a: IndexVerdict["action"][]) => verdicts.filter((v) => a.includes(v.action));
+  const failed = is("failed");
+  const notDone = is("not-done");
+  const rebuilt = is("rebuilt", "would-rebuild");
+  const partial: Partial<TaskOutcome> = {
+    indexes: {
+      rebuilt: rebuilt.length,
+      skipped: is("skipped").length,
+      unmeasured: rebuilt.filter((v) => v.bloatPercent === null).length,
+      failed: failed.length,
+      notDone: notDone.length,
+      invalidDropped: is("dropped", "would-drop").length,
+    },
+  };
+  if (failed.length === 0 && notDone.length === 0) return partial;
+  const parts = [
+    ...(failed.length ? [`failed: ${named(failed)}`] : []),
+    ...(notDone.length ? [`not done (no time left): ${notDone.map((v) => v.index).join(", ")}`] : []),
+  ];
+  throw new IncompleteError(
+    parts.join("; "),
+    failed.some((v) => !v.timeout) ? "failed" : "gave-up",
+    failed.filter((v) => v.timeout === "lock").length,
+    partial,
+  );
 }
 
 async function statementTask(
@@ -267,11 +414,19 @@ export async function runTask(
   const refused = await refusal(planned, config, deps, deps.now());
   if (refused) return finish({ outcome: "refused", reason: refused });
   let db: Db | undefined;
+  let locked = false;
   try {
     db = await session(config, deps);
-    await awaitRunLock(db, config.session, deps);
-    return finish({ outcome: "ok", ...(await perform(db, task, config.session, deps)) });
+    const windowEndsAt = isHeavy(task) && planned.window ? windowEnd(deps.now(), planned.window) : null;
+    await awaitRunLock(db, config.session, deps, windowEndsAt);
+    locked = true;
+    const limits = await heavyLimits(db, planned, config.session, deps);
+    return finish({ outcome: "ok", ...(await perform(db, task, limits, deps)) });
   } catch (e) {
+    if (e instanceof IncompleteError) {
+      if (e.lockTimeouts > 0) deps.put(dim, MAINTENANCE_METRICS.lockTimeouts, 1);
+      return finish({ outcome: e.outcome, reason: e.message, ...e.partial });
+    }
     const message = (e as Error).message;
     if (isLockTimeout(e)) {
       deps.put(dim, MAINTENANCE_METRICS.lockTimeouts, 1);
@@ -288,6 +443,8 @@ export async function runTask(
     if (e instanceof RefusedError) return finish({ outcome: "refused", reason: message });
     return finish({ outcome: "failed", reason: message });
   } finally {
+    // Released before closing: behind a session pooler the server connection (and its lock) may outlive ours.
+    if (locked) await releaseRunLock(db!).catch(() => {});
     await db?.close();
   }
 }

@@ -162,3 +162,11 @@ async function connectMysql(o: ConnectOptions, limits: SessionLimits): Promise<D
     throw e;
   }
 }
+
+/** Sets this session's statement time limit (whole seconds; an integer the caller computed, never config text). */
+export async function setStatementTimeout(db: Db, seconds: number): Promise<void> {
+  const s = Math.max(1, Math.trunc(seconds));
+  if (db.engine === "postgres") await db.query(`SET statement_timeout = ${s * 1000}`);
+  else if (db.mariadb) await db.query(`SET SESSION max_statement_time = ${s}`);
+  else await db.query(`SET SESSION max_execution_time = ${s * 1000}`);
+}

@@ -23,11 +23,6 @@ export interface CalendarSchedule {
   readonly kind: ScheduleKind;
   /** How long one run may take (the Lambda timeout or the task's deadline), in minutes; 1 for reminders and markers. */
   readonly limitMinutes: number;
-  /**
-   * Runs of schedules with the same value never overlap: a database's maintenance job takes the database's run lock
-   * (lambdas/db-maintenance/run-lock.ts), so its tasks wait for each other. @default not serialized
-   */
-  readonly serializedBy?: string;
 }
 
 export interface Run {
@@ -96,23 +91,6 @@ function limitMinutes(plan: readonly PlannedResource[], target: Target): number 
   return 15;
 }
 
-/** The maintenance job a schedule starts, when it is one: its runs hold the database's run lock, one at a time. */
-function serializedBy(plan: readonly PlannedResource[], target: Target): string | undefined {
-  const arn = String(target.arn ?? "");
-  const fn = plan.find(
-    (r) => r.type === "aws:lambda/function:Function" && arn.endsWith(`:function:${r.inputs.name}`),
-  );
-  const td = target.ecsParameters?.taskDefinitionArn as string | undefined;
-  const def = td
-    ? plan.find(
-        (r) => r.type === "aws:ecs/taskDefinition:TaskDefinition" && td.includes(`/${r.inputs.family}:`),
-      )
-    : undefined;
-  const text = JSON.stringify(fn?.inputs.environment ?? def?.inputs.containerDefinitions ?? "");
-  const service = /POWERTOOLS_SERVICE_NAME\\?"(?::|,\\?"value\\?":)\\?"(dbmaint-[a-z0-9-]+)/.exec(text);
-  return service?.[1];
-}
-
 /** Every Scheduler schedule a plan declares, whatever it targets. */
 export function schedulesOf(stack: string, plan: readonly PlannedResource[]): CalendarSchedule[] {
   const declared = plan.filter((r) => r.type === SCHEDULE_TYPE && r.inputs.state !== "DISABLED");
@@ -135,7 +113,6 @@ export function schedulesOf(stack: string, plan: readonly PlannedResource[]): Ca
         description: String(r.inputs.description ?? ""),
         kind: kindOf(String(target.arn ?? "")),
         limitMinutes: limitMinutes(plan, target),
-        ...(serializedBy(plan, target) ? { serializedBy: serializedBy(plan, target) } : {}),
       };
     })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -237,7 +214,6 @@ function markOverlaps(events: CalendarEvent[]): CalendarEvent[] {
       const y = heavy[b]!;
       if (y.e.start!.getTime() >= x.e.end!.getTime()) break;
       if (x.e.schedule.name === y.e.schedule.name) continue;
-      if (x.e.schedule.serializedBy && x.e.schedule.serializedBy === y.e.schedule.serializedBy) continue;
       overlaps.set(x.i, (overlaps.get(x.i) ?? new Set()).add(y.e.schedule.name));
       overlaps.set(y.i, (overlaps.get(y.i) ?? new Set()).add(x.e.schedule.name));
     }
