@@ -33,6 +33,15 @@ export const MODULES: readonly MutationModule[] = [
     threshold: 95,
   },
   {
+    // Archival and purge: which rows go (the cutoff or expiry filter, keyset batches, caps, dry run) and the refusals
+    // (no unique key, other archive columns, a cutoff that would empty the table, no fresh verified dump).
+    name: "db-maintenance",
+    mutate: ["lambdas/db-maintenance/batches.ts", "lambdas/db-maintenance/backup-guard.ts"],
+    // On the real PostgreSQL and MariaDB (scripts/ci/databases.sh); window.test.ts never reaches these files.
+    tests: ["test/lambdas/db-maintenance/databases.test.ts"],
+    threshold: 95,
+  },
+  {
     name: "cert-check",
     mutate: ["lambdas/cert-check/check.ts"],
     tests: ["test/lambdas/cert-check/check.test.ts"],
