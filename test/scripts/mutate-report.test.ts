@@ -34,7 +34,7 @@ const reason = (over: Partial<SurvivorReason> = {}): SurvivorReason => ({
 const record = (killed: number): MeasuredOutcome[] =>
   MODULES.map((m, i) => ({
     module: m,
-    counts: i === 0 ? { Killed: killed, Survived: 100 - killed } : { Killed: 10 },
+    counts: (i === 0 ? { Killed: killed, Survived: 100 - killed } : { Killed: 10 }) as Record<string, number>,
     survivors: i === 0 ? [survivor] : [],
     seconds: 1,
     run,
