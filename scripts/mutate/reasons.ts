@@ -338,20 +338,6 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     reason:
       "picks another certificate only among those expiring the same second: the same date and days; only the error's 'certificate' or 'a chain certificate' could differ",
   },
-  ...[
-    ["BooleanLiteral", "!endpoint.servername"],
-    ["ConditionalExpression", "isIP(n) && !endpoint.servername"],
-  ].map(
-    ([mutator, original]): SurvivorReason => ({
-      file: "lambdas/cert-check/check.ts",
-      mutator: mutator!,
-      original: original!,
-      replacement: "",
-      kind: "harmless",
-      reason:
-        "an IP host without servername was untested (its identity check is skipped: there is no name); pinned since this run by the IP-without-servername test",
-    }),
-  ),
   // log-archive/exporter.ts
   {
     file: "lambdas/log-archive/exporter.ts",
@@ -385,14 +371,6 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     replacement: "/^\\//",
     kind: "harmless",
     reason: "differs only for a group name with two leading slashes, which CloudWatch names do not have",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "StringLiteral",
-    original: "checkpointKey(logGroup)}: ",
-    replacement: "",
-    kind: "gap",
-    reason: "the unreadable checkpoint's key and problem reach only the error log, which no test reads",
   },
   {
     file: "lambdas/log-archive/exporter.ts",
@@ -477,46 +455,11 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
   },
   {
     file: "lambdas/log-archive/exporter.ts",
-    mutator: "ObjectLiteral",
-    original: "{ taskId }",
-    replacement: "{}",
-    kind: "gap",
-    reason:
-      "would read the account's first task instead of ours; the tests resume with one task in the account",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
     mutator: "OptionalChaining",
     original: "out.exportTasks?.",
     replacement: "",
     kind: "harmless",
     reason: "DescribeExportTasks always returns the list (empty when none)",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "ObjectLiteral",
-    original: "nextToken",
-    replacement: "{}",
-    kind: "gap",
-    reason:
-      "the name lookup on a later page would re-read the first; no test resumes with more than a page of foreign tasks",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "ConditionalExpression",
-    original: "hit",
-    replacement: "true",
-    kind: "gap",
-    reason:
-      "returns undefined from the first page instead of reading the next; no test resumes with the task beyond the first page",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "ConditionalExpression",
-    original: "nextToken",
-    replacement: "false",
-    kind: "gap",
-    reason: "stops after the first page; no test resumes with the task beyond the first page",
   },
   {
     file: "lambdas/log-archive/exporter.ts",
@@ -533,38 +476,6 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     replacement: "",
     kind: "harmless",
     reason: "ListObjectsV2 always returns KeyCount, and Contents with it when there are keys",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "StringLiteral",
-    original: '"retention set"',
-    replacement: "",
-    kind: "gap",
-    reason: "the retention change's log line; the change itself and the result are tested",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "ObjectLiteral",
-    original: 'from: g.retentionInDays ?? "never expire"',
-    replacement: "{}",
-    kind: "gap",
-    reason: "the retention change's log fields; the change itself and the result are tested",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "LogicalOperator",
-    original: 'g.retentionInDays ?? "never expire"',
-    replacement: "",
-    kind: "gap",
-    reason: "the retention change's log fields; the change itself and the result are tested",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "StringLiteral",
-    original: '"never expire"',
-    replacement: "",
-    kind: "gap",
-    reason: "the retention change's log fields; the change itself and the result are tested",
   },
   {
     file: "lambdas/log-archive/exporter.ts",
@@ -719,14 +630,6 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
   },
   {
     file: "lambdas/log-archive/exporter.ts",
-    mutator: "StringLiteral",
-    original: "retention kept longer than hotRetentionDays",
-    replacement: "",
-    kind: "gap",
-    reason: "the warning's text; the kept retention and its reason in the result are tested",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
     mutator: "LogicalOperator",
     original: "deps.safetyMarginMs ?? 60_000",
     replacement: "",
@@ -751,22 +654,6 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
   },
   {
     file: "lambdas/log-archive/exporter.ts",
-    mutator: "StringLiteral",
-    original: "checkpoint unreadable",
-    replacement: "",
-    kind: "gap",
-    reason: "the corrupt checkpoint's error log line; the group's failed outcome is tested",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "ObjectLiteral",
-    original: "logGroup: group, error: e.message",
-    replacement: "{}",
-    kind: "gap",
-    reason: "the corrupt checkpoint's error log fields; the group's failed outcome is tested",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
     mutator: "EqualityOperator",
     original: "deps.remainingMs() < margin",
     replacement: "deps.remainingMs() <= margin",
@@ -784,51 +671,6 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
   {
     file: "lambdas/log-archive/exporter.ts",
     mutator: "ConditionalExpression",
-    original: 'task.status?.code === "PENDING_CANCEL"',
-    replacement: "false",
-    kind: "gap",
-    reason:
-      "a task being cancelled would be taken as ended (not archived) instead of waited for; pinned since this run by the cancelling-task test",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "StringLiteral",
-    original: '"PENDING_CANCEL"',
-    replacement: "",
-    kind: "gap",
-    reason:
-      "a task being cancelled would be taken as ended (not archived) instead of waited for; pinned since this run by the cancelling-task test",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "ConditionalExpression",
-    original: "result.busy || result.deferred",
-    replacement: "",
-    kind: "gap",
-    reason:
-      "later groups would each try and stop again (more calls, the same outcome); pinned since this run by the busy-account-with-two-groups test",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "LogicalOperator",
-    original: "result.busy || result.deferred",
-    replacement: "",
-    kind: "gap",
-    reason:
-      "later groups would each try and stop again (more calls, the same outcome); pinned since this run by the busy-account-with-two-groups test",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "BlockStatement",
-    original: "Later groups keep their checkpoints",
-    replacement: "{}",
-    kind: "gap",
-    reason:
-      "later groups would each try and stop again (more calls, the same outcome); pinned since this run by the busy-account-with-two-groups test",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "ConditionalExpression",
     original: "!(e instanceof CorruptCheckpoint)",
     replacement: "false",
     kind: "gap",
@@ -837,35 +679,10 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
   },
   {
     file: "lambdas/log-archive/exporter.ts",
-    mutator: "ArithmeticOperator",
-    original: "dayStart(other.lastArchivedDay)",
-    replacement: "",
-    kind: "gap",
-    reason:
-      "how far behind a later group with a checkpoint is, when the run stopped early; the test's later groups had none or a corrupt one",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
     mutator: "EqualityOperator",
     original: "deps.remainingMs() < (deps.safetyMarginMs ?? 60_000) * 2",
     replacement: "",
     kind: "harmless",
     reason: "exactly twice the margin left: one backoff more or less, then the next run resumes",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "StringLiteral",
-    original: "another export task is running in the account",
-    replacement: "",
-    kind: "gap",
-    reason: "the busy account's log line; the busy outcome is tested",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "ObjectLiteral",
-    original: "taskName: input.taskName",
-    replacement: "{}",
-    kind: "gap",
-    reason: "the busy account's log fields; the busy outcome is tested",
   },
 ];
