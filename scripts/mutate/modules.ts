@@ -42,6 +42,15 @@ export const MODULES: readonly MutationModule[] = [
     threshold: 95,
   },
   {
+    // The bash the host windows run: which files go (pattern, age, no symlinks or other filesystems), the bound on
+    // how many, the dry run; and pgBackRest's config, whose repo1-retention-full expires base backups.
+    name: "host-scripts",
+    mutate: ["infra/host-maintenance/scripts.ts"],
+    // Both run the generated scripts: real bash on a scratch tree; pgBackRest against local PostgreSQL and s3rver.
+    tests: ["test/infra/host-maintenance/scripts.test.ts", "test/infra/host-maintenance/wal-archiving.test.ts"],
+    threshold: 95,
+  },
+  {
     name: "cert-check",
     mutate: ["lambdas/cert-check/check.ts"],
     tests: ["test/lambdas/cert-check/check.test.ts"],
