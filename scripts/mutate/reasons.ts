@@ -685,4 +685,79 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     kind: "harmless",
     reason: "exactly twice the margin left: one backoff more or less, then the next run resumes",
   },
+  // db-maintenance: backup-guard.ts, batches.ts
+  {
+    file: "lambdas/db-maintenance/backup-guard.ts",
+    mutator: "OptionalChaining",
+    original: "tags.TagSet?.some",
+    replacement: "",
+    kind: "harmless",
+    reason: "S3's GetObjectTagging always returns a TagSet (empty when the object is untagged)",
+  },
+  {
+    file: "lambdas/db-maintenance/backup-guard.ts",
+    mutator: "ConditionalExpression",
+    original: "t.Key === VERIFIED_TAG",
+    replacement: "true",
+    kind: "harmless",
+    reason:
+      "would take any tag valued ok as the verdict; a dump carries only tier (the dump job) and verified (the verifier, ok or failed, which the tests pin)",
+  },
+  {
+    file: "lambdas/db-maintenance/batches.ts",
+    mutator: "StringLiteral",
+    original: '"RefusedError"',
+    replacement: "",
+    kind: "harmless",
+    reason: "the error's name; run.ts tells a refusal apart with instanceof and reports its message",
+  },
+  ...["ConditionalExpression", "StringLiteral"].map(
+    (mutator): SurvivorReason => ({
+      file: "lambdas/db-maintenance/batches.ts",
+      mutator,
+      original: mutator === "StringLiteral" ? "not found" : "src.length === 0",
+      replacement: "",
+      kind: "harmless",
+      reason:
+        "unreachable: requireUniqueKey has already refused a table that does not exist (it has no index); only the archive table can be missing here",
+    }),
+  ),
+  {
+    file: "lambdas/db-maintenance/batches.ts",
+    mutator: "ConditionalExpression",
+    original: 't.kind === "purge"',
+    replacement: "true",
+    kind: "equivalent",
+    reason: "only a purge task can carry expiresColumn (the task schema), so the kind test decides nothing",
+  },
+  ...["r.rows[0]?.total", "r.rows[0]?.due"].map(
+    (original): SurvivorReason => ({
+      file: "lambdas/db-maintenance/batches.ts",
+      mutator: "OptionalChaining",
+      original,
+      replacement: "",
+      kind: "equivalent",
+      reason: "an aggregate without GROUP BY always returns exactly one row",
+    }),
+  ),
+  {
+    file: "lambdas/db-maintenance/batches.ts",
+    mutator: "StringLiteral",
+    original: '"ROLLBACK"',
+    replacement: "",
+    kind: "harmless",
+    reason:
+      "the failed batch's session is closed right after (run.ts), which rolls its transaction back all the same; the batch's own error is what is thrown",
+  },
+  ...["ConditionalExpression", "StringLiteral"].map(
+    (mutator): SurvivorReason => ({
+      file: "lambdas/db-maintenance/batches.ts",
+      mutator,
+      original: mutator === "StringLiteral" ? "archive rows but deleted" : "inserted !== deleted",
+      replacement: "",
+      kind: "harmless",
+      reason:
+        "defence in depth, unreachable: the batch's keys are locked FOR UPDATE in the same transaction, so the delete matches exactly the rows the insert copied",
+    }),
+  ),
 ];
