@@ -18,6 +18,7 @@ export interface SurvivorReason {
 }
 
 const RETENTION = "lambdas/backup/retention.ts";
+const SCHEDULE = "infra/core/schedule.ts";
 const BUCKET_KEY =
   "a bucket key is only compared for equality: the mutant still gives every day/week/month one distinct number (day < 100, month < 13, week < 54; the year divided by 100 collides only a century apart), so the buckets are the same";
 
@@ -758,6 +759,252 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
       kind: "harmless",
       reason:
         "defence in depth, unreachable: the batch's keys are locked FOR UPDATE in the same transaction, so the delete matches exactly the rows the insert copied",
+    }),
+  ),
+  // infra/core/schedule.ts
+  ...[
+    ["ConditionalExpression", 'text === "*"', "false"],
+    ["StringLiteral", '"*"', ""],
+  ].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      kind: "equivalent",
+      reason:
+        "a day-of-month of `*` then goes through the list loop, which reads it with values() into the same 1-31 and leaves the other fields empty",
+    }),
+  ),
+  ...[
+    ["/^\\d+W$/", "/\\d+W$/"],
+    ["/^\\d+W$/", "/^\\d+W/"],
+    ["/^[A-Z0-9]+L$/", "/[A-Z0-9]+L$/"],
+    ["/^[A-Z0-9]+L$/", "/^[A-Z0-9]+L/"],
+  ].map(
+    ([original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: "Regex",
+      original: original!,
+      replacement: replacement!,
+      kind: "harmless",
+      reason:
+        "what the looser pattern lets through (junk before or after nW or nL) is still refused, by number(), with its 'not a number' message instead",
+    }),
+  ),
+  {
+    file: SCHEDULE,
+    mutator: "ObjectLiteral",
+    original: '{ zone: "UTC" }',
+    replacement: "{}",
+    kind: "equivalent",
+    reason:
+      "only the calendar date's validity is asked: luxon keeps a wall time that falls in the process zone's DST gap valid (it shifts it), so no at() is judged differently",
+  },
+  ...[
+    ["MethodExpression", "cron[1]!.trim()", ""],
+    ["Regex", "/\\s+/", "/\\s/"],
+  ].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      kind: "harmless",
+      reason:
+        "only padding inside the parentheses or a doubled space differs, which the mutant refuses at preview (a wrong field count); it never reads another schedule",
+    }),
+  ),
+  ...[
+    ["StringLiteral", '"1"'],
+    ["ArrowFunction", '(n) => (MONTHS.includes(n.toUpperCase()) ? "1" : n)'],
+  ].map(
+    ([mutator, original]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: "",
+      kind: "harmless",
+      reason:
+        "a three-letter word with L, W or # that is not a month (WED in the month field) is then refused by number() as not a month name, instead of as 'may not use L, W or #'",
+    }),
+  ),
+  ...[
+    ["/^[A-Za-z]+(?:[/_-][A-Za-z0-9+_-]+)+$/", "/[A-Za-z]+(?:[/_-][A-Za-z0-9+_-]+)+$/"],
+    ["/^[A-Za-z]+(?:[/_-][A-Za-z0-9+_-]+)+$/", "/^[A-Za-z]+(?:[/_-][A-Za-z0-9+_-]+)+/"],
+  ].map(
+    ([original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: "Regex",
+      original: original!,
+      replacement: replacement!,
+      kind: "harmless",
+      reason:
+        "Intl then refuses what the anchors did (junk before or after a name: 1Europe/London, Europe/London with a trailing space or colon)",
+    }),
+  ),
+  ...[
+    ["BooleanLiteral", "false", "true"],
+    ["ConditionalExpression", "!c.years.has(y) || !c.months.has(m)", ""],
+    ["LogicalOperator", "!c.years.has(y) || !c.months.has(m)", ""],
+  ].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      kind: "equivalent",
+      reason:
+        "matchesDay's one caller, cronOccurrences, has already skipped years and months outside the expression before it asks",
+    }),
+  ),
+  {
+    file: SCHEDULE,
+    mutator: "ConditionalExpression",
+    original: "d <= dim",
+    replacement: "true",
+    kind: "equivalent",
+    reason: "the day loop rolls over at the month's length, so a day past it is never asked about",
+  },
+  ...[
+    ["ConditionalExpression", "!z", "true"],
+    ["ConditionalExpression", "off === undefined", "true"],
+    ["ConditionalExpression", "z.offsets.size >= 200_000", ""],
+    ["EqualityOperator", "z.offsets.size >= 200_000", ""],
+  ].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      kind: "equivalent",
+      reason:
+        "the offset cache: filled, cleared or bypassed, it returns the zone's own offset for the instant; only the speed differs (npm run bench)",
+    }),
+  ),
+  ...[
+    ["MethodExpression", "[...new Set(out)].sort((a, b) => a - b)"],
+    ["ArrowFunction", "(a, b) => a - b"],
+    ["ArithmeticOperator", "a - b"],
+  ].map(
+    ([mutator, original]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: "",
+      kind: "harmless",
+      reason:
+        "two instants exist only where the offset falls (an overlap), and the offset before it is tried first, so the list is already earliest first; only a zone with two changes within two days could tell",
+    }),
+  ),
+  ...[
+    ["ConditionalExpression", "!c.years.has(y)", "false"],
+    ["BlockStatement", "y++; m = 1; d = 1; continue;", "{}"],
+    ["ConditionalExpression", "!c.months.has(m)", "false"],
+    ["BlockStatement", "m++; d = 1; if (m > 12) { m = 1; y++; } continue;", "{}"],
+  ].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      kind: "equivalent",
+      reason:
+        "skips a year or month outside the expression in one step; without it the days are walked one by one and matchesDay refuses each: the same runs, only slower",
+    }),
+  ),
+  ...[
+    ["ConditionalExpression", "m > 12", "false"],
+    ["BlockStatement", "m = 1; y++;", "{}"],
+  ].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      kind: "equivalent",
+      reason:
+        "month 13 is in no expression's months, and the months check rolls it over into January of the next year",
+    }),
+  ),
+  {
+    file: SCHEDULE,
+    mutator: "ConditionalExpression",
+    original: "at !== undefined",
+    replacement: "true",
+    kind: "equivalent",
+    reason:
+      "`undefined > n` is false, so an instant that does not exist is never taken as past `until` or after `from`",
+  },
+  {
+    file: SCHEDULE,
+    mutator: "ConditionalExpression",
+    original: "at === undefined",
+    replacement: "true",
+    kind: "equivalent",
+    reason:
+      "for a run that exists, its wall time less 14 h (the widest offset) lies past until only when the run does, which the line before already returned on",
+  },
+  ...[
+    ["EqualityOperator", "Date.UTC(y, m - 1, d, h, mi) - 14 * 3_600_000 > untilMs", ">= untilMs"],
+    ["ArithmeticOperator", "14 * 3_600_000", "14 / 3_600_000"],
+  ].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      kind: "harmless",
+      reason:
+        "where a run lost to a spring-forward gap within 14 h after `until` is listed or not: a gap has no instant to compare, and the callers look 400 days ahead, never to an edge a lost run sits on",
+    }),
+  ),
+  ...[
+    ["ConditionalExpression", "Date.UTC(y, m - 1, d) - 14 * 3_600_000 > untilMs", "false"],
+    ["EqualityOperator", "Date.UTC(y, m - 1, d) - 14 * 3_600_000 > untilMs", ">= untilMs"],
+    ["ArithmeticOperator", "Date.UTC(y, m - 1, d) - 14 * 3_600_000", "+ 14 * 3_600_000"],
+    ["ArithmeticOperator", "m - 1", "m + 1"],
+  ].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      kind: mutator === "EqualityOperator" ? "harmless" : "equivalent",
+      reason:
+        mutator === "EqualityOperator"
+          ? "differs only for a run at local midnight in a +14:00 zone exactly at `until`"
+          : "the day loop's early exit: walking on, the next run is cut by the per-run checks above (or the years run out), so the same runs come out",
+    }),
+  ),
+  ...[
+    ["ConditionalExpression", "++seen > 600_000", "false"],
+    ["EqualityOperator", "++seen > 600_000", ">="],
+    ["UpdateOperator", "++seen", "--seen"],
+    ["EqualityOperator", "++runs > 100_000", ">="],
+  ].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      kind: "harmless",
+      reason:
+        "a bound on work for per-minute schedules: 400 days of them are 576 000 runs, under the gap scan's cap, and a few weeks of runs already give the longest gap",
+    }),
+  ),
+  ...[
+    ["EqualityOperator", "runs >= 2", "runs > 2"],
+    ["EqualityOperator", "t > first + Math.max(400 * 86_400_000, 4 * longest * 1000)", ">="],
+  ].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      kind: "harmless",
+      reason:
+        "looks one run further for a calendar that repeats: the longest gap is already among those seen",
     }),
   ),
 ];
