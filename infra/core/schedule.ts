@@ -524,7 +524,7 @@ export function maxIntervalSeconds(expression: string, timezone: string, from: D
     if (previous !== undefined) longest = Math.max(longest, (t - previous) / 1000);
     previous = t;
     if (++runs > 100_000) break; // sub-hourly schedules: a few weeks of runs already bound the gap
-    if (repeats && runs >= 2 && t > first + Math.max(400 * 86_400_000, 4 * longest * 1000)) break;
+    if (repeats && t > first + Math.max(400 * 86_400_000, 4 * longest * 1000)) break;
   }
   return runs < 2 ? Number.POSITIVE_INFINITY : longest;
 }

@@ -438,6 +438,8 @@ describe("maxIntervalSeconds", () => {
     ["cron(0 3 1 1 ? 2030/3)", "2030-01-01T00:00:00Z", (3 * 365 + 1) * 86_400], // every third year
     // Years listed: the nine years from 2041 to 2050 count, however far beyond the first two runs they lie.
     ["cron(0 3 1 1 ? 2040,2041,2050)", "2030-01-01T00:00:00Z", 3_287 * 86_400],
+    // ... and six yearly runs, then fifteen years to the last: every gap is looked at, not only four of the longest.
+    ["cron(0 3 1 1 ? 2040-2045,2060)", "2030-01-01T00:00:00Z", (15 * 365 + 3) * 86_400],
   ])(
     "a rare %s from %s has its real longest gap, whatever the starting day",
     (expression, start, seconds) => {
