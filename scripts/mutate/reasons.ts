@@ -8,6 +8,8 @@ export interface SurvivorReason {
   readonly original: string;
   /** Text that occurs in the mutant's replacement (whitespace squashed); "" matches any. */
   readonly replacement: string;
+  /** Text on the mutant's source line, when the original alone (a lone `false`) would match elsewhere too. */
+  readonly near?: string;
   /**
    * equivalent: no program input can tell the mutant from the original (it is set aside from the score, as Stryker's
    * own "disable" comments would); harmless: it could be told apart, but not in a way a user relies on (it counts);
@@ -106,48 +108,12 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
   // job.ts
   {
     file: "lambdas/backup/job.ts",
-    mutator: "ConditionalExpression",
-    original: "s.createdAt !== undefined",
-    replacement: "true",
-    kind: "harmless",
-    reason:
-      "RDS reports SnapshotCreateTime for every available snapshot; only one still being created lacks it",
-  },
-  // Before the tie-break entries: the sort's whole comparator contains the tie-break's text.
-  ...[
-    "MethodExpression",
-    "ArrowFunction",
-    "ConditionalExpression",
-    "LogicalOperator",
-    "ArithmeticOperator",
-  ].map(
-    (mutator): SurvivorReason => ({
-      file: "lambdas/backup/job.ts",
-      mutator,
-      original: "b.createdAt!.getTime() - a.createdAt!.getTime()",
-      replacement: "",
-      kind: "harmless",
-      reason:
-        "the floor's own ordering: the floor test listed snapshots newest first, so any order kept the newest (the planner's keepLast keeps them too); pinned since this run by a listing oldest first",
-    }),
-  ),
-  {
-    file: "lambdas/backup/job.ts",
     mutator: "EqualityOperator",
     original: "a.id < b.id",
     replacement: "a.id <= b.id",
     kind: "equivalent",
     reason:
       "RDS snapshot identifiers are unique in a region, so a listing never holds two equal ids and < and <= agree on every pair (the tie-break itself is pinned in three listing orders)",
-  },
-  {
-    file: "lambdas/backup/job.ts",
-    mutator: "ConditionalExpression",
-    original: "config.dr && deps.dr",
-    replacement: "true",
-    kind: "harmless",
-    reason:
-      "without a DR region the copy would call an absent client and fail the database loudly, deleting nothing; pinned since this run by the no-DR test",
   },
   {
     file: "lambdas/backup/job.ts",
@@ -160,38 +126,12 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
   },
   {
     file: "lambdas/backup/job.ts",
-    mutator: "StringLiteral",
-    original: '"BackupFailedError"',
-    replacement: "",
-    kind: "harmless",
-    reason:
-      "the error's name only (the message names each database); pinned since this run by the failed-databases test",
-  },
-  {
-    file: "lambdas/backup/job.ts",
-    mutator: "StringLiteral",
-    original: "the snapshot would take that slot's name",
-    replacement: "",
-    kind: "harmless",
-    reason: "the refusal's explanation; the refusal itself is tested; its text pinned since this run",
-  },
-  {
-    file: "lambdas/backup/job.ts",
     mutator: "ArrayDeclaration",
     original: "[]",
     replacement: '["Stryker was here"]',
     kind: "equivalent",
     reason:
       "a failed database's outcome only feeds the error that runBackup throws; its prune list is never read",
-  },
-  {
-    file: "lambdas/backup/job.ts",
-    mutator: "StringLiteral",
-    original: '", "',
-    replacement: "",
-    kind: "harmless",
-    reason:
-      "the separator between failed databases in the message; pinned since this run by the failed-databases test",
   },
   // snapshots.ts
   {
@@ -220,35 +160,6 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     reason:
       "a fallback for a list RDS always returns (a describe page's snapshots, a snapshot's TagList), empty when none",
   },
-  ...["s.tags[MANAGED_BY.key] === MANAGED_BY.value", "s.tags.database === database"].map(
-    (original): SurvivorReason => ({
-      file: "lambdas/backup/snapshots.ts",
-      mutator: "ConditionalExpression",
-      original,
-      replacement: "true",
-      kind: "harmless",
-      reason:
-        "the other two tags still exclude every snapshot the tests had; pinned since this run by snapshots without the managed-by mark and of another database",
-    }),
-  ),
-  {
-    file: "lambdas/backup/snapshots.ts",
-    mutator: "ObjectLiteral",
-    original: "Identifier: db.identifier",
-    replacement: "{}",
-    kind: "harmless",
-    reason:
-      "without the filter RDS lists every manual snapshot in the region; the stack and database tags still pick only this database's",
-  },
-  {
-    file: "lambdas/backup/snapshots.ts",
-    mutator: "StringLiteral",
-    original: '"manual"',
-    replacement: '""',
-    kind: "harmless",
-    reason:
-      "RDS would also list automated snapshots, which carry none of this stack's tags (and DeleteDBSnapshot refuses them)",
-  },
   {
     file: "lambdas/backup/snapshots.ts",
     mutator: "StringLiteral",
@@ -265,15 +176,6 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     kind: "harmless",
     reason:
       "the fallback for Encrypted/StorageEncrypted, which RDS returns for every snapshot; read only by backup-verify",
-  },
-  {
-    file: "lambdas/backup/snapshots.ts",
-    mutator: "LogicalOperator",
-    original: "Encrypted ?? false",
-    replacement: "",
-    kind: "gap",
-    reason:
-      "every cluster snapshot would read as unencrypted to backup-verify (a false page; nothing is deleted): its tests check instance snapshots only",
   },
   // cert-check/check.ts
   ...[
@@ -777,7 +679,6 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     }),
   ),
   ...[
-    ["/^\\d+W$/", "/\\d+W$/"],
     ["/^\\d+W$/", "/^\\d+W/"],
     ["/^[A-Z0-9]+L$/", "/[A-Z0-9]+L$/"],
     ["/^[A-Z0-9]+L$/", "/^[A-Z0-9]+L/"],
@@ -853,6 +754,7 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
       mutator: mutator!,
       original: original!,
       replacement: replacement!,
+      near: "if (!c.years.has(y) || !c.months.has(m)) return false;",
       kind: "equivalent",
       reason:
         "matchesDay's one caller, cronOccurrences, has already skipped years and months outside the expression before it asks",
@@ -962,8 +864,6 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
   ...[
     ["ConditionalExpression", "Date.UTC(y, m - 1, d) - 14 * 3_600_000 > untilMs", "false"],
     ["EqualityOperator", "Date.UTC(y, m - 1, d) - 14 * 3_600_000 > untilMs", ">= untilMs"],
-    ["ArithmeticOperator", "Date.UTC(y, m - 1, d) - 14 * 3_600_000", "+ 14 * 3_600_000"],
-    ["ArithmeticOperator", "m - 1", "m + 1"],
   ].map(
     ([mutator, original, replacement]): SurvivorReason => ({
       file: SCHEDULE,
@@ -993,10 +893,7 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
         "a bound on work for per-minute schedules: 400 days of them are 576 000 runs, under the gap scan's cap, and a few weeks of runs already give the longest gap",
     }),
   ),
-  ...[
-    ["EqualityOperator", "runs >= 2", "runs > 2"],
-    ["EqualityOperator", "t > first + Math.max(400 * 86_400_000, 4 * longest * 1000)", ">="],
-  ].map(
+  ...[["EqualityOperator", "t > first + Math.max(400 * 86_400_000, 4 * longest * 1000)", ">="]].map(
     ([mutator, original, replacement]): SurvivorReason => ({
       file: SCHEDULE,
       mutator: mutator!,
@@ -1007,4 +904,29 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
         "looks one run further for a calendar that repeats: the longest gap is already among those seen",
     }),
   ),
+  ...[
+    ["MethodExpression", "[...parsed.years].filter((y) => y >= from.getUTCFullYear() - 1)", ""],
+    ["ConditionalExpression", "y >= from.getUTCFullYear() - 1", "true"],
+    ["EqualityOperator", "y >= from.getUTCFullYear() - 1", ""],
+    ["ArithmeticOperator", "from.getUTCFullYear() - 1", "+ 1"],
+  ].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      kind: "equivalent",
+      reason:
+        "which years count as ahead decides only whether the scan may stop early; a calendar taken as not repeating is scanned to its last year (or the run cap) and gives the same longest gap",
+    }),
+  ),
+  {
+    file: SCHEDULE,
+    mutator: "BooleanLiteral",
+    original: "false",
+    replacement: "true",
+    near: "const base = { any: false, days: new Set<number>(), lastOf:",
+    kind: "equivalent",
+    reason: "day-of-week's base is used only for `?`, which sets any: true over it",
+  },
 ];

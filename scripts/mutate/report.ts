@@ -11,6 +11,8 @@ export interface Survivor {
   readonly original: string;
   readonly replacement: string;
   readonly status: "Survived" | "NoCoverage";
+  /** The mutant's first source line (whitespace squashed), for reasons that must tell equal texts apart. */
+  readonly context?: string;
 }
 
 /** What a run keeps of one module: the counts by status and the survivors (saved, so reasons can be re-attached). */
@@ -54,6 +56,7 @@ export function summarise(
         original: squash(originalText(sources.get(m.fileName) ?? "", m)),
         replacement: squash(m.replacement ?? ""),
         status: m.status as Survivor["status"],
+        context: squash(sources.get(m.fileName)?.split("\n")[m.location.start.line - 1] ?? ""),
       }),
     )
     .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
@@ -73,14 +76,15 @@ export function score(counts: Readonly<Record<string, number>>, equivalent = 0):
 
 export function matchReason(
   reasons: readonly SurvivorReason[],
-  s: Pick<Survivor, "file" | "mutator" | "original" | "replacement">,
+  s: Pick<Survivor, "file" | "mutator" | "original" | "replacement" | "context">,
 ): SurvivorReason | undefined {
   return reasons.find(
     (r) =>
       r.file === s.file &&
       r.mutator === s.mutator &&
       s.original.includes(r.original) &&
-      s.replacement.includes(r.replacement),
+      s.replacement.includes(r.replacement) &&
+      (r.near === undefined || (s.context ?? "").includes(r.near)),
   );
 }
 

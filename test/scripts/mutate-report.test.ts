@@ -74,4 +74,17 @@ describe("renderReport", () => {
       `${MODULES[0]!.name}: survivor without a reason at lambdas/backup/retention.ts:10 (EqualityOperator)`,
     ]);
   });
+
+  it("tells equal texts apart by their source line when a reason says near what it belongs", () => {
+    const near = (context: string) =>
+      renderReport(
+        record(99).map((o, i) => (i === 0 ? { ...o, survivors: [{ ...survivor, context }] } : o)),
+        [reason({ near: "return a < b;" })],
+      ).failures;
+    expect(near("if (x) return a < b;")).toEqual([]);
+    expect(near("const y = a < b;")).toEqual([
+      `${MODULES[0]!.name}: survivor without a reason at lambdas/backup/retention.ts:10 (EqualityOperator)`,
+      'stale reason (no survivor needs it any more; remove it from scripts/mutate/reasons.ts): lambdas/backup/retention.ts EqualityOperator "a < b" -> "a <= b"',
+    ]);
+  });
 });
