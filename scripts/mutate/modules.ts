@@ -47,7 +47,10 @@ export const MODULES: readonly MutationModule[] = [
     name: "host-scripts",
     mutate: ["infra/host-maintenance/scripts.ts"],
     // Both run the generated scripts: real bash on a scratch tree; pgBackRest against local PostgreSQL and s3rver.
-    tests: ["test/infra/host-maintenance/scripts.test.ts", "test/infra/host-maintenance/wal-archiving.test.ts"],
+    tests: [
+      "test/infra/host-maintenance/scripts.test.ts",
+      "test/infra/host-maintenance/wal-archiving.test.ts",
+    ],
     threshold: 95,
   },
   {
