@@ -929,4 +929,24 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     kind: "equivalent",
     reason: "day-of-week's base is used only for `?`, which sets any: true over it",
   },
+  // infra/host-maintenance/scripts.ts
+  {
+    file: "infra/host-maintenance/scripts.ts",
+    mutator: "StringLiteral",
+    original: '"_"',
+    replacement: "",
+    near: 't.name.replace(/-/g, "_")',
+    kind: "equivalent",
+    reason:
+      "bash takes the shorter function name too, and each function is defined right before its one call, so even two names that collapse into one run their own bodies",
+  },
+  {
+    file: "infra/host-maintenance/scripts.ts",
+    mutator: "StringLiteral",
+    original: "DRY_RUN=",
+    replacement: "",
+    kind: "harmless",
+    reason:
+      "the base-backup script calls none of the prelude's functions that read DRY_RUN (its dry run is decided when it is generated); the host scripts' copy is pinned",
+  },
 ];
