@@ -949,4 +949,13 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     reason:
       "the base-backup script calls none of the prelude's functions that read DRY_RUN (its dry run is decided when it is generated); the host scripts' copy is pinned",
   },
+  {
+    file: SCHEDULE,
+    mutator: "EqualityOperator",
+    original: "m > 12",
+    replacement: "m >= 12",
+    kind: "gap",
+    reason:
+      "skipping months up to December would roll into the next January, losing a December-only run; the cron-parser agreement property (30 cases under mutation) missed it; pinned since this run by the December-only nextRuns case",
+  },
 ];

@@ -243,6 +243,13 @@ describe("nextRuns", () => {
       "2027-03-01T00:00:00Z",
       ["2027-03-26T03:00:00.000Z", "2027-04-30T03:00:00.000Z"],
     ],
+    // Months skipped up to December stay in the year: a December-only run from March is this December's.
+    [
+      "cron(0 3 1 12 ? *)",
+      "UTC",
+      "2027-03-01T00:00:00Z",
+      ["2027-12-01T03:00:00.000Z", "2028-12-01T03:00:00.000Z"],
+    ],
     // A day name before L reads like its number: FRIL is 6L.
     [
       "cron(0 3 ? * FRIL *)",
