@@ -69,14 +69,14 @@ function fold(measured: readonly MeasuredOutcome[]) {
 }
 
 function write(record: readonly MeasuredOutcome[]) {
-  const { markdown, failures, stale } = renderReport(record);
+  const { markdown, failures } = renderReport(record);
   writeFileSync(REPORT, markdown);
-  return { failures, stale };
+  return { failures };
 }
 
 async function run(names: string[]) {
   const measured: MeasuredOutcome[] = [];
-  let result = { failures: [] as string[], stale: [] as string[] };
+  let result = { failures: [] as string[] };
   for (const mod of pick(names)) {
     process.stderr.write(`mutate: ${mod.name} (${mod.mutate.join(", ")}) against ${mod.tests.join(", ")}\n`);
     const t0 = Date.now();
@@ -107,9 +107,8 @@ async function main() {
   const report = args.includes("--report");
   const names = args.filter((a) => a !== "--report");
   if (report && names.length) throw new Error("--report re-renders the record as it is; give no modules");
-  const { failures, stale } = report ? write(readRecord()) : await run(names);
+  const { failures } = report ? write(readRecord()) : await run(names);
   process.stderr.write(`mutate: wrote ${relative(ROOT, REPORT)}\n`);
-  for (const s of stale) process.stderr.write(`mutate: warning: ${s}\n`);
   for (const f of failures) process.stderr.write(`mutate: FAIL ${f}\n`);
   return failures.length === 0 ? 0 : 1;
 }

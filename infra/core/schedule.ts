@@ -500,25 +500,31 @@ export function dstGapWarnings(
 /**
  * The longest gap in seconds between consecutive runs, used to size dead-man alarms: daily -> 86400 (90000 across a
  * DST change), weekly -> 604800, first Sunday of the month -> ~35 days, yearly -> 366 days. It looks at the runs of the
- * next 400 days, and further while a gap is long: until four of the longest gaps seen (so a yearly schedule's leap
- * year, a leap-day schedule's next leap day, are in view). Infinite with fewer than two runs (at(), years run out).
+ * 400 days from the first, and further while a gap is long: until four of the longest gaps seen (so a yearly
+ * schedule's leap year, a leap-day schedule's next leap day, are in view); a cron whose years have holes, until they
+ * run out. Infinite with fewer than two runs (at(), years run out).
  */
 export function maxIntervalSeconds(expression: string, timezone: string, from: Date): number {
   assertTimezone(timezone);
   const parsed = parseScheduleExpression(expression);
   if (parsed.kind === "rate") return parsed.seconds;
   if (parsed.kind === "at") return Number.POSITIVE_INFINITY;
-  const year = from.getTime() + 400 * 86_400_000;
+  // Consecutive years repeat the calendar, so their runs stop once four of the longest gaps are seen (past 400 days
+  // after the first run). Years with holes (2040,2041,2050) may leave any gap later on: those look until they run out.
+  const ahead = [...parsed.years].filter((y) => y >= from.getUTCFullYear() - 1);
+  const repeats = ahead.length === Math.max(...ahead) - Math.min(...ahead) + 1;
+  let first: number | undefined;
   let previous: number | undefined;
   let longest = 0;
   let runs = 0;
   for (const occ of cronOccurrences(parsed, timezone, from, FAR_FUTURE)) {
     if (!occ.at) continue;
     const t = occ.at.getTime();
+    first ??= t;
     if (previous !== undefined) longest = Math.max(longest, (t - previous) / 1000);
     previous = t;
     if (++runs > 100_000) break; // sub-hourly schedules: a few weeks of runs already bound the gap
-    if (runs >= 2 && t > Math.max(year, from.getTime() + 4 * longest * 1000)) break;
+    if (repeats && t > first + Math.max(400 * 86_400_000, 4 * longest * 1000)) break;
   }
   return runs < 2 ? Number.POSITIVE_INFINITY : longest;
 }

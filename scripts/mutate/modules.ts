@@ -33,6 +33,27 @@ export const MODULES: readonly MutationModule[] = [
     threshold: 95,
   },
   {
+    // Archival and purge: which rows go (the cutoff or expiry filter, keyset batches, caps, dry run) and the refusals
+    // (no unique key, other archive columns, a cutoff that would empty the table, no fresh verified dump).
+    name: "db-maintenance",
+    mutate: ["lambdas/db-maintenance/batches.ts", "lambdas/db-maintenance/backup-guard.ts"],
+    // On the real PostgreSQL and MariaDB (scripts/ci/databases.sh); window.test.ts never reaches these files.
+    tests: ["test/lambdas/db-maintenance/databases.test.ts"],
+    threshold: 95,
+  },
+  {
+    // The bash the host windows run: which files go (pattern, age, no symlinks or other filesystems), the bound on
+    // how many, the dry run; and pgBackRest's config, whose repo1-retention-full expires base backups.
+    name: "host-scripts",
+    mutate: ["infra/host-maintenance/scripts.ts"],
+    // Both run the generated scripts: real bash on a scratch tree; pgBackRest against local PostgreSQL and s3rver.
+    tests: [
+      "test/infra/host-maintenance/scripts.test.ts",
+      "test/infra/host-maintenance/wal-archiving.test.ts",
+    ],
+    threshold: 95,
+  },
+  {
     name: "cert-check",
     mutate: ["lambdas/cert-check/check.ts"],
     tests: ["test/lambdas/cert-check/check.test.ts"],

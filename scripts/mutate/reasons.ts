@@ -8,6 +8,8 @@ export interface SurvivorReason {
   readonly original: string;
   /** Text that occurs in the mutant's replacement (whitespace squashed); "" matches any. */
   readonly replacement: string;
+  /** Text on the mutant's source line, when the original alone (a lone `false`) would match elsewhere too. */
+  readonly near?: string;
   /**
    * equivalent: no program input can tell the mutant from the original (it is set aside from the score, as Stryker's
    * own "disable" comments would); harmless: it could be told apart, but not in a way a user relies on (it counts);
@@ -18,6 +20,7 @@ export interface SurvivorReason {
 }
 
 const RETENTION = "lambdas/backup/retention.ts";
+const SCHEDULE = "infra/core/schedule.ts";
 const BUCKET_KEY =
   "a bucket key is only compared for equality: the mutant still gives every day/week/month one distinct number (day < 100, month < 13, week < 54; the year divided by 100 collides only a century apart), so the buckets are the same";
 
@@ -105,48 +108,12 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
   // job.ts
   {
     file: "lambdas/backup/job.ts",
-    mutator: "ConditionalExpression",
-    original: "s.createdAt !== undefined",
-    replacement: "true",
-    kind: "harmless",
-    reason:
-      "RDS reports SnapshotCreateTime for every available snapshot; only one still being created lacks it",
-  },
-  // Before the tie-break entries: the sort's whole comparator contains the tie-break's text.
-  ...[
-    "MethodExpression",
-    "ArrowFunction",
-    "ConditionalExpression",
-    "LogicalOperator",
-    "ArithmeticOperator",
-  ].map(
-    (mutator): SurvivorReason => ({
-      file: "lambdas/backup/job.ts",
-      mutator,
-      original: "b.createdAt!.getTime() - a.createdAt!.getTime()",
-      replacement: "",
-      kind: "harmless",
-      reason:
-        "the floor's own ordering: the floor test listed snapshots newest first, so any order kept the newest (the planner's keepLast keeps them too); pinned since this run by a listing oldest first",
-    }),
-  ),
-  {
-    file: "lambdas/backup/job.ts",
     mutator: "EqualityOperator",
     original: "a.id < b.id",
     replacement: "a.id <= b.id",
     kind: "equivalent",
     reason:
       "RDS snapshot identifiers are unique in a region, so a listing never holds two equal ids and < and <= agree on every pair (the tie-break itself is pinned in three listing orders)",
-  },
-  {
-    file: "lambdas/backup/job.ts",
-    mutator: "ConditionalExpression",
-    original: "config.dr && deps.dr",
-    replacement: "true",
-    kind: "harmless",
-    reason:
-      "without a DR region the copy would call an absent client and fail the database loudly, deleting nothing; pinned since this run by the no-DR test",
   },
   {
     file: "lambdas/backup/job.ts",
@@ -159,38 +126,12 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
   },
   {
     file: "lambdas/backup/job.ts",
-    mutator: "StringLiteral",
-    original: '"BackupFailedError"',
-    replacement: "",
-    kind: "harmless",
-    reason:
-      "the error's name only (the message names each database); pinned since this run by the failed-databases test",
-  },
-  {
-    file: "lambdas/backup/job.ts",
-    mutator: "StringLiteral",
-    original: "the snapshot would take that slot's name",
-    replacement: "",
-    kind: "harmless",
-    reason: "the refusal's explanation; the refusal itself is tested; its text pinned since this run",
-  },
-  {
-    file: "lambdas/backup/job.ts",
     mutator: "ArrayDeclaration",
     original: "[]",
     replacement: '["Stryker was here"]',
     kind: "equivalent",
     reason:
       "a failed database's outcome only feeds the error that runBackup throws; its prune list is never read",
-  },
-  {
-    file: "lambdas/backup/job.ts",
-    mutator: "StringLiteral",
-    original: '", "',
-    replacement: "",
-    kind: "harmless",
-    reason:
-      "the separator between failed databases in the message; pinned since this run by the failed-databases test",
   },
   // snapshots.ts
   {
@@ -219,35 +160,6 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     reason:
       "a fallback for a list RDS always returns (a describe page's snapshots, a snapshot's TagList), empty when none",
   },
-  ...["s.tags[MANAGED_BY.key] === MANAGED_BY.value", "s.tags.database === database"].map(
-    (original): SurvivorReason => ({
-      file: "lambdas/backup/snapshots.ts",
-      mutator: "ConditionalExpression",
-      original,
-      replacement: "true",
-      kind: "harmless",
-      reason:
-        "the other two tags still exclude every snapshot the tests had; pinned since this run by snapshots without the managed-by mark and of another database",
-    }),
-  ),
-  {
-    file: "lambdas/backup/snapshots.ts",
-    mutator: "ObjectLiteral",
-    original: "Identifier: db.identifier",
-    replacement: "{}",
-    kind: "harmless",
-    reason:
-      "without the filter RDS lists every manual snapshot in the region; the stack and database tags still pick only this database's",
-  },
-  {
-    file: "lambdas/backup/snapshots.ts",
-    mutator: "StringLiteral",
-    original: '"manual"',
-    replacement: '""',
-    kind: "harmless",
-    reason:
-      "RDS would also list automated snapshots, which carry none of this stack's tags (and DeleteDBSnapshot refuses them)",
-  },
   {
     file: "lambdas/backup/snapshots.ts",
     mutator: "StringLiteral",
@@ -264,15 +176,6 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     kind: "harmless",
     reason:
       "the fallback for Encrypted/StorageEncrypted, which RDS returns for every snapshot; read only by backup-verify",
-  },
-  {
-    file: "lambdas/backup/snapshots.ts",
-    mutator: "LogicalOperator",
-    original: "Encrypted ?? false",
-    replacement: "",
-    kind: "gap",
-    reason:
-      "every cluster snapshot would read as unencrypted to backup-verify (a false page; nothing is deleted): its tests check instance snapshots only",
   },
   // cert-check/check.ts
   ...[
@@ -338,20 +241,6 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     reason:
       "picks another certificate only among those expiring the same second: the same date and days; only the error's 'certificate' or 'a chain certificate' could differ",
   },
-  ...[
-    ["BooleanLiteral", "!endpoint.servername"],
-    ["ConditionalExpression", "isIP(n) && !endpoint.servername"],
-  ].map(
-    ([mutator, original]): SurvivorReason => ({
-      file: "lambdas/cert-check/check.ts",
-      mutator: mutator!,
-      original: original!,
-      replacement: "",
-      kind: "harmless",
-      reason:
-        "an IP host without servername was untested (its identity check is skipped: there is no name); pinned since this run by the IP-without-servername test",
-    }),
-  ),
   // log-archive/exporter.ts
   {
     file: "lambdas/log-archive/exporter.ts",
@@ -385,14 +274,6 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     replacement: "/^\\//",
     kind: "harmless",
     reason: "differs only for a group name with two leading slashes, which CloudWatch names do not have",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "StringLiteral",
-    original: "checkpointKey(logGroup)}: ",
-    replacement: "",
-    kind: "gap",
-    reason: "the unreadable checkpoint's key and problem reach only the error log, which no test reads",
   },
   {
     file: "lambdas/log-archive/exporter.ts",
@@ -477,46 +358,11 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
   },
   {
     file: "lambdas/log-archive/exporter.ts",
-    mutator: "ObjectLiteral",
-    original: "{ taskId }",
-    replacement: "{}",
-    kind: "gap",
-    reason:
-      "would read the account's first task instead of ours; the tests resume with one task in the account",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
     mutator: "OptionalChaining",
     original: "out.exportTasks?.",
     replacement: "",
     kind: "harmless",
     reason: "DescribeExportTasks always returns the list (empty when none)",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "ObjectLiteral",
-    original: "nextToken",
-    replacement: "{}",
-    kind: "gap",
-    reason:
-      "the name lookup on a later page would re-read the first; no test resumes with more than a page of foreign tasks",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "ConditionalExpression",
-    original: "hit",
-    replacement: "true",
-    kind: "gap",
-    reason:
-      "returns undefined from the first page instead of reading the next; no test resumes with the task beyond the first page",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "ConditionalExpression",
-    original: "nextToken",
-    replacement: "false",
-    kind: "gap",
-    reason: "stops after the first page; no test resumes with the task beyond the first page",
   },
   {
     file: "lambdas/log-archive/exporter.ts",
@@ -533,38 +379,6 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     replacement: "",
     kind: "harmless",
     reason: "ListObjectsV2 always returns KeyCount, and Contents with it when there are keys",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "StringLiteral",
-    original: '"retention set"',
-    replacement: "",
-    kind: "gap",
-    reason: "the retention change's log line; the change itself and the result are tested",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "ObjectLiteral",
-    original: 'from: g.retentionInDays ?? "never expire"',
-    replacement: "{}",
-    kind: "gap",
-    reason: "the retention change's log fields; the change itself and the result are tested",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "LogicalOperator",
-    original: 'g.retentionInDays ?? "never expire"',
-    replacement: "",
-    kind: "gap",
-    reason: "the retention change's log fields; the change itself and the result are tested",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "StringLiteral",
-    original: '"never expire"',
-    replacement: "",
-    kind: "gap",
-    reason: "the retention change's log fields; the change itself and the result are tested",
   },
   {
     file: "lambdas/log-archive/exporter.ts",
@@ -719,14 +533,6 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
   },
   {
     file: "lambdas/log-archive/exporter.ts",
-    mutator: "StringLiteral",
-    original: "retention kept longer than hotRetentionDays",
-    replacement: "",
-    kind: "gap",
-    reason: "the warning's text; the kept retention and its reason in the result are tested",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
     mutator: "LogicalOperator",
     original: "deps.safetyMarginMs ?? 60_000",
     replacement: "",
@@ -751,22 +557,6 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
   },
   {
     file: "lambdas/log-archive/exporter.ts",
-    mutator: "StringLiteral",
-    original: "checkpoint unreadable",
-    replacement: "",
-    kind: "gap",
-    reason: "the corrupt checkpoint's error log line; the group's failed outcome is tested",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "ObjectLiteral",
-    original: "logGroup: group, error: e.message",
-    replacement: "{}",
-    kind: "gap",
-    reason: "the corrupt checkpoint's error log fields; the group's failed outcome is tested",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
     mutator: "EqualityOperator",
     original: "deps.remainingMs() < margin",
     replacement: "deps.remainingMs() <= margin",
@@ -784,65 +574,11 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
   {
     file: "lambdas/log-archive/exporter.ts",
     mutator: "ConditionalExpression",
-    original: 'task.status?.code === "PENDING_CANCEL"',
-    replacement: "false",
-    kind: "gap",
-    reason:
-      "a task being cancelled would be taken as ended (not archived) instead of waited for; pinned since this run by the cancelling-task test",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "StringLiteral",
-    original: '"PENDING_CANCEL"',
-    replacement: "",
-    kind: "gap",
-    reason:
-      "a task being cancelled would be taken as ended (not archived) instead of waited for; pinned since this run by the cancelling-task test",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "ConditionalExpression",
-    original: "result.busy || result.deferred",
-    replacement: "",
-    kind: "gap",
-    reason:
-      "later groups would each try and stop again (more calls, the same outcome); pinned since this run by the busy-account-with-two-groups test",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "LogicalOperator",
-    original: "result.busy || result.deferred",
-    replacement: "",
-    kind: "gap",
-    reason:
-      "later groups would each try and stop again (more calls, the same outcome); pinned since this run by the busy-account-with-two-groups test",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "BlockStatement",
-    original: "Later groups keep their checkpoints",
-    replacement: "{}",
-    kind: "gap",
-    reason:
-      "later groups would each try and stop again (more calls, the same outcome); pinned since this run by the busy-account-with-two-groups test",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "ConditionalExpression",
     original: "!(e instanceof CorruptCheckpoint)",
     replacement: "false",
     kind: "gap",
     reason:
       "a later group's unreadable (not corrupt) checkpoint would be reported as corrupt instead of failing the run",
-  },
-  {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "ArithmeticOperator",
-    original: "dayStart(other.lastArchivedDay)",
-    replacement: "",
-    kind: "gap",
-    reason:
-      "how far behind a later group with a checkpoint is, when the run stopped early; the test's later groups had none or a corrupt one",
   },
   {
     file: "lambdas/log-archive/exporter.ts",
@@ -852,20 +588,374 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     kind: "harmless",
     reason: "exactly twice the margin left: one backoff more or less, then the next run resumes",
   },
+  // db-maintenance: backup-guard.ts, batches.ts
   {
-    file: "lambdas/log-archive/exporter.ts",
-    mutator: "StringLiteral",
-    original: "another export task is running in the account",
+    file: "lambdas/db-maintenance/backup-guard.ts",
+    mutator: "OptionalChaining",
+    original: "tags.TagSet?.some",
     replacement: "",
-    kind: "gap",
-    reason: "the busy account's log line; the busy outcome is tested",
+    kind: "harmless",
+    reason: "S3's GetObjectTagging always returns a TagSet (empty when the object is untagged)",
   },
   {
-    file: "lambdas/log-archive/exporter.ts",
+    file: "lambdas/db-maintenance/backup-guard.ts",
+    mutator: "ConditionalExpression",
+    original: "t.Key === VERIFIED_TAG",
+    replacement: "true",
+    kind: "harmless",
+    reason:
+      "would take any tag valued ok as the verdict; a dump carries only tier (the dump job) and verified (the verifier, ok or failed, which the tests pin)",
+  },
+  {
+    file: "lambdas/db-maintenance/batches.ts",
+    mutator: "StringLiteral",
+    original: '"RefusedError"',
+    replacement: "",
+    kind: "harmless",
+    reason: "the error's name; run.ts tells a refusal apart with instanceof and reports its message",
+  },
+  ...["ConditionalExpression", "StringLiteral"].map(
+    (mutator): SurvivorReason => ({
+      file: "lambdas/db-maintenance/batches.ts",
+      mutator,
+      original: mutator === "StringLiteral" ? "not found" : "src.length === 0",
+      replacement: "",
+      kind: "harmless",
+      reason:
+        "unreachable: requireUniqueKey has already refused a table that does not exist (it has no index); only the archive table can be missing here",
+    }),
+  ),
+  {
+    file: "lambdas/db-maintenance/batches.ts",
+    mutator: "ConditionalExpression",
+    original: 't.kind === "purge"',
+    replacement: "true",
+    kind: "equivalent",
+    reason: "only a purge task can carry expiresColumn (the task schema), so the kind test decides nothing",
+  },
+  ...["r.rows[0]?.total", "r.rows[0]?.due"].map(
+    (original): SurvivorReason => ({
+      file: "lambdas/db-maintenance/batches.ts",
+      mutator: "OptionalChaining",
+      original,
+      replacement: "",
+      kind: "equivalent",
+      reason: "an aggregate without GROUP BY always returns exactly one row",
+    }),
+  ),
+  {
+    file: "lambdas/db-maintenance/batches.ts",
+    mutator: "StringLiteral",
+    original: '"ROLLBACK"',
+    replacement: "",
+    kind: "harmless",
+    reason:
+      "the failed batch's session is closed right after (run.ts), which rolls its transaction back all the same; the batch's own error is what is thrown",
+  },
+  ...["ConditionalExpression", "StringLiteral"].map(
+    (mutator): SurvivorReason => ({
+      file: "lambdas/db-maintenance/batches.ts",
+      mutator,
+      original: mutator === "StringLiteral" ? "archive rows but deleted" : "inserted !== deleted",
+      replacement: "",
+      kind: "harmless",
+      reason:
+        "defence in depth, unreachable: the batch's keys are locked FOR UPDATE in the same transaction, so the delete matches exactly the rows the insert copied",
+    }),
+  ),
+  // infra/core/schedule.ts
+  ...[
+    ["ConditionalExpression", 'text === "*"', "false"],
+    ["StringLiteral", '"*"', ""],
+  ].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      kind: "equivalent",
+      reason:
+        "a day-of-month of `*` then goes through the list loop, which reads it with values() into the same 1-31 and leaves the other fields empty",
+    }),
+  ),
+  ...[
+    ["/^\\d+W$/", "/^\\d+W/"],
+    ["/^[A-Z0-9]+L$/", "/[A-Z0-9]+L$/"],
+    ["/^[A-Z0-9]+L$/", "/^[A-Z0-9]+L/"],
+  ].map(
+    ([original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: "Regex",
+      original: original!,
+      replacement: replacement!,
+      kind: "harmless",
+      reason:
+        "what the looser pattern lets through (junk before or after nW or nL) is still refused, by number(), with its 'not a number' message instead",
+    }),
+  ),
+  {
+    file: SCHEDULE,
     mutator: "ObjectLiteral",
-    original: "taskName: input.taskName",
+    original: '{ zone: "UTC" }',
     replacement: "{}",
+    kind: "equivalent",
+    reason:
+      "only the calendar date's validity is asked: luxon keeps a wall time that falls in the process zone's DST gap valid (it shifts it), so no at() is judged differently",
+  },
+  ...[
+    ["MethodExpression", "cron[1]!.trim()", ""],
+    ["Regex", "/\\s+/", "/\\s/"],
+  ].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      kind: "harmless",
+      reason:
+        "only padding inside the parentheses or a doubled space differs, which the mutant refuses at preview (a wrong field count); it never reads another schedule",
+    }),
+  ),
+  ...[
+    ["StringLiteral", '"1"'],
+    ["ArrowFunction", '(n) => (MONTHS.includes(n.toUpperCase()) ? "1" : n)'],
+  ].map(
+    ([mutator, original]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: "",
+      kind: "harmless",
+      reason:
+        "a three-letter word with L, W or # that is not a month (WED in the month field) is then refused by number() as not a month name, instead of as 'may not use L, W or #'",
+    }),
+  ),
+  ...[
+    ["/^[A-Za-z]+(?:[/_-][A-Za-z0-9+_-]+)+$/", "/[A-Za-z]+(?:[/_-][A-Za-z0-9+_-]+)+$/"],
+    ["/^[A-Za-z]+(?:[/_-][A-Za-z0-9+_-]+)+$/", "/^[A-Za-z]+(?:[/_-][A-Za-z0-9+_-]+)+/"],
+  ].map(
+    ([original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: "Regex",
+      original: original!,
+      replacement: replacement!,
+      kind: "harmless",
+      reason:
+        "Intl then refuses what the anchors did (junk before or after a name: 1Europe/London, Europe/London with a trailing space or colon)",
+    }),
+  ),
+  ...[
+    ["BooleanLiteral", "false", "true"],
+    ["ConditionalExpression", "!c.years.has(y) || !c.months.has(m)", ""],
+    ["LogicalOperator", "!c.years.has(y) || !c.months.has(m)", ""],
+  ].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      near: "if (!c.years.has(y) || !c.months.has(m)) return false;",
+      kind: "equivalent",
+      reason:
+        "matchesDay's one caller, cronOccurrences, has already skipped years and months outside the expression before it asks",
+    }),
+  ),
+  {
+    file: SCHEDULE,
+    mutator: "ConditionalExpression",
+    original: "d <= dim",
+    replacement: "true",
+    kind: "equivalent",
+    reason: "the day loop rolls over at the month's length, so a day past it is never asked about",
+  },
+  ...[
+    ["ConditionalExpression", "!z", "true"],
+    ["ConditionalExpression", "off === undefined", "true"],
+    ["ConditionalExpression", "z.offsets.size >= 200_000", ""],
+    ["EqualityOperator", "z.offsets.size >= 200_000", ""],
+  ].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      kind: "equivalent",
+      reason:
+        "the offset cache: filled, cleared or bypassed, it returns the zone's own offset for the instant; only the speed differs (npm run bench)",
+    }),
+  ),
+  ...[
+    ["MethodExpression", "[...new Set(out)].sort((a, b) => a - b)"],
+    ["ArrowFunction", "(a, b) => a - b"],
+    ["ArithmeticOperator", "a - b"],
+  ].map(
+    ([mutator, original]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: "",
+      kind: "harmless",
+      reason:
+        "two instants exist only where the offset falls (an overlap), and the offset before it is tried first, so the list is already earliest first; only a zone with two changes within two days could tell",
+    }),
+  ),
+  ...[
+    ["ConditionalExpression", "!c.years.has(y)", "false"],
+    ["BlockStatement", "y++; m = 1; d = 1; continue;", "{}"],
+    ["ConditionalExpression", "!c.months.has(m)", "false"],
+    ["BlockStatement", "m++; d = 1; if (m > 12) { m = 1; y++; } continue;", "{}"],
+  ].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      kind: "equivalent",
+      reason:
+        "skips a year or month outside the expression in one step; without it the days are walked one by one and matchesDay refuses each: the same runs, only slower",
+    }),
+  ),
+  ...[
+    ["ConditionalExpression", "m > 12", "false"],
+    ["BlockStatement", "m = 1; y++;", "{}"],
+  ].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      kind: "equivalent",
+      reason:
+        "month 13 is in no expression's months, and the months check rolls it over into January of the next year",
+    }),
+  ),
+  {
+    file: SCHEDULE,
+    mutator: "ConditionalExpression",
+    original: "at !== undefined",
+    replacement: "true",
+    kind: "equivalent",
+    reason:
+      "`undefined > n` is false, so an instant that does not exist is never taken as past `until` or after `from`",
+  },
+  {
+    file: SCHEDULE,
+    mutator: "ConditionalExpression",
+    original: "at === undefined",
+    replacement: "true",
+    kind: "equivalent",
+    reason:
+      "for a run that exists, its wall time less 14 h (the widest offset) lies past until only when the run does, which the line before already returned on",
+  },
+  ...[
+    ["EqualityOperator", "Date.UTC(y, m - 1, d, h, mi) - 14 * 3_600_000 > untilMs", ">= untilMs"],
+    ["ArithmeticOperator", "14 * 3_600_000", "14 / 3_600_000"],
+  ].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      kind: "harmless",
+      reason:
+        "where a run lost to a spring-forward gap within 14 h after `until` is listed or not: a gap has no instant to compare, and the callers look 400 days ahead, never to an edge a lost run sits on",
+    }),
+  ),
+  ...[
+    ["ConditionalExpression", "Date.UTC(y, m - 1, d) - 14 * 3_600_000 > untilMs", "false"],
+    ["EqualityOperator", "Date.UTC(y, m - 1, d) - 14 * 3_600_000 > untilMs", ">= untilMs"],
+  ].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      kind: mutator === "EqualityOperator" ? "harmless" : "equivalent",
+      reason:
+        mutator === "EqualityOperator"
+          ? "differs only for a run at local midnight in a +14:00 zone exactly at `until`"
+          : "the day loop's early exit: walking on, the next run is cut by the per-run checks above (or the years run out), so the same runs come out",
+    }),
+  ),
+  ...[
+    ["ConditionalExpression", "++seen > 600_000", "false"],
+    ["EqualityOperator", "++seen > 600_000", ">="],
+    ["UpdateOperator", "++seen", "--seen"],
+    ["EqualityOperator", "++runs > 100_000", ">="],
+  ].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      kind: "harmless",
+      reason:
+        "a bound on work for per-minute schedules: 400 days of them are 576 000 runs, under the gap scan's cap, and a few weeks of runs already give the longest gap",
+    }),
+  ),
+  ...[["EqualityOperator", "t > first + Math.max(400 * 86_400_000, 4 * longest * 1000)", ">="]].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      kind: "harmless",
+      reason:
+        "looks one run further for a calendar that repeats: the longest gap is already among those seen",
+    }),
+  ),
+  ...[
+    ["MethodExpression", "[...parsed.years].filter((y) => y >= from.getUTCFullYear() - 1)", ""],
+    ["ConditionalExpression", "y >= from.getUTCFullYear() - 1", "true"],
+    ["EqualityOperator", "y >= from.getUTCFullYear() - 1", ""],
+    ["ArithmeticOperator", "from.getUTCFullYear() - 1", "+ 1"],
+  ].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      kind: "equivalent",
+      reason:
+        "which years count as ahead decides only whether the scan may stop early; a calendar taken as not repeating is scanned to its last year (or the run cap) and gives the same longest gap",
+    }),
+  ),
+  {
+    file: SCHEDULE,
+    mutator: "BooleanLiteral",
+    original: "false",
+    replacement: "true",
+    near: "const base = { any: false, days: new Set<number>(), lastOf:",
+    kind: "equivalent",
+    reason: "day-of-week's base is used only for `?`, which sets any: true over it",
+  },
+  // infra/host-maintenance/scripts.ts
+  {
+    file: "infra/host-maintenance/scripts.ts",
+    mutator: "StringLiteral",
+    original: '"_"',
+    replacement: "",
+    near: 't.name.replace(/-/g, "_")',
+    kind: "equivalent",
+    reason:
+      "bash takes the shorter function name too, and each function is defined right before its one call, so even two names that collapse into one run their own bodies",
+  },
+  {
+    file: "infra/host-maintenance/scripts.ts",
+    mutator: "StringLiteral",
+    original: "DRY_RUN=",
+    replacement: "",
+    kind: "harmless",
+    reason:
+      "the base-backup script calls none of the prelude's functions that read DRY_RUN (its dry run is decided when it is generated); the host scripts' copy is pinned",
+  },
+  {
+    file: SCHEDULE,
+    mutator: "EqualityOperator",
+    original: "m > 12",
+    replacement: "m >= 12",
     kind: "gap",
-    reason: "the busy account's log fields; the busy outcome is tested",
+    reason:
+      "skipping months up to December would roll into the next January, losing a December-only run; the cron-parser agreement property (30 cases under mutation) missed it; pinned since this run by the December-only nextRuns case",
   },
 ];

@@ -11,6 +11,8 @@ export interface Survivor {
   readonly original: string;
   readonly replacement: string;
   readonly status: "Survived" | "NoCoverage";
+  /** The mutant's first source line (whitespace squashed), for reasons that must tell equal texts apart. */
+  readonly context?: string;
 }
 
 /** What a run keeps of one module: the counts by status and the survivors (saved, so reasons can be re-attached). */
@@ -54,6 +56,7 @@ export function summarise(
         original: squash(originalText(sources.get(m.fileName) ?? "", m)),
         replacement: squash(m.replacement ?? ""),
         status: m.status as Survivor["status"],
+        context: squash(sources.get(m.fileName)?.split("\n")[m.location.start.line - 1] ?? ""),
       }),
     )
     .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
@@ -73,14 +76,15 @@ export function score(counts: Readonly<Record<string, number>>, equivalent = 0):
 
 export function matchReason(
   reasons: readonly SurvivorReason[],
-  s: Pick<Survivor, "file" | "mutator" | "original" | "replacement">,
+  s: Pick<Survivor, "file" | "mutator" | "original" | "replacement" | "context">,
 ): SurvivorReason | undefined {
   return reasons.find(
     (r) =>
       r.file === s.file &&
       r.mutator === s.mutator &&
       s.original.includes(r.original) &&
-      s.replacement.includes(r.replacement),
+      s.replacement.includes(r.replacement) &&
+      (r.near === undefined || (s.context ?? "").includes(r.near)),
   );
 }
 
@@ -107,12 +111,20 @@ export interface MeasuredOutcome extends ModuleOutcome {
 const runLine = (h: RunHeader) =>
   `${h.started} to ${h.finished}${h.commit ? ` at ${h.commit}` : ""}: ${h.versions}; ${h.machine}; concurrency ${h.concurrency}`;
 
-export function renderReport(outcomes: readonly MeasuredOutcome[]) {
+/**
+ * docs/mutation.md from the record, and what fails the command: a module below its bar or never measured, a survivor
+ * without a reason, and a reason no recorded survivor of its file needs any more (stale: the code or tests moved on,
+ * so it must be removed or re-aimed, or reasons pile up and start matching survivors they were not written for).
+ */
+export function renderReport(
+  outcomes: readonly MeasuredOutcome[],
+  reasons: readonly SurvivorReason[] = SURVIVOR_REASONS,
+) {
   const missing = MODULES.filter((m) => !outcomes.some((o) => o.module.name === m.name)).map((m) => m.name);
   const runs = [...new Set(outcomes.map((o) => runLine(o.run)))];
   const used = new Set<SurvivorReason>();
   const reasonOf = (s: Survivor) => {
-    const r = matchReason(SURVIVOR_REASONS, s);
+    const r = matchReason(reasons, s);
     if (r) used.add(r);
     return r;
   };
@@ -168,8 +180,11 @@ export function renderReport(outcomes: readonly MeasuredOutcome[]) {
     }
   }
   const ran = new Set(outcomes.flatMap((o) => o.module.mutate));
-  const stale = SURVIVOR_REASONS.filter((r) => ran.has(r.file) && !used.has(r)).map(
-    (r) => `reason no survivor needs any more: ${r.file} ${r.mutator} ${JSON.stringify(r.original)}`,
-  );
-  return { markdown: `${out.join("\n")}\n`, failures, stale };
+  const stale = reasons
+    .filter((r) => ran.has(r.file) && !used.has(r))
+    .map(
+      (r) =>
+        `stale reason (no survivor needs it any more; remove it from scripts/mutate/reasons.ts): ${r.file} ${r.mutator} ${JSON.stringify(r.original)} -> ${JSON.stringify(r.replacement)}`,
+    );
+  return { markdown: `${out.join("\n")}\n`, failures: [...failures, ...stale] };
 }

@@ -9,6 +9,7 @@ import {
   DBSnapshotAlreadyExistsFault,
   DeleteDBClusterSnapshotCommand,
   DeleteDBSnapshotCommand,
+  DescribeDBClusterSnapshotAttributesCommand,
   DescribeDBClusterSnapshotsCommand,
   DescribeDBSnapshotAttributesCommand,
   DescribeDBSnapshotsCommand,
@@ -22,7 +23,8 @@ export interface FakeSnapshot {
   /** The DB instance identifier, or the Aurora cluster identifier when `cluster` is set. */
   instance: string;
   cluster?: boolean;
-  createdAt: Date;
+  /** Unset for a snapshot RDS lists without SnapshotCreateTime (one whose creation has not started). */
+  createdAt: Date | undefined;
   status: string;
   tags: Tag[];
   kmsKeyId?: string;
@@ -121,6 +123,17 @@ export function fakeRds(client: RDSClient, region: string, opts: FakeRdsOptions)
       DBSnapshotAttributesResult: {
         DBSnapshotIdentifier: input.DBSnapshotIdentifier,
         DBSnapshotAttributes: [{ AttributeName: "restore", AttributeValues: s?.public ? ["all"] : [] }],
+      },
+    };
+  });
+  mock.on(DescribeDBClusterSnapshotAttributesCommand).callsFake((input) => {
+    const s = snapshots.find((x) => x.cluster && x.id === input.DBClusterSnapshotIdentifier);
+    return {
+      DBClusterSnapshotAttributesResult: {
+        DBClusterSnapshotIdentifier: input.DBClusterSnapshotIdentifier,
+        DBClusterSnapshotAttributes: [
+          { AttributeName: "restore", AttributeValues: s?.public ? ["all"] : [] },
+        ],
       },
     };
   });

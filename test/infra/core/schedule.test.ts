@@ -2,6 +2,7 @@
 import { CronExpressionParser } from "cron-parser";
 import fc from "fast-check";
 import {
+  cronOccurrences,
   dstGapWarnings,
   isValidTimezone,
   maxIntervalSeconds,
@@ -43,6 +44,23 @@ describe("parseScheduleExpression", () => {
     ["rate(5 seconds)", /must be "<n> minute\(s\)\|hour\(s\)\|day\(s\)"/],
     ["0 2 * * ? *", /is not a schedule expression/],
     ["at(2027-02-30T10:00:00)", /is not a real date and time/],
+    // A typo inside a number, a step, an L or # rule is refused, never read as a schedule that quietly never runs.
+    ["cron(5a 2 * * ? *)", /minutes "5a" has "5a", which is not a number/],
+    ["cron(a5 2 * * ? *)", /minutes "a5" has "a5", which is not a number/],
+    ["cron(0/5x 2 * * ? *)", /has step "5x", which must be a positive number/],
+    ["cron(0/x5 2 * * ? *)", /has step "x5", which must be a positive number/],
+    ["cron(0 2 L-2W * ? *)", /day-of-month "L-2W" has "L-2W": L and W stand alone/],
+    ["cron(0 2 5L-2 * ? *)", /day-of-month "5L-2" has "5L-2": L and W stand alone/],
+    ["cron(0 2 ? * 1#2#3 *)", /day-of-week "1#2#3" has "1#2#3": use day#n with n 1-5/],
+    ["cron(0 2 ? * SUN#15 *)", /day-of-week "SUN#15" has "SUN#15": use day#n with n 1-5/],
+    ["rate(-5 minutes)", /rate "-5 minutes" must be "<n> minute\(s\)\|hour\(s\)\|day\(s\)"/],
+    // AWS takes the expression as it is: anything around it (a YAML line's stray space) is refused here too.
+    ["rate(1 hour) ", /is not a schedule expression/],
+    [" rate(1 hour)", /is not a schedule expression/],
+    ["cron(0 2 * * ? *) ", /is not a schedule expression/],
+    ["xcron(0 2 * * ? *)", /is not a schedule expression/],
+    ["at(2027-01-01T09:00:00) ", /is not a schedule expression/],
+    [" at(2027-01-01T09:00:00)", /is not a schedule expression/],
   ])("rejects %s", (expression, message) => {
     expect(() => parseScheduleExpression(expression)).toThrow(ScheduleExpressionError);
     expect(() => parseScheduleExpression(expression)).toThrow(message);
@@ -77,6 +95,55 @@ describe("parseScheduleExpression", () => {
     ],
   ])("says what is wrong with %s and what is allowed", (expression, message) => {
     expect(() => parseScheduleExpression(expression)).toThrow(new ScheduleExpressionError(message));
+    // As `pulumi preview` prints it: the error's name says it is the schedule that is wrong.
+    expect(() => parseScheduleExpression(expression)).toThrow(
+      expect.objectContaining({ name: "ScheduleExpressionError" }),
+    );
+  });
+
+  it.each(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"])(
+    "reads the month name %s as its month",
+    (name) => {
+      const parsed = parseScheduleExpression(`cron(0 2 1 ${name} ? *)`);
+      const month =
+        ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"].indexOf(name) +
+        1;
+      expect(parsed.kind === "cron" && [...parsed.months]).toEqual([month]);
+    },
+  );
+
+  // schedule-shift (reminders) and the calendar read these fields: each rule lands in its own field, the rest empty.
+  const dom = {
+    any: false,
+    days: new Set<number>(),
+    last: false,
+    lastOffset: 0,
+    nearestWeekday: [],
+    lastWeekday: false,
+  };
+  const dow = { any: false, days: new Set<number>(), lastOf: [], nth: [] };
+  it.each([
+    ["cron(0 2 ? * MON *)", { ...dom, any: true }, { ...dow, days: new Set([2]) }],
+    [
+      "cron(0 2 * * ? *)",
+      { ...dom, days: new Set(Array.from({ length: 31 }, (_, i) => i + 1)) },
+      { ...dow, any: true },
+    ],
+    [
+      "cron(0 9 L-2,15W,3 * ? *)",
+      { ...dom, days: new Set([3]), last: true, lastOffset: 2, nearestWeekday: [15] },
+      { ...dow, any: true },
+    ],
+    ["cron(0 9 LW * ? *)", { ...dom, lastWeekday: true }, { ...dow, any: true }],
+    ["cron(0 3 ? * FRIL,SUN#2 *)", { ...dom, any: true }, { ...dow, lastOf: [6], nth: [[1, 2]] }],
+  ])("parses %s into the day fields schedule-shift reads", (expression, dayOfMonth, dayOfWeek) => {
+    const parsed = parseScheduleExpression(expression);
+    expect(
+      parsed.kind === "cron" && { dayOfMonth: parsed.dayOfMonth, dayOfWeek: parsed.dayOfWeek },
+    ).toStrictEqual({
+      dayOfMonth,
+      dayOfWeek,
+    });
   });
 
   it("reads month names in any case, and never takes the L of JUL for the L rule", () => {
@@ -89,6 +156,7 @@ describe("parseScheduleExpression", () => {
     "cron(0 2 ? * SUN#1 *)",
     "cron(0 9 L * ? *)",
     "cron(0 9 L-2 * ? *)",
+    "cron(0 9 L-30 * ? *)", // the widest L-offset: the 1st of a 31-day month
     "cron(0 3 ? * 6L *)",
     "cron(0 0 15W * ? *)",
     "cron(0 0 LW * ? *)",
@@ -175,6 +243,20 @@ describe("nextRuns", () => {
       "2027-03-01T00:00:00Z",
       ["2027-03-26T03:00:00.000Z", "2027-04-30T03:00:00.000Z"],
     ],
+    // Months skipped up to December stay in the year: a December-only run from March is this December's.
+    [
+      "cron(0 3 1 12 ? *)",
+      "UTC",
+      "2027-03-01T00:00:00Z",
+      ["2027-12-01T03:00:00.000Z", "2028-12-01T03:00:00.000Z"],
+    ],
+    // A day name before L reads like its number: FRIL is 6L.
+    [
+      "cron(0 3 ? * FRIL *)",
+      "UTC",
+      "2027-03-01T00:00:00Z",
+      ["2027-03-26T03:00:00.000Z", "2027-04-30T03:00:00.000Z"],
+    ],
     [
       "cron(0 9 L * ? *)",
       "UTC",
@@ -211,6 +293,13 @@ describe("nextRuns", () => {
       "UTC",
       "2027-05-01T00:00:00Z",
       ["2027-05-14T00:00:00.000Z", "2027-06-15T00:00:00.000Z"],
+    ],
+    // ... and 2027-08-15 is a Sunday: Monday the 16th.
+    [
+      "cron(0 0 15W * ? *)",
+      "UTC",
+      "2027-08-01T00:00:00Z",
+      ["2027-08-16T00:00:00.000Z", "2027-09-15T00:00:00.000Z"],
     ],
     // LW: the last weekday; 2030-08-31 is a Saturday (Friday 30th), 2030-03-31 a Sunday (Friday 29th).
     [
@@ -338,6 +427,9 @@ describe("maxIntervalSeconds", () => {
     ["cron(0 0,12 * * ? *)", "Asia/Kolkata", 43_200],
     ["rate(6 hours)", "UTC", 21_600],
     ["rate(5 minutes)", "UTC", 300],
+    ["rate(30 minutes)", "UTC", 1_800],
+    // The run lost in London's spring-forward gap (2027-03-28 01:30) makes the gap 47 hours, not 24.
+    ["cron(30 1 * * ? *)", "Europe/London", 47 * 3_600],
     ["rate(1 day)", "UTC", 86_400],
   ])("%s in %s -> %d", (expression, tz, seconds) => {
     expect(maxIntervalSeconds(expression, tz, from)).toBe(seconds);
@@ -351,12 +443,22 @@ describe("maxIntervalSeconds", () => {
     ["cron(0 3 1 6 ? *)", "2030-01-01T00:00:00Z", 366 * 86_400], // 2031-06 -> 2032-06 holds February 29
     ["cron(0 3 29 2 ? *)", "2030-01-01T00:00:00Z", (4 * 365 + 1) * 86_400], // leap days only: 2032 -> 2036
     ["cron(0 3 1 1 ? 2030/3)", "2030-01-01T00:00:00Z", (3 * 365 + 1) * 86_400], // every third year
+    // Years listed: the nine years from 2041 to 2050 count, however far beyond the first two runs they lie.
+    ["cron(0 3 1 1 ? 2040,2041,2050)", "2030-01-01T00:00:00Z", 3_287 * 86_400],
+    // ... and six yearly runs, then fifteen years to the last: every gap is looked at, not only four of the longest.
+    ["cron(0 3 1 1 ? 2040-2045,2060)", "2030-01-01T00:00:00Z", (15 * 365 + 3) * 86_400],
   ])(
     "a rare %s from %s has its real longest gap, whatever the starting day",
     (expression, start, seconds) => {
       expect(maxIntervalSeconds(expression, "UTC", new Date(start))).toBe(seconds);
     },
   );
+
+  it("sees the DST change of a daily run that starts years ahead (its first 400 days are looked at)", () => {
+    expect(
+      maxIntervalSeconds("cron(0 2 * * ? 2040-2199)", "Europe/London", new Date("2030-01-01T00:00:00Z")),
+    ).toBe(90_000);
+  });
 
   it("is infinite for a schedule with fewer than two runs left: at(), or a cron whose years run out", () => {
     expect(maxIntervalSeconds("at(2030-05-01T10:00:00)", "UTC", new Date("2030-01-01T00:00:00Z"))).toBe(
@@ -369,6 +471,52 @@ describe("maxIntervalSeconds", () => {
     expect(maxIntervalSeconds("cron(0 3 1 1 ? 2030-2031)", "UTC", new Date("2029-06-01T00:00:00Z"))).toBe(
       365 * 86_400,
     );
+  });
+});
+
+// The calendar lists a schedule's runs over its span from these: every run up to the end, none after.
+describe("cronOccurrences", () => {
+  const runs = (expression: string, tz: string, from: string, until: string) => {
+    const parsed = parseScheduleExpression(expression);
+    if (parsed.kind !== "cron") throw new Error(expression);
+    return [...cronOccurrences(parsed, tz, new Date(from), new Date(until))].map((o) => ({
+      at: o.at?.toISOString() ?? null,
+      local: `${o.local.date} ${o.local.time}`,
+    }));
+  };
+  it("lists the runs from the local day of `from` up to and including `until`, and none after", () => {
+    const daily = (until: string) =>
+      runs("cron(0 2 * * ? *)", "UTC", "2027-03-01T00:00:00Z", until).map((r) => r.at);
+    expect(daily("2027-03-03T12:00:00Z")).toEqual([
+      "2027-03-01T02:00:00.000Z",
+      "2027-03-02T02:00:00.000Z",
+      "2027-03-03T02:00:00.000Z",
+    ]);
+    expect(daily("2027-03-03T02:00:00Z")).toHaveLength(3);
+    expect(daily("2027-03-03T01:59:00Z")).toHaveLength(2);
+  });
+  it("in a zone ahead of UTC, lists the next local day's early run that still falls before `until`", () => {
+    // 02:00 IST on March 3 is 20:30 UTC on March 2.
+    expect(runs("cron(0 2 * * ? *)", "Asia/Kolkata", "2027-03-01T00:00:00Z", "2027-03-02T23:00:00Z")).toEqual(
+      [
+        { at: "2027-02-28T20:30:00.000Z", local: "2027-03-01 02:00" },
+        { at: "2027-03-01T20:30:00.000Z", local: "2027-03-02 02:00" },
+        { at: "2027-03-02T20:30:00.000Z", local: "2027-03-03 02:00" },
+      ],
+    );
+  });
+  it("lists a run lost in a spring-forward gap before `until` (without an instant), and not one after", () => {
+    const london = (until: string) =>
+      runs("cron(30 1 * * ? *)", "Europe/London", "2027-03-26T12:00:00Z", until);
+    expect(london("2027-03-28T12:00:00Z")).toEqual([
+      { at: "2027-03-26T01:30:00.000Z", local: "2027-03-26 01:30" },
+      { at: "2027-03-27T01:30:00.000Z", local: "2027-03-27 01:30" },
+      { at: null, local: "2027-03-28 01:30" },
+    ]);
+    expect(london("2027-03-27T11:00:00Z")).toEqual([
+      { at: "2027-03-26T01:30:00.000Z", local: "2027-03-26 01:30" },
+      { at: "2027-03-27T01:30:00.000Z", local: "2027-03-27 01:30" },
+    ]);
   });
 });
 

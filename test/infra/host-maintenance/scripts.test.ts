@@ -4,8 +4,14 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type HostTask, hostTask, unsafePathProblem } from "../../../infra/config/hosts";
-import { hostScript, type ScriptContext, shq } from "../../../infra/host-maintenance/scripts";
+import { type HostTask, hostTask, unsafePathProblem, walArchiving } from "../../../infra/config/hosts";
+import {
+  baseBackupScript,
+  hostScript,
+  pgbackrestConf,
+  type ScriptContext,
+  shq,
+} from "../../../infra/host-maintenance/scripts";
 
 const DAY = 86_400_000;
 let root: string;
@@ -95,7 +101,10 @@ describe("delete-files", () => {
       { name: "old-logs", kind: "delete-files", path: `${root}/logs`, pattern: "*.log", olderThanDays: 30 },
     ]);
     expect(r.status).toBe(0);
-    expect(r.out).toMatch(/deleted 2 files/);
+    // What Run Command's output shows the on-call engineer: each task's start and end, then the host's verdict.
+    expect(r.out.replace(/^\S+ /gm, "")).toBe(
+      "task old-logs (delete-files): start\ndeleted 2 files\ntask old-logs: ok\nhost app, window weekly: 1 tasks ok\n",
+    );
     expect(tree()).toEqual([
       "logs/link.log",
       "logs/new.log",
@@ -233,6 +242,27 @@ describe("docker, certbot, sync and disk usage", () => {
     expect(run([task], { dryRun: true }).calls).toBe(`${expected} [--dryrun]\n`);
   });
 
+  it("syncs the whole folder when no include filter is given", () => {
+    fs.mkdirSync(path.join(root, "logs"));
+    const r = run([{ name: "ship", kind: "sync-to-archive", path: `${root}/logs`, prefix: "logs" }]);
+    expect(r.calls).toBe(
+      `aws [s3] [sync] [${root}/logs] [s3://skillswap-host-files-abc/hosts/app/logs/] ` +
+        "[--no-follow-symlinks] [--sse] [aws:kms] [--sse-kms-key-id] [arn:aws:kms:ap-south-1:123456789012:key/k] " +
+        "[--only-show-errors] [--no-progress] [--region] [ap-south-1]\n",
+    );
+  });
+
+  it("reports one metric per filesystem listed, each with its own path", () => {
+    const r = run([{ name: "disk", kind: "disk-usage", paths: ["/", "/tmp"] }]);
+    expect(r.status).toBe(0);
+    expect(
+      r.calls
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => /Path=[^\]]+/.exec(l)?.[0]),
+    ).toEqual(["Path=/", "Path=/tmp"]);
+  });
+
   it("reports each filesystem's use as a metric with the host and path dimensions", () => {
     const r = run([{ name: "disk", kind: "disk-usage", paths: ["/"] }]);
     expect(r.status).toBe(0);
@@ -303,5 +333,120 @@ describe("unsafe paths and patterns are refused before a script exists", () => {
       maxFiles: 1,
     } as HostTask;
     expect(() => hostScript([t], ctx())).toThrow(/path "\/" must be at least two levels deep/);
+  });
+});
+
+describe("the scripts' first lines", () => {
+  it("are bash's (pipefail and arrays need it, whatever shell Run Command starts) and say where they come from", () => {
+    const parsed = [
+      hostTask.parse({ name: "images", window: "weekly", kind: "prune-docker-images", olderThanHours: 1 }),
+    ];
+    expect(
+      hostScript(parsed as HostTask[], ctx())
+        .split("\n")
+        .slice(0, 2),
+    ).toEqual([
+      "#!/bin/bash",
+      "# maintenance-stack: host app, window weekly. Generated from the stack file; do not edit on the host.",
+    ]);
+    const w = walArchiving.parse({
+      host: "app",
+      stanza: "main",
+      dataDirectory: "/var/lib/pg",
+      baseBackup: { window: "w" },
+    });
+    expect(
+      baseBackupScript(w, { ...ctx(), conf: "" })
+        .split("\n")
+        .slice(0, 2),
+    ).toEqual([
+      "#!/bin/bash",
+      "# maintenance-stack: WAL archiving base backup of stanza main on host app. Generated; do not edit.",
+    ]);
+  });
+});
+
+// pgBackRest itself is exercised end to end in wal-archiving.test.ts; here its config and the script's steps, exactly.
+describe("WAL archiving: pgBackRest's config and the base-backup script", () => {
+  const w = walArchiving.parse({
+    host: "app",
+    stanza: "main",
+    dataDirectory: "/var/lib/postgresql/15/main",
+    baseBackup: { window: "every-6h", type: "diff" },
+    retentionFull: 3,
+    processMax: 4,
+  });
+
+  it("configures the S3 repository under the key, and the retention pgBackRest expires full backups by", () => {
+    expect(
+      pgbackrestConf(w, {
+        bucket: "wal-bucket",
+        region: "ap-south-1",
+        kmsKeyArn: "arn:aws:kms:ap-south-1:1:key/w",
+      }),
+    ).toBe(
+      [
+        "[global]",
+        "repo1-type=s3",
+        "repo1-path=/pgbackrest/main",
+        "repo1-s3-bucket=wal-bucket",
+        "repo1-s3-endpoint=s3.ap-south-1.amazonaws.com",
+        "repo1-s3-region=ap-south-1",
+        "repo1-s3-key-type=auto",
+        "repo1-s3-kms-key-id=arn:aws:kms:ap-south-1:1:key/w",
+        "repo1-retention-full-type=count",
+        "repo1-retention-full=3",
+        "compress-type=zst",
+        "process-max=4",
+        "start-fast=y",
+        "log-level-console=info",
+        "",
+        "[main]",
+        "pg1-path=/var/lib/postgresql/15/main",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("runs as postgres with the standard config path unless told otherwise", () => {
+    const script = baseBackupScript(w, { ...ctx(), conf: "x" });
+    expect(script).toContain(
+      "runuser -u 'postgres' -- pgbackrest --config='/etc/pgbackrest/pgbackrest.conf' --stanza='main' backup --type=diff",
+    );
+  });
+
+  // A stub pgbackrest on PATH records its calls; runAs "" runs it as the current user.
+  const backup = (dryRun: boolean) => {
+    stub("pgbackrest");
+    const confPath = path.join(root, "etc/pgbackrest/pgbackrest.conf");
+    const script = baseBackupScript(w, {
+      ...ctx({ dryRun }),
+      conf: "[global]\nrepo1-type=s3\n",
+      confPath,
+      runAs: "",
+    });
+    const r = spawnSync("bash", ["-c", script], {
+      env: { PATH: `${bin}:/usr/bin:/bin`, HOME: root },
+      encoding: "utf8",
+    });
+    const pgbr = `pgbackrest [--config=${confPath}] [--stanza=main]`;
+    return { r, confPath, pgbr, calls: fs.readFileSync(calls, "utf8") };
+  };
+
+  it("writes the config (its folder made), creates the stanza, checks archiving, backs up and reports", () => {
+    const { r, confPath, pgbr, calls: made } = backup(false);
+    expect(r.status).toBe(0);
+    expect(fs.readFileSync(confPath, "utf8")).toBe("[global]\nrepo1-type=s3\n");
+    expect(made).toBe(
+      `${pgbr} [stanza-create]\n${pgbr} [check]\n${pgbr} [backup] [--type=diff]\n${pgbr} [info]\n`,
+    );
+    expect(r.stdout.replace(/^\S+ /gm, "")).toBe("base backup of main: start\nbase backup of main: ok\n");
+  });
+
+  it("in a dry run checks archiving but takes no backup, and says what it would run", () => {
+    const { r, pgbr, calls: made } = backup(true);
+    expect(r.status).toBe(0);
+    expect(made).toBe(`${pgbr} [stanza-create]\n${pgbr} [check]\n${pgbr} [info]\n`);
+    expect(r.stdout).toContain("dry run: would run pgbackrest backup --type=diff");
   });
 });

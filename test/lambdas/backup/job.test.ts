@@ -76,7 +76,7 @@ function setup(opts: { pageSize?: number; dr?: boolean; unsorted?: boolean } = {
 }
 
 /** Daily snapshots of ours for `days` days before NOW, available. */
-function history(days: number, extra: Partial<FakeSnapshot> = {}): FakeSnapshot[] {
+function history(days: number, extra: Partial<FakeSnapshot> = {}): (FakeSnapshot & { createdAt: Date })[] {
   return Array.from({ length: days }, (_, i) => ({
     id: `old-${String(i).padStart(4, "0")}`,
     instance: "skillswap-db",
@@ -313,6 +313,20 @@ describe("pruning safety rules (each would fail if its rule were removed)", () =
     await run(t, config({ retention: { keepWithinDaily: "1d" }, keepLastFloor: 1 }));
     expect(deleted(t)).not.toContain("still-copying");
     expect(deleted(t).sort()).toEqual(["old-0001", "old-0002"]);
+  });
+
+  it("keeps a snapshot RDS lists as available without a creation time, and prunes the others as usual", async () => {
+    const t = setup();
+    t.primary.snapshots.push(...history(3));
+    t.primary.snapshots.push({ ...history(1)[0]!, id: "no-create-time", createdAt: undefined });
+    await run(t, config({ retention: { keepWithinDaily: "1d" }, keepLastFloor: 1 }));
+    expect(deleted(t).sort()).toEqual(["old-0001", "old-0002"]);
+    expect(t.log.lines).toContainEqual(
+      expect.objectContaining({
+        message: "keep: not available",
+        extra: expect.objectContaining({ snapshot: "no-create-time" }),
+      }),
+    );
   });
 
   it("never deletes the newest keepLastFloor snapshots, whatever the policy", async () => {

@@ -26,7 +26,14 @@ const config: BackupConfig = {
 
 function setup(
   primaryAgeHours: number,
-  opts: { kms?: string; public?: boolean; drAgeHours?: number; drKms?: string } = {},
+  opts: {
+    kms?: string;
+    public?: boolean;
+    drAgeHours?: number;
+    drKms?: string;
+    encrypted?: boolean;
+    cluster?: boolean;
+  } = {},
 ) {
   const primaryClient = new RDSClient({ region: "eu-west-2" });
   const drClient = new RDSClient({ region: "eu-west-1" });
@@ -40,6 +47,8 @@ function setup(
     tags: ourTags("dev", "app"),
     kmsKeyId: opts.kms ?? KEY,
     public: opts.public ?? false,
+    encrypted: opts.encrypted ?? true,
+    cluster: opts.cluster ?? false,
   });
   if (opts.drAgeHours !== undefined) {
     dr.snapshots.push({
@@ -49,6 +58,7 @@ function setup(
       status: "available",
       tags: ourTags("dev", "app"),
       kmsKeyId: opts.drKms ?? DR_KEY,
+      cluster: opts.cluster ?? false,
     });
   }
   const metrics: Array<[string, string, number]> = [];
@@ -83,6 +93,11 @@ describe("backup-verify", () => {
       setup(2, { kms: "arn:aws:kms:eu-west-2:123456789012:key/other", drAgeHours: 1 }),
       /not the backups key/,
     ],
+    [
+      "not encrypted at all",
+      setup(2, { encrypted: false, drAgeHours: 1 }),
+      /newest snapshot snap-1 is not encrypted/,
+    ],
     ["shared publicly", setup(2, { public: true, drAgeHours: 1 }), /shared publicly/],
     ["missing its DR copy", setup(2), /no available DR copy in eu-west-1/],
     ["with a stale DR copy", setup(2, { drAgeHours: 60 }), /DR copy snap-1 is 60h old/],
@@ -96,5 +111,32 @@ describe("backup-verify", () => {
     expect(r.databases[0]!.ok).toBe(false);
     expect(r.databases[0]!.problems.join("\n")).toMatch(problem);
     expect(t.metrics).toContainEqual(["app", "VerificationFailed", 1]);
+  });
+});
+
+// An Aurora cluster's snapshots are read through the cluster API (StorageEncrypted, the cluster attributes), and held
+// to the same rules.
+describe("backup-verify of an Aurora cluster", () => {
+  const cluster: BackupConfig = {
+    ...config,
+    databases: [{ name: "app", identifier: "app-db", kind: "cluster" }],
+  };
+  it("passes a fresh, encrypted, private cluster snapshot with its DR copy", async () => {
+    const t = setup(2, { drAgeHours: 1, cluster: true });
+    const r = await runVerify(cluster, t.deps);
+    expect(r.databases[0]).toMatchObject({ ok: true, problems: [] });
+  });
+  it.each([
+    ["not encrypted", { encrypted: false }, ["newest snapshot snap-1 is not encrypted"]],
+    ["shared publicly", { public: true }, ["newest snapshot snap-1 is shared publicly"]],
+  ])("fails a cluster snapshot %s", async (_label, opts, problems) => {
+    const t = setup(2, { drAgeHours: 1, cluster: true, ...opts });
+    const r = await runVerify(cluster, t.deps);
+    expect(r.databases[0]).toMatchObject({ ok: false, problems });
+  });
+  it("finds no snapshot when the cluster has only instance snapshots of the same name", async () => {
+    const t = setup(2, { drAgeHours: 1 });
+    const r = await runVerify(cluster, t.deps);
+    expect(r.databases[0]!.problems).toEqual(["no available snapshot", "no available DR copy in eu-west-1"]);
   });
 });

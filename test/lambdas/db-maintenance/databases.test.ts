@@ -11,7 +11,12 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { mockClient } from "aws-sdk-client-mock";
 import pg from "pg";
 import S3rver from "s3rver";
-import { runBatches } from "../../../lambdas/db-maintenance/batches";
+import {
+  MAX_DUMPS_LOOKED_AT,
+  newestVerifiedDump,
+  staleBackupReason,
+} from "../../../lambdas/db-maintenance/backup-guard";
+import { RefusedError, runBatches } from "../../../lambdas/db-maintenance/batches";
 import { runChecks } from "../../../lambdas/db-maintenance/checks";
 import { runStatementTask } from "../../../lambdas/db-maintenance/tasks";
 import {
@@ -241,6 +246,9 @@ describe("archive (PostgreSQL)", () => {
     await a.query("CREATE TABLE nokey (id bigint, created_at timestamptz)");
     await a.query("CREATE TABLE nokey_archive (id bigint, created_at timestamptz)");
     await a.query("CREATE TABLE other_archive (id bigint PRIMARY KEY, created_at timestamptz)");
+    // As many columns as the table, but one renamed or retyped: SELECT * would land in the wrong column or fail.
+    await a.query("CREATE TABLE renamed_archive (id bigint PRIMARY KEY, created timestamptz, note text)");
+    await a.query("CREATE TABLE retyped_archive (id bigint PRIMARY KEY, created_at text, note text)");
     await a.end();
     const db = await pgDb();
     const base = {
@@ -261,13 +269,38 @@ describe("archive (PostgreSQL)", () => {
           now: clock(),
         }),
       ).rejects.toThrow(/are not the table's/);
+      const columns = "id bigint, created_at timestamp with time zone, note text";
+      await expect(
+        runBatches(db, task({ ...base, table: "plain", archiveTable: "renamed_archive" }) as never, {
+          now: clock(),
+        }),
+      ).rejects.toThrow(
+        `r: the archive table's columns (id bigint, created timestamp with time zone, note text) are not the table's (${columns})`,
+      );
+      await expect(
+        runBatches(db, task({ ...base, table: "plain", archiveTable: "retyped_archive" }) as never, {
+          now: clock(),
+        }),
+      ).rejects.toThrow(
+        `r: the archive table's columns (id bigint, created_at text, note text) are not the table's (${columns})`,
+      );
+      await expect(
+        runBatches(db, task({ ...base, table: "plain", archiveTable: "nowhere_archive" }) as never, {
+          now: clock(),
+        }),
+      ).rejects.toThrow(new RefusedError('r: archive table "nowhere_archive" not found'));
+      // What the on-call engineer reads: how many rows, the filter with its cutoff, and how to allow it.
       await expect(
         runBatches(
           db,
           task({ ...base, olderThanDays: 1, table: "plain", archiveTable: "plain_archive" }) as never,
           { now: clock(new Date(NOW.getTime() + 400 * DAY)) },
         ),
-      ).rejects.toThrow(/refusing to empty it/);
+      ).rejects.toThrow(
+        new RefusedError(
+          'r: every one of the 50 rows of the table matches ("created_at" < 2027-07-11T02:30:00.000Z); refusing to empty it (a wrong column or clock?); set allowEmptying: true if it may',
+        ),
+      );
       // A dry run counts and changes nothing.
       expect(
         await runBatches(
@@ -308,6 +341,42 @@ describe("purge", () => {
       await db.close();
     }
     expect((await idsOf("SELECT id FROM notes")).length).toBe(1000 - 350);
+  });
+
+  it("finds nothing to do in an empty table (not a refusal), and empties a table that allowEmptying lets go", async () => {
+    await seedPg("empty", 0, false);
+    await seedPg("drain", 300, false);
+    const base = {
+      kind: "purge",
+      name: "e",
+      timestampColumn: "created_at",
+      olderThanDays: 1,
+      keyColumn: "id",
+    };
+    const db = await pgDb();
+    try {
+      expect(await runBatches(db, task({ ...base, table: "empty" }) as never, { now: clock() })).toEqual({
+        rows: 0,
+        batches: 0,
+        stoppedBy: "done",
+        longestBatchMs: 0,
+      });
+      const t0 = Date.now();
+      const r = await runBatches(
+        db,
+        task({ ...base, table: "drain", allowEmptying: true, batchSize: 100 }) as never,
+        {
+          now: clock(new Date(NOW.getTime() + 400 * DAY)),
+        },
+      );
+      expect(r).toMatchObject({ rows: 300, batches: 3, stoppedBy: "done" });
+      // The longest a batch held its locks: some time, and never more than the whole run.
+      expect(r.longestBatchMs).toBeGreaterThan(0);
+      expect(r.longestBatchMs).toBeLessThanOrEqual(Date.now() - t0);
+    } finally {
+      await db.close();
+    }
+    expect(await idsOf("SELECT id FROM drain")).toEqual([]);
   });
 
   it("deletes rows past their own expiry column in batches (MariaDB), and no others", async () => {
@@ -677,6 +746,38 @@ describe("guards", () => {
     }
     expect((await idsOf("SELECT id FROM oldrows")).length).toBe(10);
   });
+  it("counts only a dump the verifier passed, never one from the future, among the newest ten", async () => {
+    const guard = { buckets: ["dumps"], database: "db", rpoSeconds: 26 * 3600 };
+    const H = 3600_000;
+    // Verified: 30 hours old, and one two hours ahead of the clock (a wrong slot must not make the backup look
+    // fresh). The verifier failed the 1-hour-old one.
+    const s3 = await dumpStore([NOW.getTime() - 30 * H, NOW.getTime() + 2 * H], [], [NOW.getTime() - H]);
+    // The newest ten are unverified (verification is behind): the older verified one is not enough.
+    const behind = await dumpStore(
+      [NOW.getTime() - 11 * H],
+      Array.from({ length: MAX_DUMPS_LOOKED_AT }, (_, i) => NOW.getTime() - (i + 1) * H + 60_000),
+    );
+    try {
+      const age = await newestVerifiedDump(s3.client, guard, NOW);
+      expect(age).toEqual({
+        ageSeconds: 30 * 3600,
+        key: "daily/db/20260605T203000Z.dump.gz",
+      });
+      expect(await newestVerifiedDump(behind.client, guard, NOW)).toEqual({ ageSeconds: null, key: null });
+    } finally {
+      await s3.close();
+      await behind.close();
+    }
+    expect(staleBackupReason({ ageSeconds: null, key: null }, guard)).toBe(
+      "no verified dump of db among its newest 10: nothing to restore from",
+    );
+    // The RPO itself is still within it; a second more is not.
+    expect(staleBackupReason({ ageSeconds: 26 * 3600, key: "k" }, guard)).toBeNull();
+    expect(staleBackupReason({ ageSeconds: 26 * 3600 + 1, key: "k" }, guard)).toBe(
+      "the newest verified dump of db (k) is 26h old, over its RPO of 26h",
+    );
+  });
+
   it("a dry run is never refused for its backup, and changes nothing", async () => {
     await seedPg("dry", 10, false);
     const planned = [
@@ -709,7 +810,11 @@ describe("guards", () => {
 });
 
 /** An S3 protocol server holding dumps of `db` at the given slots, verified (tag verified=ok) or not. */
-async function dumpStore(verifiedAt: readonly number[], unverifiedAt: readonly number[] = []) {
+async function dumpStore(
+  verifiedAt: readonly number[],
+  unverifiedAt: readonly number[] = [],
+  failedAt: readonly number[] = [],
+) {
   const dir = mkdtempSync(join(tmpdir(), "s3rver-maint-"));
   const server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: dir });
   const { port } = (await server.run()) as unknown as { port: number };
@@ -722,14 +827,18 @@ async function dumpStore(verifiedAt: readonly number[], unverifiedAt: readonly n
   await client.send(new CreateBucketCommand({ Bucket: "dumps" }));
   const key = (ms: number) =>
     `daily/db/${new Date(ms).toISOString().slice(0, 19).replace(/[-:]/g, "")}Z.dump.gz`;
-  const put = async (ms: number, verified: boolean) => {
+  const put = async (ms: number, verified?: "ok" | "failed") => {
     await client.send(new PutObjectCommand({ Bucket: "dumps", Key: key(ms), Body: "x" }));
     // The tags the verification job leaves (lambdas/logical-backup/verify.ts).
-    const TagSet = [{ Key: "tier", Value: "daily" }, ...(verified ? [{ Key: "verified", Value: "ok" }] : [])];
+    const TagSet = [
+      { Key: "tier", Value: "daily" },
+      ...(verified ? [{ Key: "verified", Value: verified }] : []),
+    ];
     await client.send(new PutObjectTaggingCommand({ Bucket: "dumps", Key: key(ms), Tagging: { TagSet } }));
   };
-  for (const v of verifiedAt) await put(v, true);
-  for (const u of unverifiedAt) await put(u, false);
+  for (const v of verifiedAt) await put(v, "ok");
+  for (const u of unverifiedAt) await put(u);
+  for (const f of failedAt) await put(f, "failed");
   return { client, close: () => server.close() };
 }
 
