@@ -1,8 +1,16 @@
 // Config section `maintenance:backups`: databases, backup schedules, restic-style retention, RPO and pruning limits.
 import { z } from "zod";
 import { parseDuration } from "../../lambdas/backup/retention";
-import { databaseConnection, jobNetwork, scheduleExpression, scheduleEntry, timezone } from "./rules";
-import { checkFargateSize, OBJECT_LOCK_MAX_DAYS } from "../core/aws-limits";
+import {
+  databaseConnection,
+  fargateSize,
+  fargateTask,
+  jobNetwork,
+  scheduleExpression,
+  scheduleEntry,
+  timezone,
+} from "./rules";
+import { OBJECT_LOCK_MAX_DAYS } from "../core/aws-limits";
 import { dstGapWarnings, maxIntervalSeconds } from "../core/schedule";
 import { drillCheckSchema } from "../../lambdas/logical-backup/drill-config";
 
@@ -234,14 +242,7 @@ export const drillEntry = z
     dumpGiB: z.number().positive().max(50),
     /** Parallel pg_restore jobs (postgres). @default 2 */
     restoreJobs: z.int().min(1).max(16).default(2),
-    fargate: z
-      .object({ cpu: z.int(), memoryMb: z.int() })
-      .strict()
-      .default({ cpu: 1024, memoryMb: 4096 })
-      .superRefine((f, ctx) => {
-        const problem = checkFargateSize(f.cpu, f.memoryMb);
-        if (problem) ctx.addIssue({ code: "custom", message: problem });
-      }),
+    fargate: fargateSize({ cpu: 1024, memoryMb: 4096 }),
     /** @default dump.network */
     network: jobNetwork.optional(),
     /** The overdue alarm pages when no drill has passed for the longest gap between drills plus this. @default 48 */
@@ -284,20 +285,8 @@ export const dumpEntry = z
     memoryMb: z.int().min(512).max(10_240).default(1024),
     /** A scheduled restore drill of these dumps. */
     drill: drillEntry.optional(),
-    fargate: z
-      .object({
-        cpu: z.int(),
-        memoryMb: z.int(),
-        /** Fargate has no timeout of its own: the task stops itself (and fails) after this long. */
-        // At most 20 hours: a run's staging upload is aborted by lifecycle one day after it starts.
-        timeoutMinutes: z.int().min(5).max(1200).default(360),
-      })
-      .strict()
-      .default({ cpu: 1024, memoryMb: 2048, timeoutMinutes: 360 })
-      .superRefine((f, ctx) => {
-        const problem = checkFargateSize(f.cpu, f.memoryMb);
-        if (problem) ctx.addIssue({ code: "custom", message: problem });
-      }),
+    /** The task's size; it stops itself (and fails) after `timeoutMinutes`. @default 1024 / 2048 / 360 */
+    fargate: fargateTask({ cpu: 1024, memoryMb: 2048, timeoutMinutes: 360 }),
   })
   .strict()
   .superRefine((d, ctx) => {

@@ -9,8 +9,7 @@ import {
   sessionLimitsSchema,
   taskSchema,
 } from "../../lambdas/db-maintenance/config";
-import { checkFargateSize } from "../core/aws-limits";
-import { databaseConnection, jobNetwork, scheduleExpression, timezone } from "./rules";
+import { databaseConnection, fargateTask, jobNetwork, scheduleExpression, timezone } from "./rules";
 
 /** What a run may take on its runner: Lambda's timeout, or a Fargate task's own deadline (it has none of its own). */
 export const runLimitSeconds = (d: Pick<MaintenanceDatabase, "runsOn" | "timeoutSeconds" | "fargate">) =>
@@ -57,19 +56,7 @@ export const maintenanceDatabase = z
      */
     runsOn: z.enum(["lambda", "fargate"]).default("lambda"),
     /** The Fargate task's size, and the deadline after which it stops itself (and reports the task failed). */
-    fargate: z
-      .object({
-        cpu: z.int(),
-        memoryMb: z.int(),
-        /** Fargate has no timeout of its own: the task stops itself (and fails) after this long. @default 240 */
-        timeoutMinutes: z.int().min(5).max(1200).default(240),
-      })
-      .strict()
-      .default({ cpu: 256, memoryMb: 512, timeoutMinutes: 240 })
-      .superRefine((f, ctx) => {
-        const problem = checkFargateSize(f.cpu, f.memoryMb);
-        if (problem) ctx.addIssue({ code: "custom", message: problem });
-      }),
+    fargate: fargateTask({ cpu: 256, memoryMb: 512, timeoutMinutes: 240 }),
     /** @default the app's timezone */
     timezone: timezone.optional(),
     session: sessionLimitsSchema.default({

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { parseScheduleExpression } from "../core/schedule";
 import {
+  checkFargateSize,
   checkLogRetention,
   checkRange,
   checkTimezone,
@@ -127,3 +128,27 @@ export const databaseConnection = z
     sslMode: z.enum(["disable", "prefer", "require", "verify-full"]).optional(),
   })
   .strict();
+
+const fargateFields = { cpu: z.int(), memoryMb: z.int() };
+
+/** A valid Fargate CPU/memory pair (aws-limits.ts). */
+const checkSize = (f: { cpu: number; memoryMb: number }, ctx: z.RefinementCtx) => {
+  const problem = checkFargateSize(f.cpu, f.memoryMb);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+};
+
+/** A Fargate task's size: a valid CPU/memory pair. */
+export const fargateSize = (defaults: { cpu: number; memoryMb: number }) =>
+  z.object(fargateFields).strict().default(defaults).superRefine(checkSize);
+
+/** A Fargate task's size and the deadline after which it stops itself (Fargate has no timeout of its own) and fails. */
+export const fargateTask = (defaults: { cpu: number; memoryMb: number; timeoutMinutes: number }) =>
+  z
+    .object({
+      ...fargateFields,
+      // At most 20 hours: a dump's staging upload is aborted by lifecycle one day after it starts.
+      timeoutMinutes: z.int().min(5).max(1200).default(defaults.timeoutMinutes),
+    })
+    .strict()
+    .default(defaults)
+    .superRefine(checkSize);
