@@ -81,3 +81,42 @@ export function startOnFargate(entry: FargateEntry): void {
     process.exitCode = code;
   });
 }
+
+/** A string field of the JSON in an environment variable, or "unknown" when it is missing or unparsable. */
+export function envJsonField(env: NodeJS.ProcessEnv, variable: string, field: string): string {
+  try {
+    const value = (JSON.parse(env[variable] ?? "{}") as Record<string, unknown>)[field];
+    return typeof value === "string" ? value : "unknown";
+  } catch {
+    // an unparsable variable is itself the failure being reported (and the task stops with exit 1)
+    return "unknown";
+  }
+}
+
+/**
+ * `metric`=1 in CloudWatch embedded metric format, with exactly the dimensions its alarm watches ({service, <name>}),
+ * in the job's namespace: for failures the handler never reported (on Fargate no Lambda Errors metric pages instead).
+ */
+export function failureDatapoint(
+  env: NodeJS.ProcessEnv,
+  now: Date,
+  metric: string,
+  dimension: { readonly name: string; readonly value: string },
+  defaultService: string,
+): string {
+  return JSON.stringify({
+    _aws: {
+      Timestamp: now.getTime(),
+      CloudWatchMetrics: [
+        {
+          Namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? "Maintenance",
+          Dimensions: [["service", dimension.name]],
+          Metrics: [{ Name: metric, Unit: "Count" }],
+        },
+      ],
+    },
+    service: env.POWERTOOLS_SERVICE_NAME ?? defaultService,
+    [dimension.name]: dimension.value,
+    [metric]: 1,
+  });
+}
