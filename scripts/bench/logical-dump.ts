@@ -254,7 +254,7 @@ export async function benchLogicalDump(baseline: string | null): Promise<DumpBen
 
     // Restore the new PostgreSQL dump from one fetched file, serially and with one job per core.
     const file = join(mkdtempSync(join(tmpdir(), "restore-bench-")), "dump.custom");
-    await fetchDump(s3, BUCKET, dumpKey("daily", "pg", slot(0)), file);
+    await fetchDump(s3, { bucket: BUCKET, key: dumpKey("daily", "pg", slot(0)) }, file);
     const jobs = 2;
     const restore = async (n: number) => {
       const db = `mstack_bench_restore_${process.pid}_${n}`;

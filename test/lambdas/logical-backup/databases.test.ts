@@ -3,9 +3,9 @@
 // dumps of the earlier gzip format still verify and restore. A bad dump produces no object.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import {
   GetObjectCommand,
   GetObjectTaggingCommand,
@@ -164,7 +164,7 @@ describe("logical dumps of real databases", () => {
     const stored = await storedBytes(key);
     expect(stored.subarray(0, 4).toString("hex")).toBe("28b52ffd");
     const file = join(mkdtempSync(join(tmpdir(), "restore-")), "dump.custom");
-    const fetched = await fetchDump(s3, BUCKET, key, file);
+    const fetched = await fetchDump(s3, { bucket: BUCKET, key }, file);
     expect(fetched).toMatchObject({
       sha256: (result as { sha256: string }).sha256,
       storedBytes: stored.length,
@@ -207,7 +207,7 @@ describe("logical dumps of real databases", () => {
       newestGoodAgeSeconds: 6 * 3600,
     });
     const file = join(mkdtempSync(join(tmpdir(), "restore-")), "dump.custom");
-    await fetchDump(s3, BUCKET, key, file);
+    await fetchDump(s3, { bucket: BUCKET, key }, file);
     await restoreFile("postgres", file, { ...PG, database: dst }, 2);
     expect(pgDigests(dst)).toEqual(pgDigests(src));
     psql("postgres", `DROP DATABASE ${src}`);
@@ -218,9 +218,11 @@ describe("logical dumps of real databases", () => {
     const key = "daily/tampered/20260308T203000Z.dump.zst";
     await putDump(key, zstdSync(Buffer.from("PGDMP not really")), "0".repeat(64));
     const file = join(mkdtempSync(join(tmpdir(), "restore-")), "dump.custom");
-    await expect(fetchDump(s3, BUCKET, key, file)).rejects.toThrow(
-      /sha256 mismatch \(metadata 0{64}, actual [0-9a-f]{64}\)/,
+    await expect(fetchDump(s3, { bucket: BUCKET, key }, file)).rejects.toThrow(
+      /SHA-256 of the stored bytes is [0-9a-f]{64}, the dump job recorded 0{64}; not restoring it/,
     );
+    // Refused before a byte was decoded: no file to restore, and no stored copy left behind.
+    expect(readdirSync(dirname(file))).toEqual([]);
   });
 
   it("PostgreSQL: a wrong password or an unreachable host produces no object and a failure", async () => {
@@ -253,7 +255,7 @@ describe("logical dumps of real databases", () => {
     const result = await dumpToS3(dumpCommand("mysql", { ...MY, database: src }), target(key), { s3 });
     expect(result.status).toBe("uploaded");
     const file = join(mkdtempSync(join(tmpdir(), "restore-")), "dump.sql");
-    await fetchDump(s3, BUCKET, key, file);
+    await fetchDump(s3, { bucket: BUCKET, key }, file);
     expect(readFileSync(file, "utf8")).toContain("-- Dump completed");
     await restoreFile("mysql", file, { ...MY, database: dst });
     expect(myDigests(dst)).toEqual(myDigests(src));
@@ -283,7 +285,7 @@ describe("logical dumps of real databases", () => {
       key,
     });
     const file = join(mkdtempSync(join(tmpdir(), "restore-")), "dump.sql");
-    await fetchDump(s3, BUCKET, key, file);
+    await fetchDump(s3, { bucket: BUCKET, key }, file);
     await restoreFile("mysql", file, { ...MY, database: dst });
     expect(myDigests(dst)).toEqual(myDigests(src));
     mysql(`DROP DATABASE ${src}; DROP DATABASE ${dst};`);
