@@ -12,8 +12,8 @@ export interface DumpFormat {
 }
 
 /**
- * New dumps: the tool writes uncompressed (`pg_dump --compress=0`, mysqldump as ever) into one `zstd` at its default
- * level 3. pg_dump's own zlib plus the old gzip compressed twice, spending about 8 of every 9 seconds on it
+ * New dumps: the tool writes uncompressed (`pg_dump --compress=0`, mysqldump as ever) into one `zstd -1`
+ * (ZSTD_COMPRESS_ARGS). pg_dump's own zlib plus the old gzip compressed twice, spending about 8 of every 9 seconds on it
  * (docs/benchmarks.md). application/zstd is the IANA media type of RFC 8878.
  */
 export const DUMP_FORMAT: DumpFormat = {
@@ -73,8 +73,14 @@ export function wroteNothing(compressed: Buffer): boolean {
   return r.status === 0 && r.stdout.length === 0;
 }
 
-/** zstd's default level; `-q` keeps its progress off stderr, which a failure report quotes. */
-export const ZSTD_COMPRESS_ARGS: readonly string[] = ["-3", "-q", "-c"];
+/**
+ * Level 1, not zstd's default 3 (docs/benchmarks.md, measured side by side): on data zstd finds hard (the bench's hex
+ * digests; ids, tokens, hashes) -3 spends twice the CPU of -1 for a larger output, and zstd was then the dump's
+ * largest cost; on prose and code, which zstd compresses fast at any level, -3 is about 15% smaller for about the
+ * same time. The dump's time (Lambda's 15 minutes, the snapshot holding back vacuum on the source) outweighs that
+ * storage. `-q` keeps progress off stderr, which a failure report quotes.
+ */
+export const ZSTD_COMPRESS_ARGS: readonly string[] = ["-1", "-q", "-c"];
 
 /**
  * A decompressing stream for a stored dump, and a promise that settles when it has finished: gzip in process

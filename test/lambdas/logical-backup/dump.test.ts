@@ -204,7 +204,7 @@ describe("dump to S3", () => {
         status: "failed",
         key,
         error:
-          "zstd -3 -q -c exited 70: zstd: error 70 : Write error : cannot write block : No space left on device",
+          "zstd -1 -q -c exited 70: zstd: error 70 : Write error : cannot write block : No space left on device",
       });
     } finally {
       process.env.PATH = path;
