@@ -1,7 +1,8 @@
 // Real PostgreSQL and MariaDB (Debian packages, started by scripts/ci/databases.sh): dump, upload to s3rver, fetch to
 // a local file, restore into an empty database (pg_restore in parallel), and compare every table's rows and content;
 // dumps of the earlier gzip format still verify and restore. A bad dump produces no object.
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,6 +25,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { gzipSync } from "node:zlib";
 import { startLocalS3 } from "../../support/local-s3";
 
+const execFileAsync = promisify(execFile);
 const PG = { host: "127.0.0.1", port: 5432, user: "postgres", password: "postgres" };
 const MY = { host: "127.0.0.1", port: 3306, user: "backup", password: "backup" };
 const BUCKET = "dumps-test";
@@ -244,6 +246,49 @@ describe("logical dumps of real databases", () => {
     const listed =
       (await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "daily/bad/" }))).Contents ?? [];
     expect(listed).toEqual([]);
+  });
+
+  it("PostgreSQL: a server that drops pg_dump mid-stream (its output going straight into zstd) lands nothing and says why", async () => {
+    const db = `mstack_cut_${suffix}`;
+    psql("postgres", `CREATE DATABASE ${db}`);
+    // Enough rows that the COPY is still running when it is found: the header and TOC are already in zstd by then.
+    psql(
+      db,
+      "CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 3)::text) AS v FROM generate_series(1, 400000) g",
+    );
+    const key = dumpKey("daily", db, new Date("2026-03-09T20:30:00Z"));
+    const dumping = dumpToS3(dumpCommand("postgres", { ...PG, database: db }), target(key), { s3 });
+    const sql = (q: string) =>
+      execFileAsync(
+        "psql",
+        ["-h", PG.host, "-p", String(PG.port), "-U", PG.user, "-d", "postgres", "-tAq", "-c", q],
+        {
+          env: { ...process.env, PGPASSWORD: PG.password },
+        },
+      ).then((r) => r.stdout.trim());
+    let settled = false;
+    void dumping.finally(() => {
+      settled = true;
+    });
+    let terminated = "";
+    // Until the COPY is found (a dump that ended first fails the expectation below instead of spinning).
+    while (!terminated && !settled) {
+      terminated = await sql(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${db}' AND query LIKE 'COPY public.big%'`,
+      );
+    }
+    expect(terminated).toBe("t");
+    const result = await dumping;
+    expect(result).toEqual({
+      status: "failed",
+      key,
+      error: expect.stringMatching(
+        /^pg_dump exited 1: pg_dump: error: Dumping the contents of table "big" failed/,
+      ),
+    });
+    const listed = (await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }))).Contents ?? [];
+    expect(listed.map((o) => o.Key).filter((k) => k?.includes(db))).toEqual([]);
+    psql("postgres", `DROP DATABASE ${db}`);
   });
 
   it("MariaDB: mysqldump --single-transaction lands as zstd and restores with equal rows and content", async () => {
