@@ -15,7 +15,7 @@ import {
 import type { Log } from "../shared/log";
 import type { DrillCheck, DrillConfig } from "./drill-config";
 import { lastPassKey, reportKey } from "./drill-config";
-import { ChecksumMismatchError, fetchDumpToFile } from "./drill-fetch";
+import { ChecksumMismatchError, fetchDump } from "./dump-file";
 import { drillMarkdown } from "./drill-report";
 import { countStatement, countsByIndex, type DumpManifest, manifestKey } from "./manifest";
 import { query, quoteIdent, type SqlConnection } from "./sql";
@@ -379,7 +379,7 @@ async function drill(
   await mkdir(dir, { recursive: true });
   try {
     try {
-      await fetchDumpToFile(deps.s3, picked, join(dir, "dump"), recorded);
+      await fetchDump(deps.s3, picked, join(dir, "dump"), recorded);
     } catch (e) {
       if (!(e instanceof ChecksumMismatchError)) throw e;
       problems.push(e.message);

@@ -1,41 +1,61 @@
-// Fetches a stored dump (zstd, or the gzip of older dumps) to a seekable local file, decompressed and checked against
-// the SHA-256 recorded at upload, and restores such a file: `pg_restore --jobs` reads a file it can seek in, never a
-// pipe, so a parallel restore (a drill, a real recovery) starts from here.
+// Fetches a stored dump (zstd, or the gzip of older dumps) to a seekable local file, its stored bytes checked against
+// the SHA-256 recorded at upload before a byte is decoded, and restores such a file: `pg_restore --jobs` reads a file
+// it can seek in, never a pipe, so a parallel restore (verification's, a drill, a real recovery) starts from here.
+// The one fetcher of the restore paths; the decoding is chosen by the key's format (dump-format.ts).
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { closeSync, createWriteStream, openSync } from "node:fs";
+import { closeSync, createReadStream, createWriteStream, openSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { decompressor, formatOfKey } from "./dump-format";
+import { DUMP_FORMATS, decompressor, formatOfKey } from "./dump-format";
 
 export interface FetchedDump {
   readonly file: string;
-  /** SHA-256 of the stored (compressed) bytes; equal to the object's `sha256` metadata, or fetchDump threw. */
+  /** SHA-256 of the stored (compressed) bytes: the recorded one, or fetchDump threw. */
   readonly sha256: string;
   readonly storedBytes: number;
   /** Size of the decompressed file: what pg_restore or mysql reads. */
   readonly fileBytes: number;
+  /** The object's user metadata (sha256, bytes, dump-seconds). */
+  readonly metadata: Record<string, string>;
+}
+
+export class UnknownDumpFormatError extends Error {
+  override name = "UnknownDumpFormatError";
+}
+
+/** The stored bytes are not the ones the dump job recorded (or it recorded none): nothing was decoded. */
+export class ChecksumMismatchError extends Error {
+  override name = "ChecksumMismatchError";
 }
 
 /**
- * Streams `s3://bucket/key` through its format's decompressor into `file` (never whole in memory), hashing the stored
- * bytes on the way; throws if the key is no dump, the data is corrupt, or the hash differs from the metadata.
+ * Downloads `s3://bucket/key` to `<file>.stored` while hashing it (never whole in memory) and refuses it, before any
+ * byte is decoded or restored, when the hash is not `expectedSha256` (by default the object's own `sha256`
+ * metadata; the drill passes the one it checked against the manifest). Then decodes it by its format into `file` and removes the stored copy.
+ * Throws UnknownDumpFormatError for a key that is no dump, ChecksumMismatchError, or the decoder's error for corrupt
+ * or truncated data.
  */
 export async function fetchDump(
   s3: Pick<S3Client, "send">,
-  bucket: string,
-  key: string,
+  object: { readonly bucket: string; readonly key: string },
   file: string,
+  expectedSha256?: string,
 ): Promise<FetchedDump> {
+  const { bucket, key } = object;
   const format = formatOfKey(key);
   if (!format)
-    throw new Error(`${key} is not a dump key (expected <tier>/<db>/<yyyymmddThhmmss>Z.dump.zst or .gz)`);
+    throw new UnknownDumpFormatError(
+      `${key}: not a dump key (<tier>/<db>/<yyyymmddThhmmss>Z and one of ${DUMP_FORMATS.map((f) => f.suffix).join(", ")})`,
+    );
   const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const recorded = obj.Metadata?.sha256;
+  if (!obj.Body) throw new Error(`${key}: S3 returned no body`);
+  const metadata = obj.Metadata ?? {};
+  const expected = expectedSha256 ?? metadata.sha256;
   const hash = createHash("sha256");
   let storedBytes = 0;
-  let fileBytes = 0;
   const hasher = new Transform({
     transform(chunk: Buffer, _e, cb) {
       hash.update(chunk);
@@ -43,21 +63,31 @@ export async function fetchDump(
       cb(null, chunk);
     },
   });
-  const counter = new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      fileBytes += chunk.length;
-      cb(null, chunk);
-    },
-  });
-  const unpack = decompressor(format);
-  await pipeline(obj.Body as NodeJS.ReadableStream, hasher, unpack.stream, counter, createWriteStream(file));
-  await unpack.done;
-  const sha256 = hash.digest("hex");
-  if (recorded !== sha256)
-    throw new Error(
-      `${key}: sha256 mismatch (metadata ${recorded ?? "missing"}, actual ${sha256}); not restoring it`,
-    );
-  return { file, sha256, storedBytes, fileBytes };
+  const stored = `${file}.stored`;
+  try {
+    await pipeline(obj.Body as NodeJS.ReadableStream, hasher, createWriteStream(stored));
+    const sha256 = hash.digest("hex");
+    if (sha256 !== expected)
+      throw new ChecksumMismatchError(
+        `${key}: SHA-256 of the stored bytes is ${sha256}, the dump job recorded ${expected ?? "none"}; not restoring it`,
+      );
+    let fileBytes = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _e, cb) {
+        fileBytes += chunk.length;
+        cb(null, chunk);
+      },
+    });
+    const unpack = decompressor(format);
+    // `done` rejects on corrupt or truncated data even when every byte produced was written.
+    await Promise.all([
+      pipeline(createReadStream(stored), unpack.stream, counter, createWriteStream(file)),
+      unpack.done,
+    ]);
+    return { file, sha256, storedBytes, fileBytes, metadata };
+  } finally {
+    await rm(stored, { force: true });
+  }
 }
 
 export interface RestoreTarget {

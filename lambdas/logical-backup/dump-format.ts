@@ -1,7 +1,7 @@
 // How a dump object is stored, in one place for the dump, verification, expiry and restore code: the key suffix,
 // content type and compression of new dumps (zstd, once), and of the gzip dumps written before, which stay readable.
-import { spawn } from "node:child_process";
-import { Duplex } from "node:stream";
+import { spawn, spawnSync } from "node:child_process";
+import { Duplex, type Readable, type Writable } from "node:stream";
 import { createGunzip } from "node:zlib";
 
 export interface DumpFormat {
@@ -12,8 +12,8 @@ export interface DumpFormat {
 }
 
 /**
- * New dumps: the tool writes uncompressed (`pg_dump --compress=0`, mysqldump as ever) into one `zstd` at its default
- * level 3. pg_dump's own zlib plus the old gzip compressed twice, spending about 8 of every 9 seconds on it
+ * New dumps: the tool writes uncompressed (`pg_dump --compress=0`, mysqldump as ever) into one `zstd -1`
+ * (ZSTD_COMPRESS_ARGS). pg_dump's own zlib plus the old gzip compressed twice, spending about 8 of every 9 seconds on it
  * (docs/benchmarks.md). application/zstd is the IANA media type of RFC 8878.
  */
 export const DUMP_FORMAT: DumpFormat = {
@@ -52,8 +52,35 @@ export function sameSlotKeys(key: string): string[] {
   return [key, ...DUMP_FORMATS.filter((f) => f !== format).map((f) => stem + f.suffix)];
 }
 
-/** zstd's default level; `-q` keeps its progress off stderr, which a failure report quotes. */
-export const ZSTD_COMPRESS_ARGS: readonly string[] = ["-3", "-q", "-c"];
+/**
+ * zstd's output for an input of no bytes is one frame of 13 bytes (header, an empty last block, the checksum); any
+ * output larger than this bound holds data. Outputs up to it are decoded to tell (wroteNothing).
+ */
+export const EMPTY_PROBE_BYTES = 1024;
+
+/**
+ * Whether a tiny zstd output (at most EMPTY_PROBE_BYTES) decodes to nothing: the tool exited 0 yet wrote no dump.
+ * The tool's uncompressed bytes never pass through this process (startCompressor), so they are not counted here;
+ * zstd itself decodes, exactly, what little it wrote. Undecodable bytes count as written (zstd's exit code judges).
+ */
+export function wroteNothing(compressed: Buffer): boolean {
+  if (compressed.length === 0) return true;
+  if (compressed.length > EMPTY_PROBE_BYTES) return false;
+  const r = spawnSync("zstd", ["-d", "-q", "-c"], {
+    input: compressed,
+    env: { PATH: process.env.PATH ?? "" },
+  });
+  return r.status === 0 && r.stdout.length === 0;
+}
+
+/**
+ * Level 1, not zstd's default 3 (docs/benchmarks.md, measured side by side): on data zstd finds hard (the bench's hex
+ * digests; ids, tokens, hashes) -3 spends twice the CPU of -1 for a larger output, and zstd was then the dump's
+ * largest cost; on prose and code, which zstd compresses fast at any level, -3 is about 15% smaller for about the
+ * same time. The dump's time (Lambda's 15 minutes, the snapshot holding back vacuum on the source) outweighs that
+ * storage. `-q` keeps progress off stderr, which a failure report quotes.
+ */
+export const ZSTD_COMPRESS_ARGS: readonly string[] = ["-1", "-q", "-c"];
 
 /**
  * A decompressing stream for a stored dump, and a promise that settles when it has finished: gzip in process
@@ -72,9 +99,62 @@ export function decompressor(format: DumpFormat): { stream: Duplex; done: Promis
   return filterProcess("zstd", ["-d", "-q", "-c"]);
 }
 
-/** The compressing stream of new dumps (the `zstd` CLI), and when it has finished. */
-export function compressor(): { stream: Duplex; done: Promise<void> } {
-  return filterProcess("zstd", [...ZSTD_COMPRESS_ARGS]);
+/** The compressor of new dumps: a `zstd` process whose stdin is handed to the dump tool as its stdout. */
+export interface Compressor {
+  /**
+   * This process's end of zstd's stdin, to pass as the tool's stdout (`stdio: ["ignore", c.input, "pipe"]`): the
+   * tool then writes straight into zstd and its uncompressed bytes never cross Node's event loop. Call
+   * `handedOver()` once the tool is spawned, so zstd sees the end of its input when the tool exits.
+   */
+  readonly input: Writable;
+  /** The compressed bytes: the only ones this process reads. */
+  readonly output: Readable;
+  /** Closes this process's copy of zstd's stdin (the tool holds its own). */
+  handedOver(): void;
+  /** Settles when zstd has exited: rejects on a non-zero exit (with its stderr) or a failed spawn. */
+  readonly done: Promise<void>;
+  kill(): void;
+}
+
+/**
+ * Starts `zstd` and resolves once it runs (or rejects with "zstd: spawn zstd ENOENT" when it cannot start), so the
+ * dump tool is never started without its compressor. zstd gets PATH only: it has no use for the job's environment
+ * (Lambda's credentials are in it).
+ */
+export async function startCompressor(): Promise<Compressor> {
+  const child = spawn("zstd", [...ZSTD_COMPRESS_ARGS], {
+    env: { PATH: process.env.PATH ?? "" },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => {
+    if (stderr.length < 2000) stderr += d.toString();
+  });
+  const closed = new Promise<number | NodeJS.Signals>((resolve) =>
+    child.once("close", (code, signal) => resolve(code ?? signal ?? -1)),
+  );
+  await new Promise<void>((resolve, reject) => {
+    child.once("spawn", resolve);
+    child.once("error", (e) => {
+      child.stdin.destroy();
+      child.stdout.destroy();
+      reject(new Error(`zstd: ${e.message}`));
+    });
+  });
+  const done = closed.then((code) => {
+    if (code !== 0)
+      throw new Error(`zstd ${ZSTD_COMPRESS_ARGS.join(" ")} exited ${code}: ${stderr.trim().slice(0, 300)}`);
+  });
+  done.catch(() => undefined);
+  return {
+    input: child.stdin,
+    output: child.stdout,
+    handedOver: () => child.stdin.destroy(),
+    done,
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    },
+  };
 }
 
 /** A child process as a Duplex (stdin in, stdout out); `done` rejects on a non-zero exit with its stderr. */

@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { totalmem } from "node:os";
-import { Transform, Writable } from "node:stream";
+import { type Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
   AbortMultipartUploadCommand,
@@ -20,7 +20,7 @@ import {
   UploadPartCommand,
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
-import { compressor, DUMP_FORMAT, sameSlotKeys } from "./dump-format";
+import { DUMP_FORMAT, EMPTY_PROBE_BYTES, sameSlotKeys, startCompressor, wroteNothing } from "./dump-format";
 
 export interface DumpCommand {
   readonly command: string;
@@ -309,10 +309,61 @@ async function exists(s3: Pick<S3Client, "send">, bucket: string, key: string): 
   }
 }
 
+/** The tool writing straight into zstd; Node reads only zstd's output. */
+interface DumpProcesses {
+  /** The compressed stream. */
+  readonly output: Readable;
+  /** Once both have exited: why the dump is not good (zstd's failure first, the cause of a tool's broken pipe), or null. */
+  readonly failure: Promise<string | null>;
+  kill(): void;
+}
+
 /**
- * Uploads to `.incoming/<key>` while hashing and counting the zstd bytes, then (only if the tool exited 0 and wrote
- * something) copies to the final key with the checksum, size and duration as metadata and the tier tag; the
- * temporary object is always removed. A multipart upload's metadata is fixed when it starts, hence the copy.
+ * Starts zstd, then the tool with zstd's stdin as its stdout: the uncompressed dump goes from one process to the other
+ * through the kernel and never crosses this process's event loop, which only reads the compressed bytes (a third of
+ * them or less). A tool that cannot start still lets zstd see the end of its input, so nothing waits.
+ */
+async function startDump(dump: DumpCommand): Promise<DumpProcesses> {
+  const zstd = await startCompressor();
+  const child = spawn(dump.command, [...dump.args], {
+    env: { PATH: process.env.PATH ?? "", ...dump.env },
+    stdio: ["ignore", zstd.input, "pipe"],
+  });
+  zstd.handedOver();
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => {
+    if (stderr.length < 4000) stderr += d.toString();
+  });
+  const exited = new Promise<number>((resolve) => {
+    child.once("error", (e) => {
+      stderr += e.message;
+      resolve(-1);
+    });
+    child.once("close", (code) => resolve(code ?? -1));
+  });
+  const failure = (async () => {
+    const zstdError = await zstd.done.then(
+      () => null,
+      (e: Error) => e.message,
+    );
+    const code = await exited;
+    if (zstdError) return zstdError;
+    return code === 0 ? null : `${dump.command} exited ${code}: ${stderr.trim().slice(0, 500)}`;
+  })();
+  return {
+    output: zstd.output,
+    failure,
+    kill: () => {
+      child.kill("SIGTERM");
+      zstd.kill();
+    },
+  };
+}
+
+/**
+ * Uploads to `.incoming/<key>` while hashing and counting the zstd bytes, then (only if the tool and zstd exited 0 and
+ * the tool wrote something) copies to the final key with the checksum, size and duration as metadata and the tier
+ * tag; the temporary object is always removed. A multipart upload's metadata is fixed when it starts, hence the copy.
  */
 export async function dumpToS3(
   dump: DumpCommand,
@@ -332,34 +383,16 @@ export async function dumpToS3(
   const started = now();
   const incoming = `.incoming/${target.key}`;
   const staging = target.stagingBucket ?? target.bucket;
-  const child = spawn(dump.command, [...dump.args], {
-    env: { PATH: process.env.PATH ?? "", ...dump.env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  child.stderr.on("data", (d: Buffer) => {
-    if (stderr.length < 4000) stderr += d.toString();
-  });
-  const exited = new Promise<number>((resolve) => {
-    child.once("error", (e) => {
-      stderr += e.message;
-      resolve(-1);
-    });
-    child.once("close", (code) => resolve(code ?? -1));
-  });
   const hash = createHash("sha256");
-  let rawBytes = 0;
   let bytes = 0;
+  // The first bytes, kept only while the whole output is tiny: enough to tell an empty dump (wroteNothing).
+  let head: Buffer[] = [];
   const counter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       hash.update(chunk);
       bytes += chunk.length;
-      cb(null, chunk);
-    },
-  });
-  const rawCounter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      rawBytes += chunk.length;
+      if (bytes <= EMPTY_PROBE_BYTES) head.push(chunk);
+      else head = [];
       cb(null, chunk);
     },
   });
@@ -370,20 +403,15 @@ export async function dumpToS3(
     { Bucket: staging, Key: incoming, ServerSideEncryption: "aws:kms", SSEKMSKeyId: target.kmsKeyArn },
     fixed ? () => fixed : (n) => stagingPartBytes(n, maxPart),
   );
-  const zstd = compressor();
+  let processes: DumpProcesses | undefined;
   try {
+    processes = await startDump(dump);
     // A part that fails fails the sink at its next write, which ends the whole pipeline (no waiting forever).
-    await pipeline(child.stdout, rawCounter, zstd.stream, counter, upload);
-    await zstd.done;
-    const code = await exited;
-    if (code !== 0)
-      return await fail(
-        deps.s3,
-        target,
-        incoming,
-        `${dump.command} exited ${code}: ${stderr.trim().slice(0, 500)}`,
-      );
-    if (rawBytes === 0) return await fail(deps.s3, target, incoming, `${dump.command} wrote nothing`);
+    await pipeline(processes.output, counter, upload);
+    const failure = await processes.failure;
+    if (failure) return await fail(deps.s3, target, incoming, failure);
+    if (bytes <= EMPTY_PROBE_BYTES && wroteNothing(Buffer.concat(head)))
+      return await fail(deps.s3, target, incoming, `${dump.command} wrote nothing`);
     const sha256 = hash.digest("hex");
     const seconds = Math.round((now() - started) / 10) / 100;
     const landed = await copyToFinal(
@@ -405,7 +433,7 @@ export async function dumpToS3(
     if (landed === "exists") return { status: "exists", key: target.key };
     return { status: "uploaded", key: target.key, bytes, sha256, seconds };
   } catch (e) {
-    child.kill("SIGTERM");
+    processes?.kill();
     await upload.abort().catch(() => undefined);
     return await fail(deps.s3, target, incoming, (e as Error).message);
   }

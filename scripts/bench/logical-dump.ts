@@ -1,12 +1,13 @@
 // Dump and restore throughput on generated databases (PostgreSQL about 270 MB, MariaDB about 130 MB): the job's whole
 // path (dump, compress, SHA-256, multipart upload to s3rver, copy to the final key) beside the tool alone writing to
 // /dev/null, for this tree and for the baseline commit's gzip pipeline; then a parallel restore against a serial one.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import S3rver from "s3rver";
 import { dumpCommand, dumpKey, dumpToS3 } from "../../lambdas/logical-backup/dump";
 import { fetchDump, restoreFile } from "../../lambdas/logical-backup/dump-file";
 
@@ -52,11 +53,24 @@ export interface EngineDumps {
   readonly rawSeconds: number;
   /** pg_dump's default (zlib) to /dev/null; PostgreSQL only. */
   readonly defaultCompressionSeconds?: number;
+  /** The tool into the zstd CLI at each level, to /dev/null (no Node, no S3): what the level alone costs and saves. */
+  readonly levels: readonly { readonly level: string; readonly seconds: number; readonly sizeMB: number }[];
   readonly now: DumpPath;
   readonly before: DumpPath | null;
 }
 
+/** Sizes of a text corpus at each level and through gzip (the pipeline before), where the level matters most. */
+export interface TextCorpus {
+  readonly what: string;
+  readonly sizeMB: number;
+  readonly levels: readonly { readonly level: string; readonly sizeMB: number }[];
+  readonly gzipMB: number;
+}
+
 export interface DumpBench {
+  /** The 1-minute load average when the dump section starts and ends. */
+  readonly load: readonly [number, number];
+  readonly text: TextCorpus;
   readonly postgres: EngineDumps;
   readonly mysql: EngineDumps;
   readonly restore: { readonly tables: number; readonly jobs: number; serial: number; parallel: number };
@@ -64,10 +78,22 @@ export interface DumpBench {
 
 type DumpToS3 = typeof dumpToS3;
 
+/**
+ * s3rver in a child process of its own: real S3 is not in the job's process, and s3rver in this one would take the
+ * job's event loop for its own work (MD5 of every part, disk writes, reassembling the object on completion). It still
+ * shares this machine's cores with the job, as the databases do.
+ */
 async function s3Server(): Promise<{ s3: S3Client; close: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), "s3rver-bench-"));
-  const server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: dir });
-  const { port } = (await server.run()) as unknown as { port: number };
+  const script = `const S3rver = require("s3rver");
+    new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: ${JSON.stringify(dir)} })
+      .run().then((a) => process.stdout.write(JSON.stringify({ port: a.port }) + "\\n"));`;
+  const child = spawn(process.execPath, ["-e", script], {
+    cwd: join(__dirname, "..", ".."),
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const [line] = (await once(createInterface({ input: child.stdout }), "line")) as [string];
+  const { port } = JSON.parse(line) as { port: number };
   const s3 = new S3Client({
     endpoint: `http://127.0.0.1:${port}`,
     region: "eu-west-2",
@@ -79,7 +105,9 @@ async function s3Server(): Promise<{ s3: S3Client; close: () => Promise<void> }>
     s3,
     close: async () => {
       s3.destroy();
-      await server.close();
+      const exited = once(child, "exit");
+      child.kill("SIGTERM");
+      await exited;
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -111,30 +139,70 @@ async function timedDump(
   return { seconds: upload, totalSeconds: total, storedMB: result.bytes / MiB };
 }
 
-/** Median of `runs` runs by seconds (the machine is shared: one slow run must not be the figure). */
-async function medianOf<T extends { seconds: number }>(
-  runs: number,
-  once: (i: number) => Promise<T>,
-): Promise<T> {
-  const xs: T[] = [];
-  for (let i = 0; i < runs; i++) xs.push(await once(i));
-  return xs.sort((a, b) => a.seconds - b.seconds)[Math.floor(runs / 2)]!;
-}
 const RUNS = 3;
 
-/** Median wall seconds of the tool alone writing to /dev/null, and the size of its output (measured apart). */
-async function rawTool(
-  command: string,
-  env: Record<string, string>,
-): Promise<{ seconds: number; sizeMB: number }> {
-  const t = await medianOf(RUNS, async () => ({ seconds: shellSeconds(`${command} > /dev/null`, env) }));
-  const bytes = Number(
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const outputMB = (command: string, env: Record<string, string>) =>
+  Number(
     execFileSync("bash", ["-c", `${command} | wc -c`], {
       env: { ...process.env, ...env },
       encoding: "utf8",
     }).trim(),
-  );
-  return { seconds: t.seconds, sizeMB: bytes / MiB };
+  ) / MiB;
+
+/** zstd levels measured beside the job's, the tool piped into the CLI: the choice in dump-format.ts. */
+export const BENCH_ZSTD_LEVELS = ["-1", "-3"] as const;
+
+/**
+ * Every path of one engine, round-robin (raw, each level's pipe, the job, the baseline's job, then again), so that a
+ * change in the machine's load falls on all of them alike; medians of RUNS. Sizes are measured apart.
+ */
+async function benchEngine(
+  tool: { command: string; env: Record<string, string> },
+  job: { now: () => Promise<DumpPath>; before: (() => Promise<DumpPath>) | null },
+  defaultCompression?: string,
+): Promise<EngineDumps> {
+  const raw: number[] = [];
+  const piped = BENCH_ZSTD_LEVELS.map(() => [] as number[]);
+  const now: DumpPath[] = [];
+  const before: DumpPath[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    raw.push(shellSeconds(`${tool.command} > /dev/null`, tool.env));
+    for (const [l, level] of BENCH_ZSTD_LEVELS.entries())
+      piped[l]!.push(shellSeconds(`${tool.command} | zstd ${level} -q -c > /dev/null`, tool.env));
+    now.push(await job.now());
+    if (job.before) before.push(await job.before());
+  }
+  const medianPath = (xs: DumpPath[]) => xs.sort((a, b) => a.seconds - b.seconds)[Math.floor(xs.length / 2)]!;
+  return {
+    sizeMB: outputMB(tool.command, tool.env),
+    rawSeconds: median(raw),
+    ...(defaultCompression ? { defaultCompressionSeconds: shellSeconds(defaultCompression, tool.env) } : {}),
+    levels: BENCH_ZSTD_LEVELS.map((level, l) => ({
+      level,
+      seconds: median(piped[l]!),
+      sizeMB: outputMB(`${tool.command} | zstd ${level} -q -c`, tool.env),
+    })),
+    now: medianPath(now),
+    before: job.before ? medianPath(before) : null,
+  };
+}
+
+/**
+ * The bench databases hold hex digests, which zstd finds hard to compress (there -1 is faster and smaller than -3);
+ * prose and code are where a higher level pays: this checkout's TypeScript compiler library (JavaScript and .d.ts).
+ */
+function textCorpus(): TextCorpus {
+  const tar = `tar -cf - -C ${JSON.stringify(join(__dirname, "..", "..", "node_modules", "typescript"))} lib`;
+  return {
+    what: "node_modules/typescript/lib as one tar (JavaScript and .d.ts text)",
+    sizeMB: outputMB(tar, {}),
+    levels: BENCH_ZSTD_LEVELS.map((level) => ({
+      level,
+      sizeMB: outputMB(`${tar} | zstd ${level} -q -c`, {}),
+    })),
+    gzipMB: outputMB(`${tar} | gzip -6`, {}),
+  };
 }
 
 /** Four tables of hex text (compresses about as real text columns do), so a parallel restore has work to share. */
@@ -174,6 +242,7 @@ export async function benchLogicalDump(baseline: string | null): Promise<DumpBen
   const before: { dumpToS3: DumpToS3; dumpCommand: typeof dumpCommand } | null = baseline
     ? require(join(baseline, "lambdas", "logical-backup", "dump.ts"))
     : null;
+  const startLoad = loadavg()[0]!;
   const { s3, close } = await s3Server();
   try {
     // Named per process: another checkout may run its bench against the same servers at the same time.
@@ -182,64 +251,62 @@ export async function benchLogicalDump(baseline: string | null): Promise<DumpBen
     const pgEnv = { PGPASSWORD: PG.password };
     const pgArgs = `-h ${PG.host} -U ${PG.user} ${pgDb}`;
     const slot = (i: number) => new Date(Date.UTC(2026, 11, 1, 2, i));
-    const pgRaw = await rawTool(`pg_dump --format=custom --compress=0 ${pgArgs}`, pgEnv);
-    const postgres: EngineDumps = {
-      sizeMB: pgRaw.sizeMB,
-      rawSeconds: pgRaw.seconds,
-      defaultCompressionSeconds: shellSeconds(`pg_dump --format=custom ${pgArgs} > /dev/null`, pgEnv),
-      now: await medianOf(RUNS, (i) =>
-        timedDump(
-          s3,
-          dumpToS3,
-          dumpCommand("postgres", { ...PG, database: pgDb }),
-          dumpKey("daily", "pg", slot(i)),
-        ),
-      ),
-      before: before
-        ? await medianOf(RUNS, (i) =>
-            timedDump(
-              s3,
-              before.dumpToS3,
-              before.dumpCommand("postgres", { ...PG, database: pgDb }),
-              `daily/pg-before/20261201T02${String(i).padStart(2, "0")}00Z.dump.gz`,
-            ),
-          )
-        : null,
-    };
+    let run = 0;
+    const postgres = await benchEngine(
+      { command: `pg_dump --format=custom --compress=0 ${pgArgs}`, env: pgEnv },
+      {
+        now: () =>
+          timedDump(
+            s3,
+            dumpToS3,
+            dumpCommand("postgres", { ...PG, database: pgDb }),
+            dumpKey("daily", "pg", slot(run++)),
+          ),
+        before: before
+          ? () =>
+              timedDump(
+                s3,
+                before.dumpToS3,
+                before.dumpCommand("postgres", { ...PG, database: pgDb }),
+                `daily/pg-before/20261201T02${String(run).padStart(2, "0")}00Z.dump.gz`,
+              )
+          : null,
+      },
+      `pg_dump --format=custom ${pgArgs} > /dev/null`,
+    );
 
     const myDb = `mstack_bench_${process.pid}`;
     makeMysql(myDb);
-    const myRaw = await rawTool(
-      `mysqldump --single-transaction --no-tablespaces -h ${MY.host} -u ${MY.user} ${myDb}`,
-      { MYSQL_PWD: MY.password },
+    run = 0;
+    const mysqlDump = await benchEngine(
+      {
+        command: `mysqldump --single-transaction --no-tablespaces -h ${MY.host} -u ${MY.user} ${myDb}`,
+        env: { MYSQL_PWD: MY.password },
+      },
+      {
+        now: () =>
+          timedDump(
+            s3,
+            dumpToS3,
+            dumpCommand("mysql", { ...MY, database: myDb }),
+            dumpKey("daily", "my", slot(run++)),
+          ),
+        before: before
+          ? () =>
+              timedDump(
+                s3,
+                before.dumpToS3,
+                before.dumpCommand("mysql", { ...MY, database: myDb }),
+                `daily/my-before/20261201T02${String(run).padStart(2, "0")}00Z.dump.gz`,
+              )
+          : null,
+      },
     );
-    const mysqlDump: EngineDumps = {
-      sizeMB: myRaw.sizeMB,
-      rawSeconds: myRaw.seconds,
-      now: await medianOf(RUNS, (i) =>
-        timedDump(
-          s3,
-          dumpToS3,
-          dumpCommand("mysql", { ...MY, database: myDb }),
-          dumpKey("daily", "my", slot(i)),
-        ),
-      ),
-      before: before
-        ? await medianOf(RUNS, (i) =>
-            timedDump(
-              s3,
-              before.dumpToS3,
-              before.dumpCommand("mysql", { ...MY, database: myDb }),
-              `daily/my-before/20261201T02${String(i).padStart(2, "0")}00Z.dump.gz`,
-            ),
-          )
-        : null,
-    };
     mysql(`DROP DATABASE ${myDb}`);
 
     // Restore the new PostgreSQL dump from one fetched file, serially and with one job per core.
     const file = join(mkdtempSync(join(tmpdir(), "restore-bench-")), "dump.custom");
-    await fetchDump(s3, BUCKET, dumpKey("daily", "pg", slot(0)), file);
+    await fetchDump(s3, { bucket: BUCKET, key: dumpKey("daily", "pg", slot(0)) }, file);
     const jobs = 2;
     const restore = async (n: number) => {
       const db = `mstack_bench_restore_${process.pid}_${n}`;
@@ -255,7 +322,13 @@ export async function benchLogicalDump(baseline: string | null): Promise<DumpBen
     const parallel = await restore(jobs);
     rmSync(file, { force: true });
     psql("postgres", `DROP DATABASE ${pgDb}`);
-    return { postgres, mysql: mysqlDump, restore: { tables: 4, jobs, serial, parallel } };
+    return {
+      load: [startLoad, loadavg()[0]!],
+      text: textCorpus(),
+      postgres,
+      mysql: mysqlDump,
+      restore: { tables: 4, jobs, serial, parallel },
+    };
   } finally {
     await close();
   }

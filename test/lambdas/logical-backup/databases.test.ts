@@ -1,11 +1,12 @@
 // Real PostgreSQL and MariaDB (Debian packages, started by scripts/ci/databases.sh): dump, upload to s3rver, fetch to
 // a local file, restore into an empty database (pg_restore in parallel), and compare every table's rows and content;
 // dumps of the earlier gzip format still verify and restore. A bad dump produces no object.
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import {
   GetObjectCommand,
   GetObjectTaggingCommand,
@@ -24,6 +25,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { gzipSync } from "node:zlib";
 import { startLocalS3 } from "../../support/local-s3";
 
+const execFileAsync = promisify(execFile);
 const PG = { host: "127.0.0.1", port: 5432, user: "postgres", password: "postgres" };
 const MY = { host: "127.0.0.1", port: 3306, user: "backup", password: "backup" };
 const BUCKET = "dumps-test";
@@ -164,7 +166,7 @@ describe("logical dumps of real databases", () => {
     const stored = await storedBytes(key);
     expect(stored.subarray(0, 4).toString("hex")).toBe("28b52ffd");
     const file = join(mkdtempSync(join(tmpdir(), "restore-")), "dump.custom");
-    const fetched = await fetchDump(s3, BUCKET, key, file);
+    const fetched = await fetchDump(s3, { bucket: BUCKET, key }, file);
     expect(fetched).toMatchObject({
       sha256: (result as { sha256: string }).sha256,
       storedBytes: stored.length,
@@ -207,7 +209,7 @@ describe("logical dumps of real databases", () => {
       newestGoodAgeSeconds: 6 * 3600,
     });
     const file = join(mkdtempSync(join(tmpdir(), "restore-")), "dump.custom");
-    await fetchDump(s3, BUCKET, key, file);
+    await fetchDump(s3, { bucket: BUCKET, key }, file);
     await restoreFile("postgres", file, { ...PG, database: dst }, 2);
     expect(pgDigests(dst)).toEqual(pgDigests(src));
     psql("postgres", `DROP DATABASE ${src}`);
@@ -218,9 +220,11 @@ describe("logical dumps of real databases", () => {
     const key = "daily/tampered/20260308T203000Z.dump.zst";
     await putDump(key, zstdSync(Buffer.from("PGDMP not really")), "0".repeat(64));
     const file = join(mkdtempSync(join(tmpdir(), "restore-")), "dump.custom");
-    await expect(fetchDump(s3, BUCKET, key, file)).rejects.toThrow(
-      /sha256 mismatch \(metadata 0{64}, actual [0-9a-f]{64}\)/,
+    await expect(fetchDump(s3, { bucket: BUCKET, key }, file)).rejects.toThrow(
+      /SHA-256 of the stored bytes is [0-9a-f]{64}, the dump job recorded 0{64}; not restoring it/,
     );
+    // Refused before a byte was decoded: no file to restore, and no stored copy left behind.
+    expect(readdirSync(dirname(file))).toEqual([]);
   });
 
   it("PostgreSQL: a wrong password or an unreachable host produces no object and a failure", async () => {
@@ -244,6 +248,49 @@ describe("logical dumps of real databases", () => {
     expect(listed).toEqual([]);
   });
 
+  it("PostgreSQL: a server that drops pg_dump mid-stream (its output going straight into zstd) lands nothing and says why", async () => {
+    const db = `mstack_cut_${suffix}`;
+    psql("postgres", `CREATE DATABASE ${db}`);
+    // Enough rows that the COPY is still running when it is found: the header and TOC are already in zstd by then.
+    psql(
+      db,
+      "CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 3)::text) AS v FROM generate_series(1, 400000) g",
+    );
+    const key = dumpKey("daily", db, new Date("2026-03-09T20:30:00Z"));
+    const dumping = dumpToS3(dumpCommand("postgres", { ...PG, database: db }), target(key), { s3 });
+    const sql = (q: string) =>
+      execFileAsync(
+        "psql",
+        ["-h", PG.host, "-p", String(PG.port), "-U", PG.user, "-d", "postgres", "-tAq", "-c", q],
+        {
+          env: { ...process.env, PGPASSWORD: PG.password },
+        },
+      ).then((r) => r.stdout.trim());
+    let settled = false;
+    void dumping.finally(() => {
+      settled = true;
+    });
+    let terminated = "";
+    // Until the COPY is found (a dump that ended first fails the expectation below instead of spinning).
+    while (!terminated && !settled) {
+      terminated = await sql(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${db}' AND query LIKE 'COPY public.big%'`,
+      );
+    }
+    expect(terminated).toBe("t");
+    const result = await dumping;
+    expect(result).toEqual({
+      status: "failed",
+      key,
+      error: expect.stringMatching(
+        /^pg_dump exited 1: pg_dump: error: Dumping the contents of table "big" failed/,
+      ),
+    });
+    const listed = (await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }))).Contents ?? [];
+    expect(listed.map((o) => o.Key).filter((k) => k?.includes(db))).toEqual([]);
+    psql("postgres", `DROP DATABASE ${db}`);
+  });
+
   it("MariaDB: mysqldump --single-transaction lands as zstd and restores with equal rows and content", async () => {
     const src = `mstack_src_${suffix}`;
     const dst = `mstack_dst_${suffix}`;
@@ -253,7 +300,7 @@ describe("logical dumps of real databases", () => {
     const result = await dumpToS3(dumpCommand("mysql", { ...MY, database: src }), target(key), { s3 });
     expect(result.status).toBe("uploaded");
     const file = join(mkdtempSync(join(tmpdir(), "restore-")), "dump.sql");
-    await fetchDump(s3, BUCKET, key, file);
+    await fetchDump(s3, { bucket: BUCKET, key }, file);
     expect(readFileSync(file, "utf8")).toContain("-- Dump completed");
     await restoreFile("mysql", file, { ...MY, database: dst });
     expect(myDigests(dst)).toEqual(myDigests(src));
@@ -283,7 +330,7 @@ describe("logical dumps of real databases", () => {
       key,
     });
     const file = join(mkdtempSync(join(tmpdir(), "restore-")), "dump.sql");
-    await fetchDump(s3, BUCKET, key, file);
+    await fetchDump(s3, { bucket: BUCKET, key }, file);
     await restoreFile("mysql", file, { ...MY, database: dst });
     expect(myDigests(dst)).toEqual(myDigests(src));
     mysql(`DROP DATABASE ${src}; DROP DATABASE ${dst};`);

@@ -1,7 +1,7 @@
 // The dump streamer against a real S3 protocol server (s3rver): complete dumps land with checksum and metadata;
 // failed, empty or repeated slots never write the final object.
 import { createHash } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
@@ -15,6 +15,7 @@ import {
 } from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
 import { type DumpCommand, dumpCommand, dumpKey, dumpToS3 } from "../../../lambdas/logical-backup/dump";
+import { EMPTY_PROBE_BYTES, wroteNothing } from "../../../lambdas/logical-backup/dump-format";
 
 let server: S3rver;
 let s3: S3Client;
@@ -164,6 +165,53 @@ describe("dump to S3", () => {
     expect((await keys()).filter((k) => k?.includes("20270314"))).toEqual([]);
   });
 
+  it("never lands a tool that fails mid-stream after many parts went straight into zstd", async () => {
+    const key = "daily/app/20270316T203000Z.dump.zst";
+    // 20 MiB of incompressible bytes (several 5 MiB parts uploaded to staging), then pg_dump's exit on a lost server.
+    const tool = node(
+      "const c=require('node:crypto');let n=0;(function w(){while(n<20){n++;if(!process.stdout.write(c.randomBytes(1<<20)))return process.stdout.once('drain',w)}process.stderr.write('pg_dump: error: Dumping the contents of table \"t\" failed: server closed the connection unexpectedly');process.exitCode=1})()",
+    );
+    const before = sent.length;
+    const result = await dumpToS3(tool, target(key), { s3, partSizeBytes: 5 * 1024 * 1024 });
+    expect(result).toEqual({
+      status: "failed",
+      key,
+      error: expect.stringMatching(/exited 1: pg_dump: error: Dumping the contents of table "t" failed/),
+    });
+    // zstd compressed what the tool wrote before it failed: the parts went to staging, and all of it is gone.
+    expect(sent.slice(before).filter((x) => x.name === "UploadPartCommand").length).toBeGreaterThanOrEqual(3);
+    expect(sent.slice(before).some((x) => x.name === "CopyObjectCommand")).toBe(false);
+    expect((await keys()).filter((k) => k?.includes("20270316"))).toEqual([]);
+  });
+
+  it("never lands a dump whose zstd fails mid-stream, and names zstd (not the tool's broken pipe)", async () => {
+    const key = "daily/app/20270317T203000Z.dump.zst";
+    // A zstd that compresses nothing: it reads about 1 MiB, then fails as the real one does on a full disk.
+    const bin = mkdtempSync(join(tmpdir(), "fake-zstd-"));
+    writeFileSync(
+      join(bin, "zstd"),
+      `#!/bin/sh\nhead -c 1000000 > /dev/null\necho "zstd: error 70 : Write error : cannot write block : No space left on device" >&2\nexit 70\n`,
+      { mode: 0o755 },
+    );
+    const tool = node(
+      "const c=require('node:crypto');let n=0;(function w(){while(n<20){n++;if(!process.stdout.write(c.randomBytes(1<<20)))return process.stdout.once('drain',w)}})()",
+    );
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      const result = await dumpToS3(tool, target(key), { s3 });
+      expect(result).toEqual({
+        status: "failed",
+        key,
+        error:
+          "zstd -1 -q -c exited 70: zstd: error 70 : Write error : cannot write block : No space left on device",
+      });
+    } finally {
+      process.env.PATH = path;
+    }
+    expect((await keys()).filter((k) => k?.includes("20270317"))).toEqual([]);
+  });
+
   it("passes the password in the environment, never on the command line", () => {
     const pg = dumpCommand("postgres", {
       host: "db",
@@ -249,6 +297,20 @@ describe("dump to S3", () => {
       PGSSLMODE: "require",
     });
     expect(dumpCommand("postgres", c).env).toEqual({ PGPASSWORD: "p" });
+  });
+});
+
+describe("an empty dump, told from zstd's output alone", () => {
+  const zstd = (input: string) => execFileSync("zstd", ["-3", "-q", "-c"], { input });
+  it("is zstd's frame of no bytes, and nothing else is", () => {
+    expect(wroteNothing(zstd(""))).toBe(true);
+    expect(wroteNothing(Buffer.alloc(0))).toBe(true);
+    expect(wroteNothing(zstd("\n"))).toBe(false);
+    expect(wroteNothing(zstd("PGDMP"))).toBe(false);
+    // Bytes that are not a zstd frame (zstd exited 0, so they never occur) count as written, never as empty.
+    expect(wroteNothing(Buffer.from("not zstd"))).toBe(false);
+    // Past the probe's bound an output always holds data; it is not decoded.
+    expect(wroteNothing(Buffer.alloc(EMPTY_PROBE_BYTES + 1))).toBe(false);
   });
 });
 
