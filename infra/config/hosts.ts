@@ -76,6 +76,9 @@ const base = {
   window: z.string().regex(/^[a-z][a-z0-9-]{0,20}$/, "must name a maintenance window"),
 };
 
+/** A Docker container to run a tool in (`docker exec <container> ...`). */
+const container = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/, "must be a Docker container name");
+
 /** Deletion bound: more matching files than this and the task refuses, deleting nothing. */
 const maxFiles = z.int().min(1).max(1_000_000).default(10_000);
 
@@ -124,10 +127,26 @@ export const hostTask = z.discriminatedUnion("kind", [
       ...base,
       kind: z.literal("certbot-dry-run"),
       /** Run it inside this container (`docker exec <container> certbot renew --dry-run`). @default on the host */
-      container: z
-        .string()
-        .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/, "must be a Docker container name")
-        .optional(),
+      container: container.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      ...base,
+      kind: z.literal("redis-memory"),
+      /** Run redis-cli inside this container (`docker exec <container> redis-cli INFO memory`). @default on the host */
+      container: container.optional(),
+      /**
+       * Pages when `mem_fragmentation_ratio` (resident memory over the memory Redis holds data in) is above this at a
+       * run. Redis's docs call a ratio above 1.5 significant fragmentation. @default 1.5, warning
+       */
+      fragmentationAlarm: z
+        .object({
+          threshold: z.number().min(1.1).max(10).default(1.5),
+          severity: z.enum(["critical", "warning", "info"]).default("warning"),
+        })
+        .strict()
+        .default({ threshold: 1.5, severity: "warning" }),
     })
     .strict(),
   z

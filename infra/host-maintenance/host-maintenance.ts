@@ -12,7 +12,7 @@ import { physicalName } from "../core/naming";
 import { eventsToQueuePolicy } from "../core/policies/service-access";
 import { RetainedBucket } from "../core/retained-bucket";
 import { ec2Trust, hostPolicy, ssmTrust, windowRolePolicy } from "./policies";
-import { hostScript, type ScriptContext } from "./scripts";
+import { HOST_METRIC_SERVICE, hostScript, REDIS_METRICS, type ScriptContext } from "./scripts";
 import { WalArchive } from "./wal-archive";
 
 export interface HostMaintenanceArgs extends JobDefaults {
@@ -140,6 +140,7 @@ export class HostMaintenance extends pulumi.ComponentResource {
     for (const [windowName, spec] of args.windows)
       this.declareWindow(name, args, windowName, spec, { files, logGroup, wal, roleArn: windowRole.arn });
     this.failureAlarm(name, args);
+    this.redisAlarms(name, args);
     if (wal) this.notes.push(...wal.notes);
     this.registerOutputs({ filesBucketName: this.filesBucketName });
   }
@@ -332,7 +333,7 @@ export class HostMaintenance extends pulumi.ComponentResource {
             filesBucketArn: filesArn,
             filesKeyArn: filesKey,
             logGroupArn: logArn,
-            ...(h.tasks.some((t) => t.kind === "disk-usage")
+            ...(h.tasks.some((t) => t.kind === "disk-usage" || t.kind === "redis-memory")
               ? { metricNamespace: `Maintenance/${args.stack}` }
               : {}),
             syncs: h.tasks.some((t) => t.kind === "sync-to-archive"),
@@ -428,5 +429,39 @@ export class HostMaintenance extends pulumi.ComponentResource {
       args.routing,
       parent,
     );
+  }
+
+  /**
+   * Per redis-memory task: its fragmentation ratio above the threshold pages. The task runs in its window (weekly or
+   * daily), so one datapoint decides; an hour without one is not a breach (a run that failed pages through
+   * host-maintenance-failed instead).
+   */
+  private redisAlarms(name: string, args: HostMaintenanceArgs): void {
+    for (const h of args.config.hosts)
+      for (const t of h.tasks) {
+        if (t.kind !== "redis-memory") continue;
+        const { threshold, severity } = t.fragmentationAlarm;
+        metricAlarm(
+          `${name}-${h.name}-${t.name}-fragmentation`,
+          {
+            severity,
+            page: "redis-fragmentation",
+            summary: `Redis on host ${h.name} (task ${t.name}) holds more than ${threshold} times its data in memory (mem_fragmentation_ratio) (${args.stack}).`,
+            metric: {
+              namespace: `Maintenance/${args.stack}`,
+              metricName: REDIS_METRICS.fragmentation,
+              dimensions: { service: HOST_METRIC_SERVICE, Host: h.name, Task: t.name },
+              stat: "Maximum",
+            },
+            periodSeconds: 3600,
+            evaluationPeriods: 1,
+            threshold,
+            comparisonOperator: "GreaterThanThreshold",
+            treatMissingData: "notBreaching",
+          },
+          args.routing,
+          { parent: this },
+        );
+      }
   }
 }

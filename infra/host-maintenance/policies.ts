@@ -84,7 +84,7 @@ export function hostPolicy(p: HostPolicyInput): PolicyDocument {
   s.push(keyUse("HostFilesKey", p.filesKeyArn, p.region, p.syncs));
   if (p.metricNamespace) {
     s.push({
-      Sid: "DiskUsageMetrics",
+      Sid: "ChoreMetrics",
       Effect: "Allow",
       Action: "cloudwatch:PutMetricData",
       Resource: "*",

@@ -24,6 +24,12 @@ export function shq(word: string): string {
 /** The metric dimension of every host chore metric. */
 export const HOST_METRIC_SERVICE = "host-maintenance";
 
+/** What a redis-memory task publishes, per host and task (dimensions service, Host, Task). */
+export const REDIS_METRICS = {
+  usedMemory: "RedisUsedMemory",
+  fragmentation: "RedisFragmentationRatio",
+} as const;
+
 const PRELUDE = String.raw`set -euo pipefail
 umask 077
 export LC_ALL=C
@@ -88,6 +94,23 @@ function taskBody(t: HostTask, c: ScriptContext): string {
       return t.container
         ? `docker exec ${shq(t.container)} certbot renew --dry-run`
         : "certbot renew --dry-run";
+    case "redis-memory": {
+      // Read-only (also in a dry run): INFO memory's lines are `field:value\r\n`; both values must be numbers.
+      const cli = t.container ? `docker exec ${shq(t.container)} redis-cli` : "redis-cli";
+      const put = (metric: string, unit: string, value: string) =>
+        `aws cloudwatch put-metric-data --region ${shq(c.region)} --namespace ${shq(c.namespace)} ` +
+        `--metric-name ${metric} --unit ${unit} --value "${value}" ` +
+        `--dimensions ${shq(`service=${HOST_METRIC_SERVICE},Host=${c.host},Task=${t.name}`)}`;
+      return [
+        `info=$(${cli} INFO memory | tr -d '\\r')`,
+        String.raw`used=$(printf '%s\n' "$info" | awk -F: '$1 == "used_memory" { print $2 }')`,
+        String.raw`frag=$(printf '%s\n' "$info" | awk -F: '$1 == "mem_fragmentation_ratio" { print $2 }')`,
+        String.raw`[[ "$used" =~ ^[0-9]+$ && "$frag" =~ ^[0-9]+(\.[0-9]+)?$ ]] || fail "redis-cli INFO memory gave used_memory '$used' and mem_fragmentation_ratio '$frag', not numbers"`,
+        `log "redis: used_memory $used bytes, mem_fragmentation_ratio $frag"`,
+        put(REDIS_METRICS.usedMemory, "Bytes", "$used"),
+        put(REDIS_METRICS.fragmentation, "None", "$frag"),
+      ].join("\n");
+    }
     case "disk-usage":
       return t.paths
         .map((p) =>

@@ -194,7 +194,7 @@ function scriptRequests(
         "cloudwatch:PutMetricData",
         "*",
         { "cloudwatch:namespace": w[w.indexOf("--namespace") + 1]! },
-        "disk usage metric",
+        "a chore metric (disk usage, Redis memory)",
       );
     } else if (w[0] === "aws") {
       throw new Error(

@@ -108,7 +108,10 @@ function watchedBy(alarm: RecordedResource): Watched[] {
 const sameDims = (a: Record<string, string>, b: Record<string, string>) =>
   Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
 
-/** Datapoints the plan itself publishes: log metric filters (no dimensions unless declared) and scheduled PutMetricData. */
+/**
+ * Datapoints the plan itself publishes: log metric filters (no dimensions unless declared), scheduled PutMetricData,
+ * and the host scripts' `aws cloudwatch put-metric-data`.
+ */
 function planFeeds(rec: RecordedStack): Watched[] {
   const out: Watched[] = [];
   for (const f of rec.resources.filter((r) => r.type === "aws:cloudwatch/logMetricFilter:LogMetricFilter")) {
@@ -132,6 +135,36 @@ function planFeeds(rec: RecordedStack): Watched[] {
         metricName: m.MetricName,
         dimensions: Object.fromEntries((m.Dimensions ?? []).map((d) => [d.Name, d.Value])),
       });
+  }
+  // Host chores publish with `aws cloudwatch put-metric-data` in the generated script a window task runs.
+  for (const t of rec.resources.filter(
+    (r) => r.type === "aws:ssm/maintenanceWindowTask:MaintenanceWindowTask",
+  )) {
+    const params =
+      (
+        t.inputs.taskInvocationParameters as {
+          runCommandParameters?: { parameters?: { values: string[] }[] };
+        }
+      ).runCommandParameters?.parameters ?? [];
+    for (const script of params.flatMap((p) => p.values))
+      for (const line of script.split("\n")) {
+        if (!line.includes("aws cloudwatch put-metric-data")) continue;
+        const arg = (flag: string) =>
+          /'([^']*)'|(\S+)/.exec(line.slice(line.indexOf(`${flag} `) + flag.length + 1));
+        const value = (flag: string) => {
+          const m = arg(flag);
+          return m?.[1] ?? m?.[2] ?? "";
+        };
+        out.push({
+          namespace: value("--namespace"),
+          metricName: value("--metric-name"),
+          dimensions: Object.fromEntries(
+            value("--dimensions")
+              .split(",")
+              .map((kv) => kv.split("=") as [string, string]),
+          ),
+        });
+      }
   }
   return out;
 }

@@ -49,7 +49,7 @@ describe("host maintenance in the runbook stacks", () => {
       taskInvocationParameters: undefined,
     });
     expect(task.taskInvocationParameters.runCommandParameters).toEqual({
-      comment: "skillswap-prod app: old-logs, old-images, old-backups, disk",
+      comment: "skillswap-prod app: old-logs, old-images, old-backups, disk, redis",
       timeoutSeconds: 600,
       outputS3Bucket: expect.stringMatching(/^skillswap-host-files-[0-9a-f]{8}$/),
       outputS3KeyPrefix: "run-command/app/weekly",
@@ -63,11 +63,47 @@ describe("host maintenance in the runbook stacks", () => {
       ],
     });
     const order = [...script.matchAll(/^current='([a-z-]+)'/gm)].map((m) => m[1]);
-    expect(order).toEqual(["old-logs", "old-images", "old-backups", "disk"]);
+    expect(order).toEqual(["old-logs", "old-images", "old-backups", "disk", "redis"]);
+    expect(script).toContain("info=$(docker exec 'skillswap-redis-1' redis-cli INFO memory | tr -d '\\r')");
     expect(script).toContain("delete_files '/opt/skillswap/logs' '*.log' 43200 10000");
     expect(script).toContain("docker image prune -af --filter 'until=168h'");
     expect(script).toContain("delete_files '/opt/skillswap/backups' '*.sql.gz' 129600 10000");
     expect(script).toContain("DRY_RUN=0");
+  });
+
+  it("SkillSwap: Redis's fragmentation above 1.5 at the weekly run pages, on exactly what the script publishes", async () => {
+    const { resources } = await recordStack("skillswap-prod");
+    const alarm = byName(resources, "skillswap-hosts-app-redis-fragmentation-alarm").inputs;
+    expect({
+      namespace: alarm.namespace,
+      metricName: alarm.metricName,
+      dimensions: alarm.dimensions,
+      statistic: alarm.statistic,
+      period: alarm.period,
+      evaluationPeriods: alarm.evaluationPeriods,
+      threshold: alarm.threshold,
+      comparisonOperator: alarm.comparisonOperator,
+      treatMissingData: alarm.treatMissingData,
+    }).toEqual({
+      namespace: "Maintenance/skillswap-prod",
+      metricName: "RedisFragmentationRatio",
+      dimensions: { service: "host-maintenance", Host: "app", Task: "redis" },
+      statistic: "Maximum",
+      period: 3600,
+      evaluationPeriods: 1,
+      threshold: 1.5,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+    });
+    expect(String(alarm.alarmDescription)).toMatch(/redis-fragmentation/);
+    const policy = JSON.parse(byName(resources, "skillswap-hosts-app-policy").inputs.policy);
+    expect(policy.Statement.find((s: { Sid: string }) => s.Sid === "ChoreMetrics")).toEqual({
+      Sid: "ChoreMetrics",
+      Effect: "Allow",
+      Action: "cloudwatch:PutMetricData",
+      Resource: "*",
+      Condition: { StringEquals: { "cloudwatch:namespace": "Maintenance/skillswap-prod" } },
+    });
   });
 
   it("SkillSwap: base backups every 6 hours IST before the chores, WAL bucket, check and alarms", async () => {
@@ -121,7 +157,7 @@ describe("host maintenance in the runbook stacks", () => {
     ]);
   });
 
-  it("Boardroom: compress, then sync the .gz files, then delete old .gz, then back up uploads and the compose file, daily at 03:00 UTC; the host may write only its prefixes", async () => {
+  it("Boardroom: compress, then sync the .gz files, then delete old .gz, then back up uploads and the compose file, then read Redis, daily at 03:00 UTC; the host may write only its prefixes", async () => {
     const { resources } = await recordStack("boardroom-prod");
     const task = byName(resources, "boardroom-hosts-daily-logs-app-chores").inputs;
     const script = task.taskInvocationParameters.runCommandParameters.parameters[0].values[0] as string;
@@ -131,6 +167,7 @@ describe("host maintenance in the runbook stacks", () => {
       "old-logs",
       "backup-uploads",
       "backup-compose",
+      "redis",
     ]);
     expect(script).toMatch(
       /aws s3 sync '\/home\/app\/boardroom\/logs' 's3:\/\/boardroom-host-files-[0-9a-f]{8}\/hosts\/app\/logs\/' --exclude '\*' --include '\*\.gz' --no-follow-symlinks --sse aws:kms/,
@@ -151,6 +188,7 @@ describe("host maintenance in the runbook stacks", () => {
       "SyncedFolders",
       "SyncedFoldersList",
       "HostFilesKey",
+      "ChoreMetrics",
     ]);
     expect(byName(resources, "boardroom-hosts-app-ssm-core").inputs.policyArn).toBe(
       "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",

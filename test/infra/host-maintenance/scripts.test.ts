@@ -276,6 +276,61 @@ describe("docker, certbot, sync and disk usage", () => {
   });
 });
 
+describe("redis-memory", () => {
+  // What `redis-cli INFO memory` prints: `field:value` lines ending in CRLF.
+  const INFO =
+    "# Memory\r\nused_memory:1048576\r\nused_memory_human:1.00M\r\nused_memory_rss:1814528\r\nmem_fragmentation_ratio:1.73\r\nmem_allocator:jemalloc-5.3.0\r\n";
+  const metric = (name: string, unit: string, value: string, task = "redis") =>
+    "aws [cloudwatch] [put-metric-data] [--region] [ap-south-1] [--namespace] [Maintenance/skillswap-prod] " +
+    `[--metric-name] [${name}] [--unit] [${unit}] [--value] [${value}] ` +
+    `[--dimensions] [service=host-maintenance,Host=app,Task=${task}]\n`;
+
+  it("publishes used memory and the fragmentation ratio from INFO memory, with the host and task dimensions", () => {
+    stub("redis-cli", 0, INFO);
+    const r = run([{ name: "redis", kind: "redis-memory" }]);
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/redis: used_memory 1048576 bytes, mem_fragmentation_ratio 1\.73/);
+    expect(r.calls).toBe(
+      `redis-cli [INFO] [memory]\n${metric("RedisUsedMemory", "Bytes", "1048576")}${metric("RedisFragmentationRatio", "None", "1.73")}`,
+    );
+  });
+
+  it("asks the named container's redis-cli, and reads in a dry run too (it changes nothing)", () => {
+    stub("docker", 0, INFO);
+    const r = run([{ name: "cache", kind: "redis-memory", container: "skillswap-redis-1" }], {
+      dryRun: true,
+    });
+    expect(r.status).toBe(0);
+    expect(r.calls).toBe(
+      `docker [exec] [skillswap-redis-1] [redis-cli] [INFO] [memory]\n${metric("RedisUsedMemory", "Bytes", "1048576", "cache")}${metric("RedisFragmentationRatio", "None", "1.73", "cache")}`,
+    );
+  });
+
+  it.each([
+    ["an error instead of INFO", "NOAUTH Authentication required.\r\n", 0],
+    ["a ratio that is not a number", "used_memory:1048576\r\nmem_fragmentation_ratio:nan\r\n", 0],
+    ["no used_memory line", "mem_fragmentation_ratio:1.2\r\n", 0],
+    ["redis-cli failing", INFO, 1],
+  ])("fails, publishing nothing and stopping the tasks after it, on %s", (_what, out, exit) => {
+    stub("redis-cli", exit, out);
+    file("logs/old.log", 60);
+    const r = run([
+      { name: "redis", kind: "redis-memory" },
+      {
+        name: "old-logs",
+        kind: "delete-files",
+        path: path.join(root, "logs"),
+        pattern: "*.log",
+        olderThanDays: 30,
+      },
+    ]);
+    expect(r.status).not.toBe(0);
+    expect(r.calls).not.toMatch(/put-metric-data/);
+    expect(r.out).toMatch(/task redis failed .*the tasks after it did not run/);
+    expect(tree()).toEqual(["logs/old.log"]);
+  });
+});
+
 describe("unsafe paths and patterns are refused before a script exists", () => {
   it.each([
     ["/", /at least two levels deep/],
