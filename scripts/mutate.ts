@@ -6,6 +6,7 @@ import { cpus } from "node:os";
 import { join, relative } from "node:path";
 import { MODULES, type MutationModule } from "./mutate/modules";
 import {
+  lostFromReport,
   type MeasuredOutcome,
   type ModuleOutcome,
   type RunHeader,
@@ -68,15 +69,30 @@ function fold(measured: readonly MeasuredOutcome[]) {
   return write(record);
 }
 
+/**
+ * Writes docs/mutation.md from the record, unless the record (machine-local, in dist/) lacks modules the committed
+ * report shows: a single-module run on a fresh clone would otherwise erase every other module's measurement. Then
+ * the report goes to dist/mutation.md and the run fails, naming what to measure too.
+ */
 function write(record: readonly MeasuredOutcome[]) {
   const { markdown, failures } = renderReport(record);
-  writeFileSync(REPORT, markdown);
-  return { failures };
+  const lost = existsSync(REPORT) ? lostFromReport(readFileSync(REPORT, "utf8"), record) : [];
+  if (lost.length === 0) {
+    writeFileSync(REPORT, markdown);
+    return { failures, wrote: REPORT };
+  }
+  const partial = join(ROOT, "dist", "mutation.md");
+  mkdirSync(join(ROOT, "dist"), { recursive: true });
+  writeFileSync(partial, markdown);
+  const why =
+    `${relative(ROOT, REPORT)} left unchanged: the record (${relative(ROOT, RECORD)}) has no measurement of ` +
+    `${lost.join(", ")}, which it shows; run them too (npm run mutate ${lost.join(" ")} ...) or every module`;
+  return { failures: [...failures, why], wrote: partial };
 }
 
 async function run(names: string[]) {
   const measured: MeasuredOutcome[] = [];
-  let result = { failures: [] as string[] };
+  let result = { failures: [] as string[], wrote: REPORT };
   for (const mod of pick(names)) {
     process.stderr.write(`mutate: ${mod.name} (${mod.mutate.join(", ")}) against ${mod.tests.join(", ")}\n`);
     const t0 = Date.now();
@@ -107,8 +123,8 @@ async function main() {
   const report = args.includes("--report");
   const names = args.filter((a) => a !== "--report");
   if (report && names.length) throw new Error("--report re-renders the record as it is; give no modules");
-  const { failures } = report ? write(readRecord()) : await run(names);
-  process.stderr.write(`mutate: wrote ${relative(ROOT, REPORT)}\n`);
+  const { failures, wrote } = report ? write(readRecord()) : await run(names);
+  process.stderr.write(`mutate: wrote ${relative(ROOT, wrote)}\n`);
   for (const f of failures) process.stderr.write(`mutate: FAIL ${f}\n`);
   return failures.length === 0 ? 0 : 1;
 }

@@ -188,3 +188,15 @@ export function renderReport(
     );
   return { markdown: `${out.join("\n")}\n`, failures: [...failures, ...stale] };
 }
+
+/**
+ * Modules a committed report shows a measurement for (its table's rows) that the record lacks: writing the record over
+ * that report would erase them (the record is machine-local, in dist/; a fresh clone's first single-module run has
+ * only its own module).
+ */
+export function lostFromReport(report: string, record: readonly MeasuredOutcome[]): string[] {
+  const names = MODULES.map((m) => m.name);
+  return [...report.matchAll(/^\| ([a-z-]+) \| \d+ \|/gm)]
+    .map((m) => m[1]!)
+    .filter((n) => names.includes(n) && !record.some((o) => o.module.name === n));
+}

@@ -1,6 +1,7 @@
 // docs/mutation.md's verdict: a module below its bar, a survivor without a reason and a stale reason each fail the run.
 import type { MeasuredOutcome } from "../../scripts/mutate/report";
-import { renderReport } from "../../scripts/mutate/report";
+import { readFileSync } from "node:fs";
+import { lostFromReport, renderReport } from "../../scripts/mutate/report";
 import { MODULES } from "../../scripts/mutate/modules";
 import type { SurvivorReason } from "../../scripts/mutate/reasons";
 
@@ -86,5 +87,19 @@ describe("renderReport", () => {
       `${MODULES[0]!.name}: survivor without a reason at lambdas/backup/retention.ts:10 (EqualityOperator)`,
       'stale reason (no survivor needs it any more; remove it from scripts/mutate/reasons.ts): lambdas/backup/retention.ts EqualityOperator "a < b" -> "a <= b"',
     ]);
+  });
+});
+
+describe("lostFromReport: a run never erases what the committed report measured", () => {
+  it("names the modules the report shows that the record lacks, and none when the record has them all", () => {
+    const { markdown } = renderReport(record(99), [reason()]);
+    const hostOnly = record(99).filter((o) => o.module.name === "host-scripts");
+    expect(lostFromReport(markdown, hostOnly)).toEqual(
+      MODULES.map((m) => m.name).filter((n) => n !== "host-scripts"),
+    );
+    expect(lostFromReport(markdown, record(99))).toEqual([]);
+    // The committed report itself: every module it lists is one of MODULES, so a full record loses nothing.
+    expect(lostFromReport(readFileSync("docs/mutation.md", "utf8"), record(99))).toEqual([]);
+    expect(lostFromReport(readFileSync("docs/mutation.md", "utf8"), [])).toEqual(MODULES.map((m) => m.name));
   });
 });
