@@ -6,6 +6,7 @@ import {
   fargateSize,
   fargateTask,
   jobNetwork,
+  refuseDuplicateNames,
   scheduleExpression,
   scheduleEntry,
   timezone,
@@ -425,16 +426,7 @@ export const backupsSection = z
   })
   .strict()
   .superRefine((b, ctx) => {
-    const names = new Set<string>();
-    for (const [i, d] of b.databases.entries()) {
-      if (names.has(d.name))
-        ctx.addIssue({
-          code: "custom",
-          path: ["databases", i, "name"],
-          message: `duplicate database "${d.name}"`,
-        });
-      names.add(d.name);
-    }
+    refuseDuplicateNames(ctx, b.databases, ["databases"], "database");
     const rds = b.databases.some((d) => d.kind === "rds-instance" || d.kind === "aurora-cluster");
     for (const key of ["schedules", "retention"] as const) {
       if (rds && b[key] === undefined)

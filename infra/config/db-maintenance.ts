@@ -9,7 +9,14 @@ import {
   sessionLimitsSchema,
   taskSchema,
 } from "../../lambdas/db-maintenance/config";
-import { databaseConnection, fargateTask, jobNetwork, scheduleExpression, timezone } from "./rules";
+import {
+  databaseConnection,
+  fargateTask,
+  jobNetwork,
+  refuseDuplicateNames,
+  scheduleExpression,
+  timezone,
+} from "./rules";
 
 /** What a run may take on its runner: Lambda's timeout, or a Fargate task's own deadline (it has none of its own). */
 export const runLimitSeconds = (d: Pick<MaintenanceDatabase, "runsOn" | "timeoutSeconds" | "fargate">) =>
@@ -145,15 +152,6 @@ export const databaseMaintenanceSection = z
   .object({ databases: z.array(maintenanceDatabase).min(1) })
   .strict()
   .superRefine((s, ctx) => {
-    const names = new Set<string>();
-    for (const [i, d] of s.databases.entries()) {
-      if (names.has(d.name))
-        ctx.addIssue({
-          code: "custom",
-          path: ["databases", i, "name"],
-          message: `duplicate database "${d.name}"`,
-        });
-      names.add(d.name);
-    }
+    refuseDuplicateNames(ctx, s.databases, ["databases"], "database");
   });
 export type DatabaseMaintenanceConfig = z.output<typeof databaseMaintenanceSection>;

@@ -37,6 +37,18 @@ describe("a repeated name is refused with the file and the key", () => {
       ["databases"],
       /databases\[\d+\]\.name: duplicate database "/,
     ],
+    [
+      "mental-scribe-prod",
+      "maintenance:backups",
+      ["databases"],
+      /databases\[\d+\]\.name: duplicate database "/,
+    ],
+    [
+      "appointments-prod",
+      "maintenance:databaseMaintenance",
+      ["databases"],
+      /databases\[\d+\]\.name: duplicate database "/,
+    ],
   ])("%s %s %j", (stack, key, at, message) => {
     const load = withRepeat(stack, key, at);
     expect(load).toThrow(new RegExp(`Pulumi\\.${stack}\\.yaml`));
