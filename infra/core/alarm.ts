@@ -85,6 +85,14 @@ export function anyInFiveMinutes(
   };
 }
 
+/** Messages waiting in a queue (a DLQ, a failure queue): with anyInFiveMinutes, "any message pages". */
+export const queueDepth = (queueName: pulumi.Input<string>): MetricSource => ({
+  namespace: "AWS/SQS",
+  metricName: "ApproximateNumberOfMessagesVisible",
+  dimensions: { QueueName: queueName },
+  stat: "Maximum",
+});
+
 /** "Any failure reported in the hour": the same shape over an hour, for jobs' own 0/1 or count failure metrics. */
 export function anyInAnHour(
   severity: Severity,

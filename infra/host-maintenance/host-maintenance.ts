@@ -5,7 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { SsmWindowSpec } from "../config/host-windows";
 import type { HostConfig, HostsConfig, HostTask } from "../config/hosts";
-import { metricAlarm } from "../core/alarm";
+import { anyInFiveMinutes, metricAlarm, queueDepth } from "../core/alarm";
 import type { JobDefaults } from "../core/job/job-args";
 import { jobQueueArgs } from "../core/job/queues";
 import { physicalName } from "../core/naming";
@@ -410,22 +410,12 @@ export class HostMaintenance extends pulumi.ComponentResource {
     new aws.cloudwatch.EventTarget(`${name}-failed-target`, { rule: rule.name, arn: queue.arn }, parent);
     metricAlarm(
       `${name}-failed`,
-      {
-        severity: "warning",
-        page: "host-maintenance-failed",
-        summary: `A host maintenance window task failed, timed out or was cancelled (${args.stack}).`,
-        metric: {
-          namespace: "AWS/SQS",
-          metricName: "ApproximateNumberOfMessagesVisible",
-          dimensions: { QueueName: queue.name },
-          stat: "Maximum",
-        },
-        periodSeconds: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
-      },
+      anyInFiveMinutes(
+        "warning",
+        "host-maintenance-failed",
+        `A host maintenance window task failed, timed out or was cancelled (${args.stack}).`,
+        queueDepth(queue.name),
+      ),
       args.routing,
       parent,
     );

@@ -2,7 +2,7 @@
 // the severity's topic, its own retry policy and DLQ), one scheduler role, and an alarm on each DLQ.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type AlarmRouting, metricAlarm } from "../core/alarm";
+import { type AlarmRouting, anyInFiveMinutes, metricAlarm, queueDepth } from "../core/alarm";
 import { physicalName } from "../core/naming";
 import { FAILURE_ROUTE } from "../core/on-call-paging";
 import { trustPolicy } from "../core/policies/job-role";
@@ -135,23 +135,13 @@ export class HumanTaskReminders extends pulumi.ComponentResource {
     );
     metricAlarm(
       `${name}-${r.id}-dlq`,
-      {
-        // The reminder's own channel may be the one failing: tell another (as a failing topic's alarm does).
-        severity: FAILURE_ROUTE[r.severity],
-        page: "reminder-undelivered",
-        summary: `Reminder ${r.id} could not be published after a day of retries (DLQ not empty): nobody was told to ${r.runbookSection}.`,
-        metric: {
-          namespace: "AWS/SQS",
-          metricName: "ApproximateNumberOfMessagesVisible",
-          dimensions: { QueueName: dlq.name },
-          stat: "Maximum",
-        },
-        periodSeconds: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
-      },
+      // The reminder's own channel may be the one failing: tell another (as a failing topic's alarm does).
+      anyInFiveMinutes(
+        FAILURE_ROUTE[r.severity],
+        "reminder-undelivered",
+        `Reminder ${r.id} could not be published after a day of retries (DLQ not empty): nobody was told to ${r.runbookSection}.`,
+        queueDepth(dlq.name),
+      ),
       args.routing,
       { parent: this },
     );

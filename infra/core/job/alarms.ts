@@ -1,7 +1,7 @@
 // A job's alarms: its compute's own (Lambda errors, throttles, duration), a failure queue or DLQ that is not empty,
 // and the heartbeat that pages when successes stop.
 import type * as aws from "@pulumi/aws";
-import { metricAlarm, type Severity } from "../alarm";
+import { anyInFiveMinutes, metricAlarm, queueDepth, type Severity } from "../alarm";
 import { heartbeatAlarm } from "./heartbeat";
 import type { JobSchedule } from "./job-args";
 import type { JobParts, JobRunner } from "./runner";
@@ -18,29 +18,15 @@ export function declareJobAlarms(
   const parent = { parent: p.parent };
   const failure = args.failureSeverity ?? "warning";
   const alarms: Record<string, aws.cloudwatch.MetricAlarm> = { ...runner.alarms(p) };
-  const queueDepth = (id: string, queue: aws.sqs.Queue, page: string, summary: string, severity: Severity) =>
-    metricAlarm(
-      id,
-      {
-        severity,
-        page,
-        summary,
-        metric: {
-          namespace: "AWS/SQS",
-          metricName: "ApproximateNumberOfMessagesVisible",
-          dimensions: { QueueName: queue.name },
-          stat: "Maximum",
-        },
-        periodSeconds: 300,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
-      },
-      args.routing,
-      parent,
-    );
-  alarms.failures = queueDepth(
+  const queueNotEmpty = (
+    id: string,
+    queue: aws.sqs.Queue,
+    page: string,
+    summary: string,
+    severity: Severity,
+  ) =>
+    metricAlarm(id, anyInFiveMinutes(severity, page, summary, queueDepth(queue.name)), args.routing, parent);
+  alarms.failures = queueNotEmpty(
     `${name}-failures`,
     p.failureQueue,
     "job-failure-queue",
@@ -48,7 +34,7 @@ export function declareJobAlarms(
     failure,
   );
   schedules.forEach((s, i) => {
-    alarms[`dlq-${s.name}`] = queueDepth(
+    alarms[`dlq-${s.name}`] = queueNotEmpty(
       `${name}-${s.name}-dlq`,
       dlqs[i]!,
       "job-schedule-dlq",
