@@ -7,7 +7,7 @@ import { benchBundles } from "./bench/bundles";
 import { benchCalendar } from "./bench/calendar";
 import { benchCertCheck } from "./bench/cert-check";
 import { benchLogicalDump } from "./bench/logical-dump";
-import { benchPlanCost } from "./bench/plan-cost";
+import { benchPlanCost, PLAN_FLAGS } from "./bench/plan-cost";
 import { benchRestoreDrill } from "./bench/restore-drill";
 import { benchRetention } from "./bench/retention";
 import { BASELINE_REF, baselineTree } from "./bench/baseline";
@@ -31,7 +31,7 @@ async function main() {
     [
       "## Offline plan",
       "",
-      `Every stack (${plan.stacks} stacks, ${plan.resources} resources) planned in one process, median of 3 fresh processes, interleaved with the other rows. CPU is the process's own user + system time (a cold run's esbuild child is not in it), the fairer figure when the machine is shared.`,
+      `Every stack (${plan.stacks} stacks, ${plan.resources} resources) planned in one process started as \`npm run plan\` starts it (\`node ${PLAN_FLAGS.join(" ")}\`: a young generation sized for a process that keeps most of what it allocates), median of 3 fresh processes, interleaved with the other rows. CPU is the process's own user + system time (a cold run's esbuild child is not in it), the fairer figure when the machine is shared.`,
       "",
       "| what | wall time | CPU | peak RSS | x load @pulumi/aws (wall \\| CPU) |",
       "|---|---:|---:|---:|---:|",

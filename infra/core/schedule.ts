@@ -324,6 +324,8 @@ function offsetAt(name: string, ms: number): number {
     z = { zone: Info.normalizeZone(name), offsets: new Map() };
     zones.set(name, z);
   }
+  // A fixed-offset zone (UTC) answers at once; a lookup would cost more than the answer.
+  if (z.zone.isUniversal) return z.zone.offset(ms);
   let off = z.offsets.get(ms);
   if (off === undefined) {
     off = z.zone.offset(ms);
@@ -347,7 +349,24 @@ export function localTimeInstants(
   mi: number,
   s = 0,
 ): number[] {
-  const wall = Date.UTC(y, mo - 1, d, h, mi, s);
+  return instantsOfWall(zone, Date.UTC(y, mo - 1, d, h, mi, s));
+}
+
+/**
+ * The first instant of a local wall-clock time (`wall` is that time read as if it were UTC), or undefined in a gap:
+ * localTimeInstants(...)[0] without its arrays when the zone's offset is the same a day either side and at the
+ * time itself (every day but a transition's), which is most of a year-long scan.
+ */
+function firstInstantOfWall(zone: string, wall: number): number | undefined {
+  const before = offsetAt(zone, wall - 86_400_000);
+  if (before === offsetAt(zone, wall + 86_400_000) && before === offsetAt(zone, wall)) {
+    const instant = wall - before * 60_000;
+    return offsetAt(zone, instant) === before ? instant : undefined;
+  }
+  return instantsOfWall(zone, wall)[0];
+}
+
+function instantsOfWall(zone: string, wall: number): number[] {
   const candidates = new Set([
     offsetAt(zone, wall - 86_400_000),
     offsetAt(zone, wall + 86_400_000),
@@ -380,12 +399,51 @@ export function* cronOccurrences(
   from: Date,
   until: Date,
 ): Generator<Occurrence> {
+  for (const run of cronRuns(c, timezone, from, until))
+    yield {
+      at: Number.isNaN(run.at) ? null : new Date(run.at),
+      local: { date: run.localDate(), time: run.localTime() },
+    };
+}
+
+/** One run of cronRuns; the same object is filled again for the next run, so read it before asking for that. */
+interface CronRun {
+  /** UTC instant in milliseconds, NaN when the local time does not exist that day. */
+  at: number;
+  y: number;
+  m: number;
+  d: number;
+  h: number;
+  mi: number;
+  localDate(): string;
+  localTime(): string;
+}
+
+/**
+ * cronOccurrences' walk without an object, a Date and two strings per run: the year-long scans of the plan
+ * (maxIntervalSeconds, dstGapWarnings, nextRuns) read only the instant, and the local time of the few in a gap.
+ */
+function* cronRuns(c: ParsedCron, timezone: string, from: Date, until: Date): Generator<CronRun> {
   const start = DateTime.fromJSDate(from, { zone: timezone });
   let y = start.year;
   let m = start.month;
   let d = start.day;
   const lastYear = Math.max(...c.years);
   const untilMs = until.getTime();
+  const run: CronRun = {
+    at: Number.NaN,
+    y,
+    m,
+    d,
+    h: 0,
+    mi: 0,
+    localDate() {
+      return `${this.y}-${pad(this.m)}-${pad(this.d)}`;
+    },
+    localTime() {
+      return `${pad(this.h)}:${pad(this.mi)}`;
+    },
+  };
   for (;;) {
     if (y > lastYear) return;
     if (!c.years.has(y)) {
@@ -406,14 +464,17 @@ export function* cronOccurrences(
     if (matchesDay(c, y, m, d)) {
       for (const h of c.hours) {
         for (const mi of c.minutes) {
-          const instants = localTimeInstants(timezone, y, m, d, h, mi);
-          const at = instants[0];
+          const wall = Date.UTC(y, m - 1, d, h, mi);
+          const at = firstInstantOfWall(timezone, wall);
           if (at !== undefined && at > untilMs) return;
-          if (at === undefined && Date.UTC(y, m - 1, d, h, mi) - 14 * 3_600_000 > untilMs) return;
-          yield {
-            at: at === undefined ? null : new Date(at),
-            local: { date: `${y}-${pad(m)}-${pad(d)}`, time: `${pad(h)}:${pad(mi)}` },
-          };
+          if (at === undefined && wall - 14 * 3_600_000 > untilMs) return;
+          run.at = at ?? Number.NaN;
+          run.y = y;
+          run.m = m;
+          run.d = d;
+          run.h = h;
+          run.mi = mi;
+          yield run;
         }
       }
     }
@@ -450,9 +511,9 @@ export function nextRuns(expression: string, timezone: string, from: Date, count
     const [at] = localTimeInstants(timezone, year, month, day, hour, minute, second);
     return at !== undefined && at > from.getTime() && count > 0 ? [new Date(at)] : [];
   }
-  for (const occ of cronOccurrences(parsed, timezone, from, FAR_FUTURE)) {
-    if (occ.at && occ.at.getTime() > from.getTime()) {
-      out.push(occ.at);
+  for (const run of cronRuns(parsed, timezone, from, FAR_FUTURE)) {
+    if (run.at > from.getTime()) {
+      out.push(new Date(run.at));
       if (out.length >= count) break;
     }
   }
@@ -490,9 +551,9 @@ export function dstGapWarnings(
   }
   const out: DstGapWarning[] = [];
   let seen = 0;
-  for (const occ of cronOccurrences(parsed, timezone, from, until)) {
+  for (const run of cronRuns(parsed, timezone, from, until)) {
     if (++seen > 600_000) break; // a per-minute schedule over the horizon: enough to have crossed every transition
-    if (occ.at === null) out.push({ localDate: occ.local.date, localTime: occ.local.time, timezone });
+    if (Number.isNaN(run.at)) out.push({ localDate: run.localDate(), localTime: run.localTime(), timezone });
   }
   return out;
 }
@@ -517,9 +578,9 @@ export function maxIntervalSeconds(expression: string, timezone: string, from: D
   let previous: number | undefined;
   let longest = 0;
   let runs = 0;
-  for (const occ of cronOccurrences(parsed, timezone, from, FAR_FUTURE)) {
-    if (!occ.at) continue;
-    const t = occ.at.getTime();
+  for (const run of cronRuns(parsed, timezone, from, FAR_FUTURE)) {
+    if (Number.isNaN(run.at)) continue;
+    const t = run.at;
     first ??= t;
     if (previous !== undefined) longest = Math.max(longest, (t - previous) / 1000);
     previous = t;
