@@ -14,12 +14,20 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
-import { type DumpCommand, dumpCommand, dumpKey, dumpToS3 } from "../../../lambdas/logical-backup/dump";
+import {
+  type DumpCommand,
+  dumpCommand,
+  dumpKey,
+  dumpToS3,
+  unsignedWhenChecksummed,
+} from "../../../lambdas/logical-backup/dump";
 import { EMPTY_PROBE_BYTES, wroteNothing } from "../../../lambdas/logical-backup/dump-format";
 
 let server: S3rver;
 let s3: S3Client;
 const sent: Array<{ name: string; input: Record<string, unknown> }> = [];
+/** The headers of each request as it goes on the wire (signed). */
+const wire: Array<{ name: string; headers: Record<string, string> }> = [];
 const BUCKET = "backups-test";
 const target = (key: string) => ({
   bucket: BUCKET,
@@ -53,6 +61,14 @@ beforeAll(async () => {
       return next(args);
     },
     { step: "initialize" },
+  );
+  s3.middlewareStack.add(
+    (next, context) => async (args) => {
+      const headers = (args.request as { headers: Record<string, string> }).headers;
+      wire.push({ name: String(context.commandName), headers: { ...headers } });
+      return next(args);
+    },
+    { step: "deserialize" },
   );
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
 });
@@ -102,6 +118,28 @@ describe("dump to S3", () => {
       ServerSideEncryption: "aws:kms",
     });
     expect(await keys()).toEqual([key]); // the .incoming copy is gone
+    // Parts go UNSIGNED-PAYLOAD beside the CRC32 that S3 checks (no second SHA-256 pass over the bytes); the
+    // requests without a body keep their signed (empty) payload hash. The sha256 above proves the reused part
+    // buffers (the third part fills the first's) carried each part's own bytes.
+    const parts = wire.filter((w) => w.name === "UploadPartCommand");
+    expect(parts.length).toBeGreaterThanOrEqual(3);
+    for (const p of parts) {
+      expect(p.headers["x-amz-content-sha256"]).toBe("UNSIGNED-PAYLOAD");
+      expect(p.headers["x-amz-checksum-crc32"]).toMatch(/^[A-Za-z0-9+/]{6}==$/);
+    }
+    const create = wire.find((w) => w.name === "CreateMultipartUploadCommand")!;
+    expect(create.headers["x-amz-content-sha256"]).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("keeps a part's payload signed when it carries no checksum S3 would verify", async () => {
+    const request = { headers: { "x-amz-content-sha256": "abc", "x-amz-checksum-algorithm": "CRC32" } };
+    const next = jest.fn(async (a: unknown) => ({ output: a, response: {} }));
+    await (unsignedWhenChecksummed as unknown as (n: typeof next) => (a: unknown) => Promise<unknown>)(next)({
+      request,
+      input: {},
+    });
+    expect(request.headers["x-amz-content-sha256"]).toBe("abc");
+    expect(next).toHaveBeenCalledTimes(1);
   });
 
   it("does not write a second object for a retried slot", async () => {
