@@ -6,8 +6,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import { MAINTENANCE_METRICS } from "../../lambdas/db-maintenance/run";
-import { maintenanceConfigSchema, type MaintenanceWindow } from "../../lambdas/db-maintenance/config";
+import {
+  MAINTENANCE_METRICS,
+  maintenanceConfigSchema,
+  type MaintenanceWindow,
+} from "../../lambdas/db-maintenance/config";
 import { TIERS } from "../../lambdas/logical-backup/config";
 import { anyInAnHour, type AlarmSpec, metricAlarm } from "../core/alarm";
 import { type BuiltJobImage, declareJobImage } from "../core/job-image";

@@ -5,8 +5,8 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { defineJob, putDimensioned } from "../shared/job";
 import { toLog } from "../shared/log";
-import { maintenanceConfigSchema, maintenanceEventSchema } from "./config";
-import { MAINTENANCE_METRICS, runTask } from "./run";
+import { MAINTENANCE_METRICS, maintenanceConfigSchema, maintenanceEventSchema } from "./config";
+import { runTask } from "./run";
 
 const s3 = new S3Client({});
 const secrets = new SecretsManagerClient({});

@@ -9,7 +9,7 @@ import {
   startOnFargate,
 } from "../shared/fargate";
 import { handler } from "./handler";
-import { MAINTENANCE_METRICS } from "./run";
+import { MAINTENANCE_METRICS } from "./config";
 
 /** TaskFailed=1 with exactly the dimensions of the task's failure alarm ({service, Task}). */
 export function taskFailedLine(env: NodeJS.ProcessEnv, now: Date): string {

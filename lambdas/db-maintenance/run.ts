@@ -24,25 +24,11 @@ import {
   isStatementTimeout,
   setStatementTimeout,
 } from "./session";
-import type { SessionLimits } from "./config";
+import { MAINTENANCE_METRICS, type MaintenanceMetric, type SessionLimits } from "./config";
 import { conditionalReindex, type IndexVerdict } from "./index-bloat";
 import { releaseRunLock, takeRunLock } from "./run-lock";
 import { bloatReport, runStatementTask } from "./tasks";
 import { inWindow, windowEnd } from "./window";
-
-/** Metric names the stack's alarms and dashboard read (dimension Task, or Table for the bloat report). */
-export const MAINTENANCE_METRICS = {
-  failed: "TaskFailed",
-  seconds: "TaskSeconds",
-  archived: "RowsArchived",
-  purged: "RowsPurged",
-  check: "CheckValue",
-  lockTimeouts: "LockTimeouts",
-  tableBytes: "TableBytes",
-  bloat: "BloatRatio",
-  indexBloat: "IndexBloatPercent",
-} as const;
-export type MaintenanceMetric = (typeof MAINTENANCE_METRICS)[keyof typeof MAINTENANCE_METRICS];
 
 export interface TaskOutcome {
   readonly task: string;

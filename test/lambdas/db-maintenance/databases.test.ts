@@ -24,7 +24,8 @@ import {
   maintenanceConfigSchema,
   taskSchema,
 } from "../../../lambdas/db-maintenance/config";
-import { type MaintenanceMetric, runTask } from "../../../lambdas/db-maintenance/run";
+import type { MaintenanceMetric } from "../../../lambdas/db-maintenance/config";
+import { runTask } from "../../../lambdas/db-maintenance/run";
 import { connect, isLockTimeout } from "../../../lambdas/db-maintenance/session";
 
 jest.setTimeout(60_000);
