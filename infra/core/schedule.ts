@@ -570,6 +570,21 @@ export function maxIntervalSeconds(expression: string, timezone: string, from: D
   const parsed = parseScheduleExpression(expression);
   if (parsed.kind === "rate") return parsed.seconds;
   if (parsed.kind === "at") return Number.POSITIVE_INFINITY;
+  // The scan below reads `from` only as the local day its runs start from and the UTC year the year field is read
+  // from, so calls that share those share the answer (the plan asks ~130 times for ~30 schedules).
+  const key = `${expression}\n${timezone}\n${DateTime.fromJSDate(from, { zone: timezone }).toISODate()}\n${from.getUTCFullYear()}`;
+  let gap = longestGaps.get(key);
+  if (gap === undefined) {
+    gap = scanLongestGap(parsed, timezone, from);
+    if (longestGaps.size >= 10_000) longestGaps.clear();
+    longestGaps.set(key, gap);
+  }
+  return gap;
+}
+
+const longestGaps = new Map<string, number>();
+
+function scanLongestGap(parsed: ParsedCron, timezone: string, from: Date): number {
   // Consecutive years repeat the calendar, so their runs stop once four of the longest gaps are seen (past 400 days
   // after the first run). Years with holes (2040,2041,2050) may leave any gap later on: those look until they run out.
   const ahead = [...parsed.years].filter((y) => y >= from.getUTCFullYear() - 1);

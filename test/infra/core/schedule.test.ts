@@ -419,6 +419,20 @@ describe("DST gap warnings", () => {
 
 describe("maxIntervalSeconds", () => {
   const from = new Date("2026-11-22T00:00:00Z");
+  it("answers a repeated question from its scan, but never across a change of the local day it scans from", () => {
+    // 2041's last two days: from the 30th both runs are ahead (a day apart); from the 31st only one is left.
+    const daily2041 = "cron(0 0 * * ? 2041)";
+    expect(maxIntervalSeconds(daily2041, "UTC", new Date("2041-12-30T10:00:00Z"))).toBe(86_400);
+    expect(maxIntervalSeconds(daily2041, "UTC", new Date("2041-12-30T23:59:00Z"))).toBe(86_400);
+    expect(maxIntervalSeconds(daily2041, "UTC", new Date("2041-12-31T00:30:00Z"))).toBe(
+      Number.POSITIVE_INFINITY,
+    );
+    // The same instant is a different local day in Tokyo (already the 31st there).
+    expect(maxIntervalSeconds(daily2041, "Asia/Tokyo", new Date("2041-12-30T16:00:00Z"))).toBe(
+      Number.POSITIVE_INFINITY,
+    );
+    expect(maxIntervalSeconds(daily2041, "Asia/Tokyo", new Date("2041-12-30T10:00:00Z"))).toBe(86_400);
+  });
   it.each([
     ["cron(0 2 * * ? *)", "UTC", 86_400],
     ["cron(0 2 * * ? *)", "Europe/London", 90_000], // the autumn day is 25 hours long
