@@ -56,6 +56,8 @@ export interface EngineDumps {
   /** The tool into the zstd CLI at each level, to /dev/null (no Node, no S3): what the level alone costs and saves. */
   readonly levels: readonly { readonly level: string; readonly seconds: number; readonly sizeMB: number }[];
   readonly now: DumpPath;
+  /** The job's own processes with S3 off this machine: each request answered at once (no server on these cores). */
+  readonly nowNoServer: DumpPath;
   readonly before: DumpPath | null;
 }
 
@@ -139,6 +141,18 @@ async function timedDump(
   return { seconds: upload, totalSeconds: total, storedMB: result.bytes / MiB };
 }
 
+/**
+ * S3 away from this machine's cores: every request answered at once (no object is kept), so the row it gives is the
+ * job's own processes (tool, zstd, hashing, the SDK's requests) without s3rver's MD5s, disk writes and reassembly.
+ */
+const NO_SERVER = {
+  send: async (command: object) => {
+    if (command.constructor.name === "HeadObjectCommand")
+      throw Object.assign(new Error("not found"), { name: "NotFound" });
+    return { ETag: '"e"', UploadId: "u" };
+  },
+} as unknown as S3Client;
+
 const RUNS = 3;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -159,18 +173,24 @@ export const BENCH_ZSTD_LEVELS = ["-1", "-3"] as const;
  */
 async function benchEngine(
   tool: { command: string; env: Record<string, string> },
-  job: { now: () => Promise<DumpPath>; before: (() => Promise<DumpPath>) | null },
+  job: {
+    now: () => Promise<DumpPath>;
+    nowNoServer: () => Promise<DumpPath>;
+    before: (() => Promise<DumpPath>) | null;
+  },
   defaultCompression?: string,
 ): Promise<EngineDumps> {
   const raw: number[] = [];
   const piped = BENCH_ZSTD_LEVELS.map(() => [] as number[]);
   const now: DumpPath[] = [];
+  const noServer: DumpPath[] = [];
   const before: DumpPath[] = [];
   for (let i = 0; i < RUNS; i++) {
     raw.push(shellSeconds(`${tool.command} > /dev/null`, tool.env));
     for (const [l, level] of BENCH_ZSTD_LEVELS.entries())
       piped[l]!.push(shellSeconds(`${tool.command} | zstd ${level} -q -c > /dev/null`, tool.env));
     now.push(await job.now());
+    noServer.push(await job.nowNoServer());
     if (job.before) before.push(await job.before());
   }
   const medianPath = (xs: DumpPath[]) => xs.sort((a, b) => a.seconds - b.seconds)[Math.floor(xs.length / 2)]!;
@@ -184,6 +204,7 @@ async function benchEngine(
       sizeMB: outputMB(`${tool.command} | zstd ${level} -q -c`, tool.env),
     })),
     now: medianPath(now),
+    nowNoServer: medianPath(noServer),
     before: job.before ? medianPath(before) : null,
   };
 }
@@ -262,6 +283,13 @@ export async function benchLogicalDump(baseline: string | null): Promise<DumpBen
             dumpCommand("postgres", { ...PG, database: pgDb }),
             dumpKey("daily", "pg", slot(run++)),
           ),
+        nowNoServer: () =>
+          timedDump(
+            NO_SERVER,
+            dumpToS3,
+            dumpCommand("postgres", { ...PG, database: pgDb }),
+            dumpKey("daily", "pg", slot(0)),
+          ),
         before: before
           ? () =>
               timedDump(
@@ -290,6 +318,13 @@ export async function benchLogicalDump(baseline: string | null): Promise<DumpBen
             dumpToS3,
             dumpCommand("mysql", { ...MY, database: myDb }),
             dumpKey("daily", "my", slot(run++)),
+          ),
+        nowNoServer: () =>
+          timedDump(
+            NO_SERVER,
+            dumpToS3,
+            dumpCommand("mysql", { ...MY, database: myDb }),
+            dumpKey("daily", "my", slot(0)),
           ),
         before: before
           ? () =>
