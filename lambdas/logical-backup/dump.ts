@@ -155,8 +155,11 @@ export const unsignedWhenChecksummed = ((next: (args: unknown) => Promise<unknow
  * first part goes up in one PutObject. A failed part fails the stream at the next write (and `abort()` removes the
  * upload), so the pipeline feeding it ends instead of waiting.
  */
-class MultipartSink extends Writable {
+export class MultipartSink extends Writable {
   private buffer: Buffer | undefined;
+  private aborted = false;
+  /** The CreateMultipartUpload in flight, if any: abort() waits for it, so an upload it starts is aborted too. */
+  private creating: Promise<unknown> = Promise.resolve();
   /** The buffer of the last part S3 accepted, filled again by a later part of its size or less (less garbage). */
   private spare: Buffer | undefined;
   private filled = 0;
@@ -187,8 +190,13 @@ class MultipartSink extends Writable {
     this.finish().then(() => callback(), callback);
   }
 
-  /** Aborts the multipart upload, if one was started, once the part in flight has settled. */
+  /**
+   * Aborts the multipart upload, if one was started (or is being started), once the part in flight has settled; no
+   * part goes up after it.
+   */
   async abort(): Promise<void> {
+    this.aborted = true;
+    await this.creating.catch(() => undefined);
     await this.inFlight;
     if (this.uploadId)
       await this.s3.send(
@@ -226,10 +234,16 @@ class MultipartSink extends Writable {
     // One part in flight at a time: wait for it before this one goes (so two parts are in memory at most).
     await this.inFlight;
     if (this.failure) throw this.failure;
+    const aborted = () => new Error(`multipart upload of ${this.params.Key}: aborted`);
+    if (this.aborted) throw aborted();
     if (this.uploadId === undefined) {
-      const { UploadId } = await this.s3.send(new CreateMultipartUploadCommand(this.params));
+      const creating = this.s3.send(new CreateMultipartUploadCommand(this.params));
+      this.creating = creating;
+      const { UploadId } = await creating;
       if (!UploadId) throw new Error(`multipart upload of ${this.params.Key}: S3 returned no upload id`);
       this.uploadId = UploadId;
+      // abort() was called while S3 created the upload: it aborts this one once it sees the id; send nothing.
+      if (this.aborted) throw aborted();
     }
     this.inFlight = this.uploadPart(partNumber, body).catch((e: Error) => {
       this.failure ??= e;

@@ -19,6 +19,7 @@ import {
   dumpCommand,
   dumpKey,
   dumpToS3,
+  MultipartSink,
   unsignedWhenChecksummed,
 } from "../../../lambdas/logical-backup/dump";
 import { EMPTY_PROBE_BYTES, wroteNothing } from "../../../lambdas/logical-backup/dump-format";
@@ -477,6 +478,44 @@ describe("copy to the final key", () => {
 });
 
 describe("an upload that fails mid-stream", () => {
+  it("aborts an upload S3 was still creating when the run failed, and sends none of its parts", async () => {
+    const calls: string[] = [];
+    let created!: () => void;
+    const fake = {
+      send: async (c: { constructor: { name: string }; input: { UploadId?: string } }) => {
+        calls.push(`${c.constructor.name}${c.input.UploadId ? ` ${c.input.UploadId}` : ""}`);
+        if (c.constructor.name === "CreateMultipartUploadCommand") {
+          await new Promise<void>((resolve) => {
+            created = resolve;
+          });
+          return { UploadId: "u1" };
+        }
+        return { ETag: '"e"' };
+      },
+    } as unknown as S3Client;
+    const params = {
+      Bucket: BUCKET,
+      Key: ".incoming/k",
+      ServerSideEncryption: "aws:kms" as const,
+      SSEKMSKeyId: "k",
+    };
+    const sink = new MultipartSink(fake, params, () => 5 * 1024 * 1024);
+    const errors: string[] = [];
+    sink.on("error", (e) => errors.push(e.message));
+    const writing = new Promise<void>((resolve) => {
+      sink.write(Buffer.alloc(5 * 1024 * 1024), () => resolve());
+    });
+    await new Promise((r) => setImmediate(r)); // the first part is full: CreateMultipartUpload is in flight
+    expect(calls).toEqual(["CreateMultipartUploadCommand"]);
+    const aborting = sink.abort();
+    created();
+    await aborting;
+    await writing;
+    await new Promise((r) => setImmediate(r)); // the stream reports its error after the write's callback
+    expect(calls).toEqual(["CreateMultipartUploadCommand", "AbortMultipartUploadCommand u1"]);
+    expect(errors).toEqual(["multipart upload of .incoming/k: aborted"]);
+  });
+
   it("ends the run as a failure (no hang), stops the tool and aborts the multipart upload", async () => {
     const { mockClient } = require("aws-sdk-client-mock") as typeof import("aws-sdk-client-mock");
     const s3m = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
