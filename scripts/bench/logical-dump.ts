@@ -273,33 +273,29 @@ export async function benchLogicalDump(baseline: string | null): Promise<DumpBen
     const pgArgs = `-h ${PG.host} -U ${PG.user} ${pgDb}`;
     const slot = (i: number) => new Date(Date.UTC(2026, 11, 1, 2, i));
     let run = 0;
+    // The job's paths of one engine: this tree's through s3rver and with S3 off the cores, and the baseline's.
+    const jobPaths = (
+      engine: "postgres" | "mysql",
+      connection: Parameters<typeof dumpCommand>[1],
+      short: string,
+    ): Parameters<typeof benchEngine>[1] => ({
+      now: () =>
+        timedDump(s3, dumpToS3, dumpCommand(engine, connection), dumpKey("daily", short, slot(run++))),
+      nowNoServer: () =>
+        timedDump(NO_SERVER, dumpToS3, dumpCommand(engine, connection), dumpKey("daily", short, slot(0))),
+      before: before
+        ? () =>
+            timedDump(
+              s3,
+              before.dumpToS3,
+              before.dumpCommand(engine, connection),
+              `daily/${short}-before/20261201T02${String(run).padStart(2, "0")}00Z.dump.gz`,
+            )
+        : null,
+    });
     const postgres = await benchEngine(
       { command: `pg_dump --format=custom --compress=0 ${pgArgs}`, env: pgEnv },
-      {
-        now: () =>
-          timedDump(
-            s3,
-            dumpToS3,
-            dumpCommand("postgres", { ...PG, database: pgDb }),
-            dumpKey("daily", "pg", slot(run++)),
-          ),
-        nowNoServer: () =>
-          timedDump(
-            NO_SERVER,
-            dumpToS3,
-            dumpCommand("postgres", { ...PG, database: pgDb }),
-            dumpKey("daily", "pg", slot(0)),
-          ),
-        before: before
-          ? () =>
-              timedDump(
-                s3,
-                before.dumpToS3,
-                before.dumpCommand("postgres", { ...PG, database: pgDb }),
-                `daily/pg-before/20261201T02${String(run).padStart(2, "0")}00Z.dump.gz`,
-              )
-          : null,
-      },
+      jobPaths("postgres", { ...PG, database: pgDb }, "pg"),
       `pg_dump --format=custom ${pgArgs} > /dev/null`,
     );
 
@@ -311,31 +307,7 @@ export async function benchLogicalDump(baseline: string | null): Promise<DumpBen
         command: `mysqldump --single-transaction --no-tablespaces -h ${MY.host} -u ${MY.user} ${myDb}`,
         env: { MYSQL_PWD: MY.password },
       },
-      {
-        now: () =>
-          timedDump(
-            s3,
-            dumpToS3,
-            dumpCommand("mysql", { ...MY, database: myDb }),
-            dumpKey("daily", "my", slot(run++)),
-          ),
-        nowNoServer: () =>
-          timedDump(
-            NO_SERVER,
-            dumpToS3,
-            dumpCommand("mysql", { ...MY, database: myDb }),
-            dumpKey("daily", "my", slot(0)),
-          ),
-        before: before
-          ? () =>
-              timedDump(
-                s3,
-                before.dumpToS3,
-                before.dumpCommand("mysql", { ...MY, database: myDb }),
-                `daily/my-before/20261201T02${String(run).padStart(2, "0")}00Z.dump.gz`,
-              )
-          : null,
-      },
+      jobPaths("mysql", { ...MY, database: myDb }, "my"),
     );
     mysql(`DROP DATABASE ${myDb}`);
 
