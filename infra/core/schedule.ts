@@ -406,6 +406,13 @@ export function* cronOccurrences(
     };
 }
 
+/** How many runs of cronOccurrences have an instant (a run lost in a spring-forward gap does not run), without them. */
+export function cronRunCount(c: ParsedCron, timezone: string, from: Date, until: Date): number {
+  let n = 0;
+  for (const run of cronRuns(c, timezone, from, until)) if (!Number.isNaN(run.at)) n++;
+  return n;
+}
+
 /** One run of cronRuns; the same object is filled again for the next run, so read it before asking for that. */
 interface CronRun {
   /** UTC instant in milliseconds, NaN when the local time does not exist that day. */
@@ -462,10 +469,20 @@ function* cronRuns(c: ParsedCron, timezone: string, from: Date, until: Date): Ge
       continue;
     }
     if (matchesDay(c, y, m, d)) {
+      const day = Date.UTC(y, m - 1, d);
+      // firstInstantOfWall's test asked once for the day: when the offset is the same from a day before it to two
+      // days after (every run's own test reads offsets within that span), each run is its wall time less that offset,
+      // with no question per run. A transition's days take the run-by-run path. The day-long scans (a year of a
+      // five-minute schedule for the cost estimate) asked the zone twice per run.
+      const before = offsetAt(timezone, day - 86_400_000);
+      const steady =
+        before === offsetAt(timezone, day) &&
+        before === offsetAt(timezone, day + 86_400_000) &&
+        before === offsetAt(timezone, day + 2 * 86_400_000);
       for (const h of c.hours) {
         for (const mi of c.minutes) {
-          const wall = Date.UTC(y, m - 1, d, h, mi);
-          const at = firstInstantOfWall(timezone, wall);
+          const wall = day + h * 3_600_000 + mi * 60_000;
+          const at = steady ? wall - before * 60_000 : firstInstantOfWall(timezone, wall);
           if (at !== undefined && at > untilMs) return;
           if (at === undefined && wall - 14 * 3_600_000 > untilMs) return;
           run.at = at ?? Number.NaN;

@@ -2,7 +2,7 @@
 // type is either priced here or listed as free, and every assumption behind a quantity is stated with the result.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { cronOccurrences, parseScheduleExpression } from "../../infra/core/schedule";
+import { cronRunCount, parseScheduleExpression } from "../../infra/core/schedule";
 
 export interface PriceRow {
   readonly service: string;
@@ -134,9 +134,7 @@ function countRuns(expression: string, timezone: string): number {
   if (parsed.kind === "rate") return (MONTH_DAYS * 86_400) / parsed.seconds;
   if (parsed.kind === "at") return 0;
   const from = new Date(Date.UTC(2030, 0, 1));
-  let runs = 0;
-  for (const o of cronOccurrences(parsed, timezone, from, new Date(Date.UTC(2031, 0, 1)))) if (o.at) runs++;
-  return runs / 12;
+  return cronRunCount(parsed, timezone, from, new Date(Date.UTC(2031, 0, 1))) / 12;
 }
 
 /** Sizes the stack's config gives (`dump.estimatedSizeGiB` per database), over the assumed defaults. */

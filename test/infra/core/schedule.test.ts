@@ -1,10 +1,13 @@
 // EventBridge Scheduler semantics: grammar errors name the field, next runs honour DST (gap skipped, overlap once).
 import { CronExpressionParser } from "cron-parser";
 import fc from "fast-check";
+import { DateTime } from "luxon";
 import {
   cronOccurrences,
+  cronRunCount,
   dstGapWarnings,
   isValidTimezone,
+  localTimeInstants,
   maxIntervalSeconds,
   nextRuns,
   parseScheduleExpression,
@@ -531,6 +534,54 @@ describe("cronOccurrences", () => {
       { at: "2027-03-26T01:30:00.000Z", local: "2027-03-26 01:30" },
       { at: "2027-03-27T01:30:00.000Z", local: "2027-03-27 01:30" },
     ]);
+  });
+  it("gives every run the instant its local time has when asked alone, in every zone that changes its offset", () => {
+    // A day whose offset is the same from the day before to two days after is read with one offset; the oracle asks
+    // each run's wall time alone (localTimeInstants: every candidate offset tried). Hours 22 to 03 hold the world's
+    // transitions (Havana and Santiago at midnight, Lord Howe's half hour, most at 01:00 to 03:00).
+    const parsed = parseScheduleExpression("cron(0,30 0-3,22-23 * * ? *)");
+    if (parsed.kind !== "cron") throw new Error("cron");
+    // Zones of one rule set (the same offset at every 6 hours of both years: Europe's 34 EU zones are one) are
+    // asked once, through the first of them.
+    const years = [2027, 2030];
+    const ruleSets = new Map<string, string>();
+    const changing = Intl.supportedValuesOf("timeZone").filter((zone) =>
+      years.some(
+        (year) =>
+          DateTime.fromObject({ year, month: 1 }, { zone }).offset !==
+          DateTime.fromObject({ year, month: 7 }, { zone }).offset,
+      ),
+    );
+    for (const zone of changing) {
+      let key = "";
+      for (const year of years)
+        for (let q = 0; q < 366 * 4; q++)
+          key += `${DateTime.fromMillis(Date.UTC(year, 0, 1, q * 6), { zone }).offset},`;
+      if (!ruleSets.has(key)) ruleSets.set(key, zone);
+    }
+    const zones = [...ruleSets.values()];
+    expect(zones.length).toBeGreaterThan(20);
+    let checked = 0;
+    let gaps = 0;
+    for (const zone of zones)
+      for (const year of years) {
+        const from = new Date(Date.UTC(year, 0, 1));
+        const until = new Date(Date.UTC(year + 1, 0, 1));
+        let withInstant = 0;
+        for (const o of cronOccurrences(parsed, zone, from, until)) {
+          const [y, mo, d] = o.local.date.split("-").map(Number) as [number, number, number];
+          const [h, mi] = o.local.time.split(":").map(Number) as [number, number];
+          const [first] = localTimeInstants(zone, y, mo, d, h, mi);
+          if (o.at?.getTime() !== first)
+            throw new Error(`${zone} ${o.local.date} ${o.local.time}: ${o.at?.toISOString()}`);
+          if (o.at) withInstant++;
+          else gaps++;
+          checked++;
+        }
+        expect(cronRunCount(parsed, zone, from, until)).toBe(withInstant);
+      }
+    expect(gaps).toBeGreaterThan(zones.length);
+    expect(checked).toBeGreaterThan(zones.length * 2 * 365 * 12);
   });
 });
 
