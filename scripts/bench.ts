@@ -31,14 +31,20 @@ async function main() {
     [
       "## Offline plan",
       "",
-      `Every stack (${plan.stacks} stacks, ${plan.resources} resources) planned in one process started as \`npm run plan\` starts it (\`node ${PLAN_FLAGS.join(" ")}\`: a young generation sized for a process that keeps most of what it allocates), median of 3 fresh processes, interleaved with the other rows. CPU is the process's own user + system time (a cold run's esbuild child is not in it), the fairer figure when the machine is shared.`,
+      `The whole of \`npm run plan -- --check\` (scripts/lib/plan-command.ts runPlan: every stack, ${plan.stacks} stacks and ${plan.resources} resources, recorded, summarized with its schedules, alarms and cost estimate, traced against traceability/, and its plan text compared with plan/) in one process started as \`npm run plan\` starts it (\`node ${PLAN_FLAGS.join(" ")}\`: a young generation sized for a process whose young objects mostly survive), median of 3 fresh processes, interleaved with the other rows. CPU is the process's own user + system time (a cold run's esbuild child is not in it), the fairer figure when the machine is shared.`,
       "",
       "| what | wall time | CPU | peak RSS | x load @pulumi/aws (wall \\| CPU) |",
       "|---|---:|---:|---:|---:|",
       row("empty `node` start", plan.emptyNode),
       row('`require("@pulumi/aws")` alone', plan.loadAws),
-      row("plan every stack, bundles cached from an earlier run (inputs unchanged)", plan.plan),
-      row("plan every stack, no bundle cache (a fresh clone's first plan)", plan.planCold),
+      row(
+        "plan every stack, bundles and compiled TypeScript cached from an earlier run (inputs unchanged)",
+        plan.plan,
+      ),
+      row(
+        "plan every stack, no bundle cache and tsx's transform cache empty (a fresh clone's first plan)",
+        plan.planCold,
+      ),
       plan.planBefore
         ? row(`before: plan every stack at ${BASELINE_REF} (main before issue 18)`, plan.planBefore)
         : `| before (${BASELINE_REF}): not measured, the commit is not in this clone | | | | |`,

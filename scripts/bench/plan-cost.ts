@@ -1,7 +1,8 @@
 // Measures the offline plan: time and peak memory to plan every stack in one process, against loading @pulumi/aws
 // alone, for this tree (bundle cache warm, then cold) and for the baseline commit, side by side in one run.
 import { execFileSync } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const ROOT = join(__dirname, "..", "..");
@@ -27,10 +28,15 @@ export interface PlanCost {
 }
 
 /** Runs `node <args>` in a fresh process: wall time from spawn to exit, CPU and peak RSS as the child reports them. */
-function measure(args: string[], cwd = ROOT): ProcessCost & { extra: Record<string, unknown> } {
+function measure(
+  args: string[],
+  cwd = ROOT,
+  env: NodeJS.ProcessEnv = process.env,
+): ProcessCost & { extra: Record<string, unknown> } {
   const start = process.hrtime.bigint();
   const out = execFileSync(process.execPath, args, {
     cwd,
+    env,
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
     stdio: ["ignore", "pipe", "ignore"],
@@ -51,8 +57,9 @@ const REPORT =
 
 /**
  * The Node flags of `npm run plan` (package.json), so the benchmark starts the plan exactly as reviewers do: its young
- * generation is sized for a process that keeps most of what it allocates (the recorded stacks, about 330 MB), where
- * V8's default 1 to 16 MiB semi-spaces copied the survivors in some 90 scavenges, about 0.8 s of the plan's time.
+ * generation is sized for a process whose young objects mostly survive a scavenge (a stack's resources, promises and
+ * outputs live until the stack is recorded): with V8's default 1 to 16 MiB semi-spaces the plan ran 88 scavenges,
+ * 0.54 s; with 16 to 64 MiB, 22 (0.39 s); with 64 to 128 MiB, 10 (0.23 s; `node --trace-gc`, 2026-12-02).
  */
 export function planNodeFlags(script: string): string[] {
   const words = script.trim().split(/\s+/);
@@ -67,19 +74,12 @@ export const PLAN_FLAGS = planNodeFlags(
 );
 /** This tree's plan, started as `npm run plan` starts it. */
 const PLAN_EVERY_STACK = [...PLAN_FLAGS, "scripts/ts-launch.cjs", "scripts/bench/plan-every-stack.ts"];
-/** The baseline's, as this benchmark measured it before (its `npm run plan` was the tsx CLI, one process more). */
+/** The baseline's runPlan, the same way (its `npm run plan` was the tsx CLI, one process more). */
 const PLAN_BEFORE = [
   "--import",
   "tsx",
   "-e",
-  `const { recordStack } = require("./scripts/lib/record-stack");
-   const { listStacks } = require("./scripts/lib/stack-files");
-   (async () => {
-     let resources = 0; const stacks = listStacks();
-     for (const s of stacks) resources += (await recordStack(s)).plan.resources.length;
-     const extra = { stacks: stacks.length, resources };
-     ${REPORT}
-   })();`,
+  `require(${JSON.stringify(join(__dirname, "plan-report.ts"))}).reportPlan(require("./scripts/lib/plan-command").runPlan)`,
 ];
 
 /** Median by wall time, with the CPU time of the same run. */
@@ -103,8 +103,11 @@ export async function benchPlanCost(baseline: string | null, runs = 3): Promise<
     loads.push(measure(["-e", `require("@pulumi/aws"); const extra = {}; ${REPORT}`]));
     plans.push(measure(PLAN_EVERY_STACK));
     if (baseline) befores.push(measure(PLAN_BEFORE, baseline));
+    // A fresh clone's first plan: no bundles, and tsx's transform cache (under TMPDIR) empty too.
     rmSync(join(ROOT, "dist", ".bundle-cache"), { recursive: true, force: true });
-    colds.push(measure(PLAN_EVERY_STACK));
+    const tmp = mkdtempSync(join(tmpdir(), "plan-cold-"));
+    colds.push(measure(PLAN_EVERY_STACK, ROOT, { ...process.env, TMPDIR: tmp }));
+    rmSync(tmp, { recursive: true, force: true });
   }
   const last = plans[plans.length - 1]!;
   return {

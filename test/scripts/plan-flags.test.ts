@@ -8,7 +8,7 @@ describe("planNodeFlags", () => {
     const { scripts } = JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as {
       scripts: { plan: string };
     };
-    expect(planNodeFlags(scripts.plan)).toEqual(["--min-semi-space-size=16", "--max-semi-space-size=64"]);
+    expect(planNodeFlags(scripts.plan)).toEqual(["--min-semi-space-size=64", "--max-semi-space-size=128"]);
     expect(planNodeFlags("node scripts/ts-launch.cjs scripts/plan.ts")).toEqual([]);
   });
 
