@@ -154,6 +154,23 @@ async function main() {
       ...dumpRows(dump.mysql, "mysqldump --single-transaction"),
       "",
       (() => {
+        const x = (e: typeof dump.postgres, secs: number) => e.rawSeconds / secs;
+        const engines = [
+          ["PostgreSQL", dump.postgres],
+          ["MariaDB", dump.mysql],
+        ] as const;
+        const met = engines.every(([, e]) => x(e, e.now.seconds) >= 0.6);
+        const list = (pick: (e: typeof dump.postgres) => number | null) =>
+          engines
+            .map(([name, e]) => {
+              const secs = pick(e);
+              return secs === null ? `${name} not measured` : `${name} ${x(e, secs).toFixed(2)}x`;
+            })
+            .join(", ");
+        return `Goal (issue 18): the job through s3rver at least 0.6x the source's read speed, for both engines. Measured: ${list((e) => e.now.seconds)}: ${met ? "met" : "not met"}. The job's own processes, with S3 off these cores: ${list((e) => e.nowNoServer.seconds)}; before: ${list((e) => e.before?.seconds ?? null)}.`;
+      })(),
+      "",
+      (() => {
         const t = dump.text;
         const lv = (xs: readonly { level: string; sizeMB: number }[], unit = 1) =>
           xs.map((l) => `${l.level} ${(l.sizeMB * unit).toFixed(1)} MB`).join(", ");
