@@ -93,8 +93,9 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
   const stale: string[] = [];
   const failed: string[] = [];
   const diffs: StackDiff[] = [];
-  // Parsed once for the run, not once per stack (six parses of every file were a tenth of a second).
-  const traceability = loadTraceability();
+  // Parsed once for the run, not once per stack (six parses of every file were a tenth of a second), and only once a
+  // stack has been planned, as before: a bad file still stops the run after the first stack's plan is written.
+  let traceability: ReturnType<typeof loadTraceability> | undefined;
   for (const [i, stack] of stacks.entries()) {
     progress(`[${i + 1}/${stacks.length}] planning ${stack} ...`);
     let recorded: Awaited<ReturnType<typeof recordStack>>;
@@ -124,7 +125,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
       writeFileSync(file, text);
     }
     log(summarize(recorded));
-    for (const doc of traceability.filter((d) => d.stack === stack)) {
+    for (const doc of (traceability ??= loadTraceability()).filter((d) => d.stack === stack)) {
       log(coverage(doc));
       for (const m of missingFromPlan(doc, recorded.plan)) log(`WARNING: traceability/${doc.app}.yaml: ${m}`);
     }

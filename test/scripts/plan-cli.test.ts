@@ -1,6 +1,6 @@
 // `npm run plan` as reviewers start it: its exit code, and the compiled TypeScript it leaves for the next run.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -26,9 +26,19 @@ async function plan(args: string[], tmp: string): Promise<{ code: number; stdout
   }
 }
 
+const temps: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), "plan-cli-"));
+  temps.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
+
 describe("npm run plan (the CLI)", () => {
   it("leaves tsx's transform cache complete, so the next plan does not compile the repository again", async () => {
-    const tmp = mkdtempSync(join(tmpdir(), "plan-cli-"));
+    const tmp = tempDir();
     expect(await plan(["dev", "--check"], tmp)).toMatchObject({ code: 0 });
     const [cacheDir] = readdirSync(tmp).filter((d) => d.startsWith("tsx-"));
     expect(cacheDir).toBeDefined();
@@ -40,7 +50,7 @@ describe("npm run plan (the CLI)", () => {
   }, 60_000);
 
   it("exits 2 with the message on a bad argument", async () => {
-    const tmp = mkdtempSync(join(tmpdir(), "plan-cli-"));
+    const tmp = tempDir();
     expect(await plan(["--bogus"], tmp)).toMatchObject({ code: 2 });
   }, 60_000);
 });
