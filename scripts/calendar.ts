@@ -15,9 +15,10 @@ function parseArgs(argv: string[]) {
   return args;
 }
 
+// process.exitCode, not process.exit(): tsx's transform cache is written before the process ends (as in plan.ts).
 try {
-  process.exit(runCalendar(parseArgs(process.argv.slice(2))).code);
+  process.exitCode = runCalendar(parseArgs(process.argv.slice(2))).code;
 } catch (e) {
   console.error((e as Error).message);
-  process.exit(2);
+  process.exitCode = 2;
 }
