@@ -19,7 +19,7 @@ export interface PlanCost {
   readonly resources: number;
   /** Bundles cached from an earlier run with the same inputs: what a reviewer re-planning gets. */
   readonly plan: ProcessCost;
-  /** dist/.bundle-cache removed before each run: a fresh clone's first plan. */
+  /** dist/.bundle-cache removed and an empty TMPDIR (no tsx transform cache) for each run: a fresh clone's first plan. */
   readonly planCold: ProcessCost;
   /** The baseline commit's plan (scripts/bench/baseline.ts), when that commit is in the clone. */
   readonly planBefore: ProcessCost | null;
