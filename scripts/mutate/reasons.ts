@@ -663,6 +663,99 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
         "defence in depth, unreachable: the batch's keys are locked FOR UPDATE in the same transaction, so the delete matches exactly the rows the insert copied",
     }),
   ),
+  // infra/core/schedule.ts: the zone-offset cache, the day-level fast path and the longest-gap memo.
+  ...[
+    ["ConditionalExpression", "z.zone.isUniversal", "false"],
+    ["ConditionalExpression", "z.zone.isUniversal", "true"],
+    ["ConditionalExpression", "gap === undefined", "true"],
+    ["ConditionalExpression", "longestGaps.size >= 10_000", "true"],
+    ["ConditionalExpression", "longestGaps.size >= 10_000", "false"],
+    ["EqualityOperator", "longestGaps.size >= 10_000", "longestGaps.size > 10_000"],
+    ["EqualityOperator", "longestGaps.size >= 10_000", "longestGaps.size < 10_000"],
+  ].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      kind: "equivalent",
+      reason:
+        "a cache or its bound: with it or without it the zone's own offset function, or the same scan, gives the answer; only the time and memory differ",
+    }),
+  ),
+  ...[
+    [
+      "ConditionalExpression",
+      "before === offsetAt(zone, wall + 86_400_000) && before === offsetAt(zone, wall)",
+      "false",
+    ],
+    [
+      "BlockStatement",
+      "const instant = wall - before * 60_000; return offsetAt(zone, instant) === before",
+      "{}",
+    ],
+    [
+      "ConditionalExpression",
+      "before === offsetAt(timezone, day) && before === offsetAt(timezone, day + 86_400_000) && before === offsetAt(timezone, day + 2 * 86_400_000)",
+      "false",
+    ],
+  ].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      kind: "equivalent",
+      reason:
+        "a fast path switched off: every run then goes through instantsOfWall, which tries each candidate offset and gives the same first instant, only slower",
+    }),
+  ),
+  ...[
+    ["ConditionalExpression", "before === offsetAt(zone, wall)", "true"],
+    ["EqualityOperator", "before === offsetAt(zone, wall)", "before !== offsetAt(zone, wall)"],
+    ["ConditionalExpression", "offsetAt(zone, instant) === before", "true"],
+  ].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      kind: "harmless",
+      reason:
+        "firstInstantOfWall's own test: with at most one transition in its two days (the zone database has no two that cancel so close; the schedule test checks every rule set in 2027 and 2030), equal offsets a day either side already mean the wall time and its instant have that offset too",
+    }),
+  ),
+  ...[
+    [
+      "ConditionalExpression",
+      "before === offsetAt(timezone, day) && before === offsetAt(timezone, day + 86_400_000)",
+      "true",
+    ],
+    [
+      "LogicalOperator",
+      "before === offsetAt(timezone, day) && before === offsetAt(timezone, day + 86_400_000)",
+      "before === offsetAt(timezone, day) || before === offsetAt(timezone, day + 86_400_000)",
+    ],
+    ["ConditionalExpression", "before === offsetAt(timezone, day)", "true"],
+    ["EqualityOperator", "before === offsetAt(timezone, day)", "before !== offsetAt(timezone, day)"],
+    ["ConditionalExpression", "before === offsetAt(timezone, day + 86_400_000)", "true"],
+    [
+      "EqualityOperator",
+      "before === offsetAt(timezone, day + 86_400_000)",
+      "before !== offsetAt(timezone, day + 86_400_000)",
+    ],
+    ["ArithmeticOperator", "day + 86_400_000", "day - 86_400_000"],
+  ].map(
+    ([mutator, original, replacement]): SurvivorReason => ({
+      file: SCHEDULE,
+      mutator: mutator!,
+      original: original!,
+      replacement: replacement!,
+      kind: "harmless",
+      reason:
+        "a middle sample of the steady-offset test: with at most one transition in the span (the zone database has no two that cancel within three days; the schedule test checks every rule set in 2027 and 2030), equal offsets at its two ends already mean none, and a middle sample that differs means two",
+    }),
+  ),
   // infra/core/schedule.ts
   ...[
     ["ConditionalExpression", 'text === "*"', "false"],
@@ -848,7 +941,7 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
       "for a run that exists, its wall time less 14 h (the widest offset) lies past until only when the run does, which the line before already returned on",
   },
   ...[
-    ["EqualityOperator", "Date.UTC(y, m - 1, d, h, mi) - 14 * 3_600_000 > untilMs", ">= untilMs"],
+    ["EqualityOperator", "wall - 14 * 3_600_000 > untilMs", ">= untilMs"],
     ["ArithmeticOperator", "14 * 3_600_000", "14 / 3_600_000"],
   ].map(
     ([mutator, original, replacement]): SurvivorReason => ({
@@ -948,14 +1041,5 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     kind: "harmless",
     reason:
       "the base-backup script calls none of the prelude's functions that read DRY_RUN (its dry run is decided when it is generated); the host scripts' copy is pinned",
-  },
-  {
-    file: SCHEDULE,
-    mutator: "EqualityOperator",
-    original: "m > 12",
-    replacement: "m >= 12",
-    kind: "gap",
-    reason:
-      "skipping months up to December would roll into the next January, losing a December-only run; the cron-parser agreement property (30 cases under mutation) missed it; pinned since this run by the December-only nextRuns case",
   },
 ];
