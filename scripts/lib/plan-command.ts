@@ -125,7 +125,8 @@ export async function runPlan(options: PlanOptions): Promise<PlanResult> {
       writeFileSync(file, text);
     }
     log(summarize(recorded));
-    for (const doc of (traceability ??= loadTraceability()).filter((d) => d.stack === stack)) {
+    traceability ??= loadTraceability();
+    for (const doc of traceability.filter((d) => d.stack === stack)) {
       log(coverage(doc));
       for (const m of missingFromPlan(doc, recorded.plan)) log(`WARNING: traceability/${doc.app}.yaml: ${m}`);
     }
