@@ -24,6 +24,18 @@ const SCHEDULE = "infra/core/schedule.ts";
 const BUCKET_KEY =
   "a bucket key is only compared for equality: the mutant still gives every day/week/month one distinct number (day < 100, month < 13, week < 54; the year divided by 100 collides only a century apart), so the buckets are the same";
 
+/** Rows of [mutator, original, replacement] in one file that share one kind and one reason. */
+const triple =
+  (file: string, kind: SurvivorReason["kind"], reason: string) =>
+  ([mutator, original, replacement]: readonly string[]): SurvivorReason => ({
+    file,
+    mutator: mutator!,
+    original: original!,
+    replacement: replacement!,
+    kind,
+    reason,
+  });
+
 export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
   // retention.ts: the bucket keys ymd, yw, ym.
   ...[
@@ -54,15 +66,11 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     ["EqualityOperator", "a.id > b.id", "a.id >= b.id"],
     ["EqualityOperator", "a.id > b.id", "a.id <= b.id"],
   ].map(
-    ([mutator, original, replacement]): SurvivorReason => ({
-      file: RETENTION,
-      mutator: mutator!,
-      original: original!,
-      replacement: replacement!,
-      kind: "equivalent",
-      reason:
-        "snapshot ids are unique, so two ids are never equal, and V8's sort only asks whether the comparator is below 0: 1 and 0 for 'a after b' sort alike (the tie-break test pins the order)",
-    }),
+    triple(
+      RETENTION,
+      "equivalent",
+      "snapshot ids are unique, so two ids are never equal, and V8's sort only asks whether the comparator is below 0: 1 and 0 for 'a after b' sort alike (the tie-break test pins the order)",
+    ),
   ),
   ...[
     ["ConditionalExpression", "true"],
@@ -673,15 +681,11 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     ["EqualityOperator", "longestGaps.size >= 10_000", "longestGaps.size > 10_000"],
     ["EqualityOperator", "longestGaps.size >= 10_000", "longestGaps.size < 10_000"],
   ].map(
-    ([mutator, original, replacement]): SurvivorReason => ({
-      file: SCHEDULE,
-      mutator: mutator!,
-      original: original!,
-      replacement: replacement!,
-      kind: "equivalent",
-      reason:
-        "a cache or its bound: with it or without it the zone's own offset function, or the same scan, gives the answer; only the time and memory differ",
-    }),
+    triple(
+      SCHEDULE,
+      "equivalent",
+      "a cache or its bound: with it or without it the zone's own offset function, or the same scan, gives the answer; only the time and memory differ",
+    ),
   ),
   ...[
     [
@@ -700,30 +704,22 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
       "false",
     ],
   ].map(
-    ([mutator, original, replacement]): SurvivorReason => ({
-      file: SCHEDULE,
-      mutator: mutator!,
-      original: original!,
-      replacement: replacement!,
-      kind: "equivalent",
-      reason:
-        "a fast path switched off: every run then goes through instantsOfWall, which tries each candidate offset and gives the same first instant, only slower",
-    }),
+    triple(
+      SCHEDULE,
+      "equivalent",
+      "a fast path switched off: every run then goes through instantsOfWall, which tries each candidate offset and gives the same first instant, only slower",
+    ),
   ),
   ...[
     ["ConditionalExpression", "before === offsetAt(zone, wall)", "true"],
     ["EqualityOperator", "before === offsetAt(zone, wall)", "before !== offsetAt(zone, wall)"],
     ["ConditionalExpression", "offsetAt(zone, instant) === before", "true"],
   ].map(
-    ([mutator, original, replacement]): SurvivorReason => ({
-      file: SCHEDULE,
-      mutator: mutator!,
-      original: original!,
-      replacement: replacement!,
-      kind: "harmless",
-      reason:
-        "firstInstantOfWall's own test: with at most one transition in its two days (the zone database has no two that cancel so close; the schedule test checks every rule set in 2027 and 2030), equal offsets a day either side already mean the wall time and its instant have that offset too",
-    }),
+    triple(
+      SCHEDULE,
+      "harmless",
+      "firstInstantOfWall's own test: with at most one transition in its two days (the zone database has no two that cancel so close; the schedule test checks every rule set in 2027 and 2030), equal offsets a day either side already mean the wall time and its instant have that offset too",
+    ),
   ),
   ...[
     [
@@ -746,30 +742,22 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     ],
     ["ArithmeticOperator", "day + 86_400_000", "day - 86_400_000"],
   ].map(
-    ([mutator, original, replacement]): SurvivorReason => ({
-      file: SCHEDULE,
-      mutator: mutator!,
-      original: original!,
-      replacement: replacement!,
-      kind: "harmless",
-      reason:
-        "a middle sample of the steady-offset test: with at most one transition in the span (the zone database has no two that cancel within three days; the schedule test checks every rule set in 2027 and 2030), equal offsets at its two ends already mean none, and a middle sample that differs means two",
-    }),
+    triple(
+      SCHEDULE,
+      "harmless",
+      "a middle sample of the steady-offset test: with at most one transition in the span (the zone database has no two that cancel within three days; the schedule test checks every rule set in 2027 and 2030), equal offsets at its two ends already mean none, and a middle sample that differs means two",
+    ),
   ),
   // infra/core/schedule.ts
   ...[
     ["ConditionalExpression", 'text === "*"', "false"],
     ["StringLiteral", '"*"', ""],
   ].map(
-    ([mutator, original, replacement]): SurvivorReason => ({
-      file: SCHEDULE,
-      mutator: mutator!,
-      original: original!,
-      replacement: replacement!,
-      kind: "equivalent",
-      reason:
-        "a day-of-month of `*` then goes through the list loop, which reads it with values() into the same 1-31 and leaves the other fields empty",
-    }),
+    triple(
+      SCHEDULE,
+      "equivalent",
+      "a day-of-month of `*` then goes through the list loop, which reads it with values() into the same 1-31 and leaves the other fields empty",
+    ),
   ),
   ...[
     ["/^\\d+W$/", "/^\\d+W/"],
@@ -799,15 +787,11 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     ["MethodExpression", "cron[1]!.trim()", ""],
     ["Regex", "/\\s+/", "/\\s/"],
   ].map(
-    ([mutator, original, replacement]): SurvivorReason => ({
-      file: SCHEDULE,
-      mutator: mutator!,
-      original: original!,
-      replacement: replacement!,
-      kind: "harmless",
-      reason:
-        "only padding inside the parentheses or a doubled space differs, which the mutant refuses at preview (a wrong field count); it never reads another schedule",
-    }),
+    triple(
+      SCHEDULE,
+      "harmless",
+      "only padding inside the parentheses or a doubled space differs, which the mutant refuses at preview (a wrong field count); it never reads another schedule",
+    ),
   ),
   ...[
     ["StringLiteral", '"1"'],
@@ -867,15 +851,11 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     ["ConditionalExpression", "z.offsets.size >= 200_000", ""],
     ["EqualityOperator", "z.offsets.size >= 200_000", ""],
   ].map(
-    ([mutator, original, replacement]): SurvivorReason => ({
-      file: SCHEDULE,
-      mutator: mutator!,
-      original: original!,
-      replacement: replacement!,
-      kind: "equivalent",
-      reason:
-        "the offset cache: filled, cleared or bypassed, it returns the zone's own offset for the instant; only the speed differs (npm run bench)",
-    }),
+    triple(
+      SCHEDULE,
+      "equivalent",
+      "the offset cache: filled, cleared or bypassed, it returns the zone's own offset for the instant; only the speed differs (npm run bench)",
+    ),
   ),
   ...[
     ["MethodExpression", "[...new Set(out)].sort((a, b) => a - b)"],
@@ -898,29 +878,21 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     ["ConditionalExpression", "!c.months.has(m)", "false"],
     ["BlockStatement", "m++; d = 1; if (m > 12) { m = 1; y++; } continue;", "{}"],
   ].map(
-    ([mutator, original, replacement]): SurvivorReason => ({
-      file: SCHEDULE,
-      mutator: mutator!,
-      original: original!,
-      replacement: replacement!,
-      kind: "equivalent",
-      reason:
-        "skips a year or month outside the expression in one step; without it the days are walked one by one and matchesDay refuses each: the same runs, only slower",
-    }),
+    triple(
+      SCHEDULE,
+      "equivalent",
+      "skips a year or month outside the expression in one step; without it the days are walked one by one and matchesDay refuses each: the same runs, only slower",
+    ),
   ),
   ...[
     ["ConditionalExpression", "m > 12", "false"],
     ["BlockStatement", "m = 1; y++;", "{}"],
   ].map(
-    ([mutator, original, replacement]): SurvivorReason => ({
-      file: SCHEDULE,
-      mutator: mutator!,
-      original: original!,
-      replacement: replacement!,
-      kind: "equivalent",
-      reason:
-        "month 13 is in no expression's months, and the months check rolls it over into January of the next year",
-    }),
+    triple(
+      SCHEDULE,
+      "equivalent",
+      "month 13 is in no expression's months, and the months check rolls it over into January of the next year",
+    ),
   ),
   {
     file: SCHEDULE,
@@ -944,15 +916,11 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     ["EqualityOperator", "wall - 14 * 3_600_000 > untilMs", ">= untilMs"],
     ["ArithmeticOperator", "14 * 3_600_000", "14 / 3_600_000"],
   ].map(
-    ([mutator, original, replacement]): SurvivorReason => ({
-      file: SCHEDULE,
-      mutator: mutator!,
-      original: original!,
-      replacement: replacement!,
-      kind: "harmless",
-      reason:
-        "where a run lost to a spring-forward gap within 14 h after `until` is listed or not: a gap has no instant to compare, and the callers look 400 days ahead, never to an edge a lost run sits on",
-    }),
+    triple(
+      SCHEDULE,
+      "harmless",
+      "where a run lost to a spring-forward gap within 14 h after `until` is listed or not: a gap has no instant to compare, and the callers look 400 days ahead, never to an edge a lost run sits on",
+    ),
   ),
   ...[
     ["ConditionalExpression", "Date.UTC(y, m - 1, d) - 14 * 3_600_000 > untilMs", "false"],
@@ -976,26 +944,18 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     ["UpdateOperator", "++seen", "--seen"],
     ["EqualityOperator", "++runs > 100_000", ">="],
   ].map(
-    ([mutator, original, replacement]): SurvivorReason => ({
-      file: SCHEDULE,
-      mutator: mutator!,
-      original: original!,
-      replacement: replacement!,
-      kind: "harmless",
-      reason:
-        "a bound on work for per-minute schedules: 400 days of them are 576 000 runs, under the gap scan's cap, and a few weeks of runs already give the longest gap",
-    }),
+    triple(
+      SCHEDULE,
+      "harmless",
+      "a bound on work for per-minute schedules: 400 days of them are 576 000 runs, under the gap scan's cap, and a few weeks of runs already give the longest gap",
+    ),
   ),
   ...[["EqualityOperator", "t > first + Math.max(400 * 86_400_000, 4 * longest * 1000)", ">="]].map(
-    ([mutator, original, replacement]): SurvivorReason => ({
-      file: SCHEDULE,
-      mutator: mutator!,
-      original: original!,
-      replacement: replacement!,
-      kind: "harmless",
-      reason:
-        "looks one run further for a calendar that repeats: the longest gap is already among those seen",
-    }),
+    triple(
+      SCHEDULE,
+      "harmless",
+      "looks one run further for a calendar that repeats: the longest gap is already among those seen",
+    ),
   ),
   ...[
     ["MethodExpression", "[...parsed.years].filter((y) => y >= from.getUTCFullYear() - 1)", ""],
@@ -1003,15 +963,11 @@ export const SURVIVOR_REASONS: readonly SurvivorReason[] = [
     ["EqualityOperator", "y >= from.getUTCFullYear() - 1", ""],
     ["ArithmeticOperator", "from.getUTCFullYear() - 1", "+ 1"],
   ].map(
-    ([mutator, original, replacement]): SurvivorReason => ({
-      file: SCHEDULE,
-      mutator: mutator!,
-      original: original!,
-      replacement: replacement!,
-      kind: "equivalent",
-      reason:
-        "which years count as ahead decides only whether the scan may stop early; a calendar taken as not repeating is scanned to its last year (or the run cap) and gives the same longest gap",
-    }),
+    triple(
+      SCHEDULE,
+      "equivalent",
+      "which years count as ahead decides only whether the scan may stop early; a calendar taken as not repeating is scanned to its last year (or the run cap) and gives the same longest gap",
+    ),
   ),
   {
     file: SCHEDULE,
